@@ -1,0 +1,396 @@
+package analyze
+
+import (
+	"errors"
+	"net/netip"
+	"sort"
+	"time"
+
+	"github.com/google/gopacket/layers"
+)
+
+// Options tune an Analyzer. The zero value suits a capture file.
+type Options struct {
+	// IsProbe, when set, decides which decoded packets are probes. The
+	// default takes every ICMP Echo Request, UDP datagram and TCP SYN.
+	IsProbe func(*Info) bool
+	// Window is how long a probe waits for its reply, in capture time,
+	// before it can no longer be matched (default 30s).
+	Window time.Duration
+	// Gap ends a trace: a probe more than Gap after the previous probe of
+	// the same source, destination and method starts a new trace (default 20s).
+	Gap time.Duration
+	// OnTrace, when set, receives each finished traceroute trace as soon as
+	// it is idle for Gap, and the rest at Close; finished traces are then
+	// forgotten, so memory follows the probes in flight, not the capture.
+	// When nil, Traces returns them all.
+	OnTrace func(*Trace)
+}
+
+// EventKind says what one packet was to the analyzer.
+type EventKind uint8
+
+// Event kinds.
+const (
+	EventOther     EventKind = iota // not a probe, not a reply
+	EventMalformed                  // could not be decoded
+	EventProbe                      // a new probe
+	EventDuplicate                  // a second capture of a probe already seen
+	EventReply                      // a reply matched to a probe
+	EventUnmatched                  // a reply that answers no probe seen
+)
+
+// Event is the analyzer's verdict on one packet.
+type Event struct {
+	Kind  EventKind
+	Frame int
+	Probe *Probe // for EventProbe, EventDuplicate and EventReply
+	Trace *Trace // the probe's trace
+	Info  *Info  // the decoded packet; valid until the next Add
+}
+
+// Stats counts packets by verdict.
+type Stats struct {
+	Packets, Malformed, Other       int
+	Probes, Duplicates              int
+	Replies, Unmatched, LateReplies int
+}
+
+type key struct {
+	src, dst netip.Addr
+	proto    Proto
+	a, b     uint16
+	c        uint32
+}
+
+type traceKey struct {
+	src, dst netip.Addr
+	proto    Proto
+}
+
+type pending struct {
+	k key
+	p *Probe
+}
+
+// Analyzer matches replies to probes over a stream of packets. It is not
+// safe for concurrent use.
+type Analyzer struct {
+	opt    Options
+	dec    *Decoder
+	inf    Info
+	frame  int
+	byKey  map[key][]*Probe
+	fifo   []pending // probes in capture order, for expiry
+	head   int
+	active map[traceKey]*Trace
+	done   []*Trace
+	next   time.Time // next idle sweep
+	stats  Stats
+}
+
+// New returns an Analyzer.
+func New(o Options) *Analyzer {
+	if o.Window <= 0 {
+		o.Window = 30 * time.Second
+	}
+	if o.Gap <= 0 {
+		o.Gap = 20 * time.Second
+	}
+	return &Analyzer{
+		opt:    o,
+		dec:    NewDecoder(),
+		byKey:  make(map[key][]*Probe),
+		active: make(map[traceKey]*Trace),
+	}
+}
+
+// Stats returns the counts so far.
+func (a *Analyzer) Stats() Stats { return a.stats }
+
+// Add feeds one packet. Packets must come in capture order.
+func (a *Analyzer) Add(p Packet) Event {
+	a.frame++
+	a.stats.Packets++
+	ev := Event{Frame: a.frame, Info: &a.inf}
+	if err := a.dec.Decode(p.Link, p.Data, &a.inf); err != nil {
+		if errors.Is(err, errNoIPv4) || errors.Is(err, errUnknownLink) || errors.Is(err, errFragment) {
+			a.stats.Other++
+			ev.Kind = EventOther
+		} else {
+			a.stats.Malformed++
+			ev.Kind = EventMalformed
+		}
+		return ev
+	}
+	a.expire(p.Time)
+	inf := &a.inf
+	if k, r, ok := replyOf(inf); ok {
+		a.stats.Replies++
+		r.At, r.Frame = p.Time, a.frame
+		a.match(k, r, &ev)
+		return ev
+	}
+	isProbe := defaultIsProbe
+	if a.opt.IsProbe != nil {
+		isProbe = a.opt.IsProbe
+	}
+	if !isProbe(inf) {
+		a.stats.Other++
+		return ev
+	}
+	a.addProbe(p.Time, inf, &ev)
+	return ev
+}
+
+func defaultIsProbe(inf *Info) bool {
+	switch inf.Proto {
+	case layers.IPProtocolICMPv4:
+		return inf.Type == layers.ICMPv4TypeEchoRequest
+	case layers.IPProtocolUDP:
+		return true
+	case layers.IPProtocolTCP:
+		return inf.SYN && !inf.ACK && !inf.RST
+	}
+	return false
+}
+
+func protoOf(p layers.IPProtocol) Proto {
+	switch p {
+	case layers.IPProtocolICMPv4:
+		return ICMP
+	case layers.IPProtocolUDP:
+		return UDP
+	case layers.IPProtocolTCP:
+		return TCP
+	}
+	return 0
+}
+
+// probeKey is the identity a probe carries and its replies echo.
+func probeKey(src, dst netip.Addr, proto Proto, id, seq, sport, dport, ipid uint16, tcpSeq uint32) key {
+	k := key{src: src, dst: dst, proto: proto}
+	switch proto {
+	case ICMP:
+		k.a, k.b = id, seq
+	case UDP:
+		k.a, k.b, k.c = sport, dport, uint32(ipid)
+	case TCP:
+		k.a, k.b, k.c = sport, dport, tcpSeq
+	}
+	return k
+}
+
+// replyOf recognises a reply and returns the identity of the probe it answers.
+func replyOf(inf *Info) (key, Reply, bool) {
+	r := Reply{From: inf.Src, TTL: inf.TTL}
+	switch {
+	case inf.Proto == layers.IPProtocolICMPv4 && inf.IsError():
+		q := &inf.Quote
+		if !q.OK {
+			return key{}, r, false
+		}
+		proto := protoOf(q.Proto)
+		if proto == 0 || (proto == ICMP && q.Type != layers.ICMPv4TypeEchoRequest) {
+			return key{}, r, false
+		}
+		r.Type, r.Code, r.QuotedTTL = inf.Type, inf.Code, q.TTL
+		r.Kind = errorKind(inf.Type, inf.Code)
+		r.FromDest = inf.Src == q.Dst
+		return probeKey(q.Src, q.Dst, proto, q.ID, q.Seq, q.SrcPort, q.DstPort, q.IPID, q.TCPSeq), r, true
+	case inf.Proto == layers.IPProtocolICMPv4 && inf.Type == layers.ICMPv4TypeEchoReply:
+		r.Kind, r.FromDest = EchoReply, true
+		return probeKey(inf.Dst, inf.Src, ICMP, inf.ID, inf.Seq, 0, 0, 0, 0), r, true
+	case inf.Proto == layers.IPProtocolTCP && inf.ACK && (inf.SYN || inf.RST):
+		r.Kind, r.FromDest = TCPSynAck, true
+		if inf.RST {
+			r.Kind = TCPReset
+		}
+		return probeKey(inf.Dst, inf.Src, TCP, 0, 0, inf.DstPort, inf.SrcPort, 0, inf.TCPAck-1), r, true
+	}
+	return key{}, r, false
+}
+
+func errorKind(typ, code uint8) Kind {
+	switch typ {
+	case layers.ICMPv4TypeTimeExceeded:
+		return TimeExceeded
+	case layers.ICMPv4TypeDestinationUnreachable:
+		switch code {
+		case 0, 6, 8, 11:
+			return NetUnreachable
+		case 1, 7, 12:
+			return HostUnreachable
+		case 2:
+			return ProtoUnreachable
+		case 3:
+			return PortUnreachable
+		case 4:
+			return FragNeeded
+		case 5:
+			return SourceRouteFailed
+		case 9, 10, 13:
+			return AdminProhibited
+		}
+		return Unreachable
+	}
+	return OtherError
+}
+
+func (a *Analyzer) match(k key, r Reply, ev *Event) {
+	ps := a.byKey[k]
+	var hit *Probe
+	late := false
+	// Wireshark's rule: the latest probe sent before the reply, preferring
+	// one still unanswered.
+	for i := len(ps) - 1; i >= 0; i-- {
+		p := ps[i]
+		if p.Sent.After(r.At) {
+			continue
+		}
+		if p.Reply == nil {
+			hit = p
+			break
+		}
+		late = true
+	}
+	if hit == nil {
+		if late {
+			a.stats.LateReplies++
+		} else {
+			a.stats.Unmatched++
+		}
+		ev.Kind = EventUnmatched
+		return
+	}
+	r.RTT = r.At.Sub(hit.Sent)
+	if r.Kind == TimeExceeded || r.Kind == OtherError {
+		r.FromDest = false
+	}
+	rr := r
+	hit.Reply = &rr
+	tr := a.active[traceKey{k.src, k.dst, k.proto}]
+	if tr != nil && r.Kind == TimeExceeded {
+		tr.hasTE = true
+	}
+	ev.Kind, ev.Probe, ev.Trace = EventReply, hit, tr
+}
+
+func (a *Analyzer) addProbe(at time.Time, inf *Info, ev *Event) {
+	proto := protoOf(inf.Proto)
+	k := probeKey(inf.Src, inf.Dst, proto, inf.ID, inf.Seq, inf.SrcPort, inf.DstPort, inf.IPID, inf.TCPSeq)
+	prev := a.byKey[k]
+	if n := len(prev); n > 0 {
+		last := prev[n-1]
+		dt := at.Sub(last.Sent)
+		if dt >= 0 && dt < time.Second && (int(inf.TTL) == last.TTL || int(inf.TTL) == last.TTL-1) {
+			a.stats.Duplicates++
+			ev.Kind, ev.Probe = EventDuplicate, last
+			return
+		}
+	}
+	tk := traceKey{inf.Src, inf.Dst, proto}
+	tr := a.active[tk]
+	if tr != nil && at.Sub(tr.last) > a.opt.Gap {
+		a.finish(tk, tr)
+		tr = nil
+	}
+	if tr == nil {
+		tr = &Trace{Src: inf.Src, Dst: inf.Dst, Proto: proto, first: at}
+		a.active[tk] = tr
+	}
+	p := &Probe{
+		TTL: int(inf.TTL), Sent: at, Frame: a.frame,
+		IPID: inf.IPID, ID: inf.ID, Seq: inf.Seq,
+		SrcPort: inf.SrcPort, DstPort: inf.DstPort, TCPSeq: inf.TCPSeq,
+	}
+	if len(prev) > 0 {
+		p.Ambiguous = true
+		tr.Ambiguous++
+	}
+	if len(tr.Probes) > 0 && tr.Probes[0].TTL != p.TTL {
+		tr.manyTTL = true
+	}
+	tr.Probes = append(tr.Probes, p)
+	tr.last = at
+	a.byKey[k] = append(prev, p)
+	a.fifo = append(a.fifo, pending{k, p})
+	a.stats.Probes++
+	ev.Kind, ev.Probe, ev.Trace = EventProbe, p, tr
+}
+
+// expire forgets probes older than Window and finishes idle traces.
+func (a *Analyzer) expire(now time.Time) {
+	for a.head < len(a.fifo) && now.Sub(a.fifo[a.head].p.Sent) > a.opt.Window {
+		a.forget(a.fifo[a.head])
+		a.fifo[a.head] = pending{}
+		a.head++
+	}
+	if a.head > 1024 && a.head*2 > len(a.fifo) {
+		n := copy(a.fifo, a.fifo[a.head:])
+		clear(a.fifo[n:])
+		a.fifo, a.head = a.fifo[:n], 0
+	}
+	if a.opt.OnTrace == nil || now.Before(a.next) {
+		return
+	}
+	a.next = now.Add(time.Second)
+	for tk, tr := range a.active {
+		if now.Sub(tr.last) > a.opt.Gap && now.Sub(tr.last) > a.opt.Window {
+			a.finish(tk, tr)
+		}
+	}
+}
+
+func (a *Analyzer) forget(e pending) {
+	ps := a.byKey[e.k]
+	for i, p := range ps {
+		if p == e.p {
+			ps = append(ps[:i], ps[i+1:]...)
+			break
+		}
+	}
+	if len(ps) == 0 {
+		delete(a.byKey, e.k)
+	} else {
+		a.byKey[e.k] = ps
+	}
+}
+
+func (a *Analyzer) finish(tk traceKey, tr *Trace) {
+	delete(a.active, tk)
+	if !tr.IsTraceroute() {
+		return
+	}
+	if a.opt.OnTrace != nil {
+		a.opt.OnTrace(tr)
+		return
+	}
+	a.done = append(a.done, tr)
+}
+
+// Close finishes every trace still open; with OnTrace set they are handed
+// over in the order their first probe was seen.
+func (a *Analyzer) Close() {
+	open := make([]*Trace, 0, len(a.active))
+	for _, tr := range a.active {
+		open = append(open, tr)
+	}
+	sort.Slice(open, func(i, j int) bool { return open[i].first.Before(open[j].first) })
+	for _, tr := range open {
+		a.finish(traceKey{tr.Src, tr.Dst, tr.Proto}, tr)
+	}
+}
+
+// Traces returns the traceroute traces found so far, finished or not, in
+// the order their first probe was seen (without OnTrace).
+func (a *Analyzer) Traces() []*Trace {
+	out := append([]*Trace(nil), a.done...)
+	for _, tr := range a.active {
+		if tr.IsTraceroute() {
+			out = append(out, tr)
+		}
+	}
+	sort.SliceStable(out, func(i, j int) bool { return out[i].first.Before(out[j].first) })
+	return out
+}

@@ -1,0 +1,268 @@
+package analyze
+
+import (
+	"net/netip"
+	"time"
+
+	"github.com/google/gopacket/layers"
+)
+
+// Packet is one captured packet: its capture timestamp, the link type of the
+// interface it was captured on, and its bytes (owned by the caller).
+type Packet struct {
+	Time time.Time
+	Link layers.LinkType
+	Data []byte
+	Len  int // length on the wire, when more than len(Data) was sent
+}
+
+// Proto is a probe method.
+type Proto uint8
+
+// Probe methods.
+const (
+	ICMP Proto = iota + 1
+	UDP
+	TCP
+)
+
+func (p Proto) String() string {
+	switch p {
+	case ICMP:
+		return "icmp"
+	case UDP:
+		return "udp"
+	case TCP:
+		return "tcp"
+	}
+	return "unknown"
+}
+
+// Kind classifies a reply.
+type Kind uint8
+
+// Reply kinds, named as in the JSON output.
+const (
+	TimeExceeded Kind = iota + 1
+	EchoReply
+	PortUnreachable
+	HostUnreachable
+	NetUnreachable
+	ProtoUnreachable
+	AdminProhibited
+	FragNeeded
+	SourceRouteFailed
+	Unreachable // any other destination-unreachable code
+	TCPReset
+	TCPSynAck
+	OtherError // parameter problem, source quench, redirect
+)
+
+var kindNames = [...]string{
+	TimeExceeded:      "time-exceeded",
+	EchoReply:         "echo-reply",
+	PortUnreachable:   "port-unreachable",
+	HostUnreachable:   "host-unreachable",
+	NetUnreachable:    "net-unreachable",
+	ProtoUnreachable:  "proto-unreachable",
+	AdminProhibited:   "admin-prohibited",
+	FragNeeded:        "frag-needed",
+	SourceRouteFailed: "source-route-failed",
+	Unreachable:       "unreachable",
+	TCPReset:          "tcp-rst",
+	TCPSynAck:         "tcp-synack",
+	OtherError:        "icmp-error",
+}
+
+func (k Kind) String() string {
+	if int(k) < len(kindNames) && kindNames[k] != "" {
+		return kindNames[k]
+	}
+	return "unknown"
+}
+
+// Terminal reports whether a reply of this kind ends a trace: the
+// destination answered, or something said it cannot be reached.
+func (k Kind) Terminal() bool { return k != TimeExceeded && k != OtherError && k != 0 }
+
+// Annotation is traceroute's mark for a reply ("!H", "!N", ...), or "".
+func (r *Reply) Annotation() string {
+	if r.Type != layers.ICMPv4TypeDestinationUnreachable {
+		return ""
+	}
+	switch r.Code {
+	case 0, 6, 8, 11: // net, net unknown, isolated, net for TOS
+		return "!N"
+	case 1, 7, 12: // host, host unknown, host for TOS
+		return "!H"
+	case 2:
+		return "!P"
+	case 3:
+		if r.FromDest {
+			return ""
+		}
+		return "!"
+	case 4:
+		return "!F"
+	case 5:
+		return "!S"
+	case 9, 10, 13:
+		return "!X"
+	case 14:
+		return "!V"
+	case 15:
+		return "!C"
+	}
+	return "!<" + itoa(int(r.Code)) + ">"
+}
+
+func itoa(n int) string {
+	var b [20]byte
+	i := len(b)
+	for {
+		i--
+		b[i] = byte('0' + n%10)
+		n /= 10
+		if n == 0 {
+			return string(b[i:])
+		}
+	}
+}
+
+// Reply is an answer matched to a probe.
+type Reply struct {
+	From       netip.Addr
+	At         time.Time // capture timestamp
+	RTT        time.Duration
+	Kind       Kind
+	Type, Code uint8 // ICMP type and code; 0, 0 for TCP answers
+	TTL        uint8 // IP TTL of the reply as it arrived
+	QuotedTTL  uint8 // TTL left in the quoted probe (ICMP errors)
+	FromDest   bool  // sent by the trace's destination
+	Frame      int   // 1-based packet number in the capture
+}
+
+// Probe is one probe seen on the wire and, once matched, its reply.
+type Probe struct {
+	TTL   int
+	Sent  time.Time // capture timestamp
+	Frame int       // 1-based packet number in the capture
+
+	// Identity on the wire.
+	IPID             uint16
+	ID, Seq          uint16 // ICMP
+	SrcPort, DstPort uint16 // UDP, TCP
+	TCPSeq           uint32
+
+	Reply *Reply // nil while unanswered
+	// Ambiguous is set when another probe carried the same identity, so the
+	// match follows Wireshark's rule: the latest earlier unanswered probe.
+	Ambiguous bool
+}
+
+// Hop is every probe sent with one TTL, in send order.
+type Hop struct {
+	TTL    int
+	Probes []*Probe
+	// PastDest marks TTLs above the one where the destination first answered.
+	PastDest bool
+}
+
+// Responders lists the distinct addresses that answered at this hop, in
+// order of first answer.
+func (h *Hop) Responders() []netip.Addr {
+	var out []netip.Addr
+	for _, p := range h.Probes {
+		if p.Reply == nil {
+			continue
+		}
+		seen := false
+		for _, a := range out {
+			if a == p.Reply.From {
+				seen = true
+				break
+			}
+		}
+		if !seen {
+			out = append(out, p.Reply.From)
+		}
+	}
+	return out
+}
+
+// Trace is every probe from one source to one destination with one method,
+// and what answered them.
+type Trace struct {
+	Src, Dst netip.Addr
+	Proto    Proto
+	Probes   []*Probe // in send order
+
+	// Ambiguous counts probes whose identity repeated an earlier probe's.
+	Ambiguous   int
+	first, last time.Time
+	hasTE       bool
+	manyTTL     bool
+}
+
+// First and Last are the capture times of the first and the latest probe.
+func (t *Trace) First() time.Time { return t.first }
+
+// Last is the capture time of the latest probe.
+func (t *Trace) Last() time.Time { return t.last }
+
+// IsTraceroute reports whether the probes look like a traceroute: some drew a
+// Time Exceeded or they were sent with more than one TTL. A ping at a
+// constant TTL is not one.
+func (t *Trace) IsTraceroute() bool { return t.hasTE || t.manyTTL }
+
+// DestTTL is the lowest TTL at which the destination answered, or 0.
+func (t *Trace) DestTTL() int {
+	d := 0
+	for _, p := range t.Probes {
+		if p.Reply != nil && p.Reply.FromDest && (d == 0 || p.TTL < d) {
+			d = p.TTL
+		}
+	}
+	return d
+}
+
+// Reached reports whether the destination answered.
+func (t *Trace) Reached() bool { return t.DestTTL() != 0 }
+
+// EndTTL is the lowest TTL with a reply that ends the trace (the destination
+// answered, or an unreachable came back), or 0 when none did.
+func (t *Trace) EndTTL() int {
+	e := 0
+	for _, p := range t.Probes {
+		if p.Reply != nil && (p.Reply.FromDest || p.Reply.Kind.Terminal()) && (e == 0 || p.TTL < e) {
+			e = p.TTL
+		}
+	}
+	return e
+}
+
+// Hops groups the probes by TTL, lowest first.
+func (t *Trace) Hops() []Hop {
+	if len(t.Probes) == 0 {
+		return nil
+	}
+	maxTTL := 0
+	for _, p := range t.Probes {
+		if p.TTL > maxTTL {
+			maxTTL = p.TTL
+		}
+	}
+	by := make([][]*Probe, maxTTL+1)
+	for _, p := range t.Probes {
+		by[p.TTL] = append(by[p.TTL], p)
+	}
+	dest := t.DestTTL()
+	var hops []Hop
+	for ttl, ps := range by {
+		if len(ps) == 0 {
+			continue
+		}
+		hops = append(hops, Hop{TTL: ttl, Probes: ps, PastDest: dest != 0 && ttl > dest})
+	}
+	return hops
+}

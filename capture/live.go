@@ -1,0 +1,149 @@
+package capture
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/google/gopacket/layers"
+	"github.com/google/gopacket/pcap"
+
+	"github.com/tracers/tracers/analyze"
+)
+
+// Snaplen and BufferSize are the live handle's settings: in immediate mode,
+// libpcap's defaults (262144 bytes, 2 MiB) drop packets even within one
+// traceroute burst; 256 bytes hold every header tracers reads.
+const (
+	Snaplen    = 256
+	BufferSize = 8 << 20
+)
+
+// Live is a libpcap live capture on one interface.
+type Live struct {
+	h       *pcap.Handle
+	link    layers.LinkType
+	ch      chan analyze.Packet
+	stop    chan struct{}
+	wg      sync.WaitGroup
+	errMu   sync.Mutex
+	err     error
+	closeMu sync.Once
+}
+
+// OpenLive starts capturing on iface in immediate mode with filter, a BPF
+// expression. Packets are read from the moment it returns.
+func OpenLive(iface, filter string) (*Live, error) {
+	in, err := pcap.NewInactiveHandle(iface)
+	if err != nil {
+		return nil, fmt.Errorf("capture on %s: %w", iface, err)
+	}
+	defer in.CleanUp()
+	for _, set := range []func() error{
+		func() error { return in.SetSnapLen(Snaplen) },
+		func() error { return in.SetBufferSize(BufferSize) },
+		func() error { return in.SetImmediateMode(true) },
+		func() error { return in.SetTimeout(50 * time.Millisecond) },
+	} {
+		if err := set(); err != nil {
+			return nil, fmt.Errorf("capture on %s: %w", iface, err)
+		}
+	}
+	h, err := in.Activate()
+	if err != nil {
+		msg := err.Error()
+		if strings.Contains(msg, "ermission") || strings.Contains(msg, "not permitted") {
+			return nil, fmt.Errorf("capture on %s: %w", iface, ErrPermission)
+		}
+		return nil, fmt.Errorf("capture on %s: %w", iface, err)
+	}
+	if err := h.SetBPFFilter(filter); err != nil {
+		h.Close()
+		return nil, fmt.Errorf("capture: set filter %q on %s: %w", filter, iface, err)
+	}
+	l := &Live{h: h, link: h.LinkType(), ch: make(chan analyze.Packet, 4096), stop: make(chan struct{})}
+	l.wg.Add(1)
+	go l.read()
+	return l, nil
+}
+
+// LinkType is the link type of the captured packets.
+func (l *Live) LinkType() layers.LinkType { return l.link }
+
+func (l *Live) read() {
+	defer l.wg.Done()
+	defer close(l.ch)
+	for {
+		select {
+		case <-l.stop:
+			return
+		default:
+		}
+		data, ci, err := l.h.ReadPacketData()
+		switch {
+		case err == nil:
+		case errors.Is(err, pcap.NextErrorTimeoutExpired):
+			continue
+		case errors.Is(err, io.EOF):
+			return
+		default:
+			l.errMu.Lock()
+			l.err = err
+			l.errMu.Unlock()
+			return
+		}
+		select {
+		case l.ch <- analyze.Packet{Time: ci.Timestamp, Link: l.link, Data: data, Len: ci.Length}:
+		case <-l.stop:
+			return
+		}
+	}
+}
+
+// Next returns the next captured packet; ok is false when deadline passes
+// first. It returns ctx's error when ctx is done.
+func (l *Live) Next(ctx context.Context, deadline time.Time) (p analyze.Packet, ok bool, err error) {
+	t := time.NewTimer(time.Until(deadline))
+	defer t.Stop()
+	select {
+	case p, open := <-l.ch:
+		if !open {
+			l.errMu.Lock()
+			defer l.errMu.Unlock()
+			if l.err != nil {
+				return p, false, fmt.Errorf("capture: %w", l.err)
+			}
+			return p, false, io.EOF
+		}
+		return p, true, nil
+	case <-t.C:
+		return p, false, nil
+	case <-ctx.Done():
+		return p, false, ctx.Err()
+	}
+}
+
+// Stats are libpcap's counters for the handle.
+type Stats struct{ Received, Dropped, IfDropped int }
+
+// Stats reports what libpcap received and dropped so far.
+func (l *Live) Stats() (Stats, error) {
+	s, err := l.h.Stats()
+	if err != nil {
+		return Stats{}, fmt.Errorf("capture stats: %w", err)
+	}
+	return Stats{Received: s.PacketsReceived, Dropped: s.PacketsDropped, IfDropped: s.PacketsIfDropped}, nil
+}
+
+// Close stops the capture.
+func (l *Live) Close() {
+	l.closeMu.Do(func() {
+		close(l.stop)
+		l.wg.Wait()
+		l.h.Close()
+	})
+}

@@ -1,0 +1,246 @@
+package capture
+
+import (
+	"bufio"
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+
+	"github.com/google/gopacket/layers"
+	"github.com/google/gopacket/pcapgo"
+
+	"github.com/tracers/tracers/analyze"
+)
+
+// MaxPacket bounds the bytes kept of one packet read from a file; a length
+// field above it is damage, never an allocation.
+const MaxPacket = 262144
+
+// Reader reads packets from a pcap or pcapng file.
+type Reader struct {
+	name  string
+	f     io.Closer
+	br    *bufio.Reader
+	cnt   *counter
+	pcap  *pcapgo.Reader
+	ng    *pcapgo.NgReader
+	link  layers.LinkType
+	n     int   // packets read
+	off   int64 // byte offset of the next pcap record
+	ngBig bool
+}
+
+type counter struct {
+	r io.Reader
+	n int64
+}
+
+func (c *counter) Read(p []byte) (int, error) {
+	n, err := c.r.Read(p)
+	c.n += int64(n)
+	return n, err
+}
+
+// FileError says where in which file reading failed.
+type FileError struct {
+	Name   string
+	Packet int   // 1-based number of the packet that could not be read, 0 for the header
+	Offset int64 // byte offset where it starts
+	Err    error
+}
+
+func (e *FileError) Error() string {
+	if e.Packet == 0 {
+		return fmt.Sprintf("%s: %v", e.Name, e.Err)
+	}
+	return fmt.Sprintf("%s: packet %d at byte offset %d: %v", e.Name, e.Packet, e.Offset, e.Err)
+}
+
+func (e *FileError) Unwrap() error { return e.Err }
+
+var (
+	errNotCapture = errors.New("not a pcap or pcapng file")
+	errEmpty      = errors.New("empty file")
+	errTruncated  = errors.New("file ends in the middle of a packet")
+)
+
+// OpenFile opens a capture file; "-" reads standard input.
+func OpenFile(name string) (*Reader, error) {
+	var rc io.ReadCloser = os.Stdin
+	if name != "-" {
+		f, err := os.Open(name)
+		if err != nil {
+			return nil, fmt.Errorf("open %s: %w", name, err)
+		}
+		rc = f
+	}
+	r, err := NewReader(name, rc)
+	if err != nil {
+		rc.Close()
+		return nil, err
+	}
+	r.f = rc
+	return r, nil
+}
+
+// NewReader reads a capture from r; name is used in errors.
+func NewReader(name string, r io.Reader) (*Reader, error) {
+	cnt := &counter{r: r}
+	rd := &Reader{name: name, cnt: cnt, br: bufio.NewReaderSize(cnt, 1<<20)}
+	magic, err := rd.br.Peek(4)
+	if len(magic) == 0 {
+		return nil, &FileError{Name: name, Err: errEmpty}
+	}
+	if err != nil {
+		return nil, &FileError{Name: name, Err: errNotCapture}
+	}
+	switch binary.LittleEndian.Uint32(magic) {
+	case 0x0A0D0D0A:
+		if err := rd.checkNg(); err != nil {
+			return nil, err
+		}
+		ng, err := pcapgo.NewNgReader(rd.br, pcapgo.NgReaderOptions{WantMixedLinkType: true, SkipUnknownVersion: true})
+		if err != nil {
+			return nil, &FileError{Name: name, Err: fmt.Errorf("pcapng: %w", err)}
+		}
+		rd.ng = ng
+	case 0xa1b2c3d4, 0xd4c3b2a1, 0xa1b23c4d, 0x4d3cb2a1:
+		p, err := pcapgo.NewReader(rd.br)
+		if err != nil {
+			return nil, &FileError{Name: name, Err: fmt.Errorf("pcap header: %w", unexpected(err))}
+		}
+		p.SetSnaplen(MaxPacket)
+		rd.pcap, rd.link, rd.off = p, p.LinkType(), 24
+	default:
+		return nil, &FileError{Name: name, Err: errNotCapture}
+	}
+	return rd, nil
+}
+
+func unexpected(err error) error {
+	if errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) {
+		return errTruncated
+	}
+	return err
+}
+
+// Next returns the next packet, or io.EOF at the clean end of the file. The
+// packet's bytes are valid until the next call.
+func (r *Reader) Next() (analyze.Packet, error) {
+	if r.pcap != nil {
+		pos := r.cnt.n - int64(r.br.Buffered())
+		data, ci, err := r.pcap.ZeroCopyReadPacketData()
+		if err != nil {
+			if err == io.EOF && r.cnt.n-int64(r.br.Buffered()) == pos {
+				return analyze.Packet{}, io.EOF
+			}
+			return analyze.Packet{}, &FileError{Name: r.name, Packet: r.n + 1, Offset: r.off, Err: unexpected(err)}
+		}
+		r.n++
+		r.off += 16 + int64(ci.CaptureLength)
+		return analyze.Packet{Time: ci.Timestamp, Link: r.link, Data: data, Len: ci.Length}, nil
+	}
+	off := r.cnt.n - int64(r.br.Buffered())
+	if err := r.checkNg(); err != nil {
+		if errors.Is(err, io.EOF) {
+			return analyze.Packet{}, io.EOF
+		}
+		return analyze.Packet{}, err
+	}
+	data, ci, err := r.ng.ReadPacketData()
+	if err != nil {
+		if errors.Is(err, io.EOF) && r.cnt.n-int64(r.br.Buffered()) == off {
+			return analyze.Packet{}, io.EOF
+		}
+		return analyze.Packet{}, &FileError{Name: r.name, Packet: r.n + 1, Offset: off, Err: unexpected(err)}
+	}
+	r.n++
+	link := layers.LinkTypeEthernet
+	if len(ci.AncillaryData) > 0 {
+		if lt, ok := ci.AncillaryData[0].(layers.LinkType); ok {
+			link = lt
+		}
+	}
+	return analyze.Packet{Time: ci.Timestamp, Link: link, Data: data, Len: ci.Length}, nil
+}
+
+// checkNg walks the pcapng blocks ahead, up to the next packet block, and
+// rejects lengths that cannot be right before pcapgo allocates for them.
+func (r *Reader) checkNg() error {
+	off := r.cnt.n - int64(r.br.Buffered())
+	for pos := 0; ; {
+		h, err := r.br.Peek(pos + 8)
+		if err != nil {
+			if pos == 0 && len(h) == 0 {
+				return io.EOF
+			}
+			if len(h) < pos+8 {
+				return &FileError{Name: r.name, Packet: r.n + 1, Offset: off + int64(pos), Err: errors.New("truncated pcapng block header")}
+			}
+			return nil // a block larger than the look-ahead: let pcapgo read it
+		}
+		typ := binary.LittleEndian.Uint32(h[pos:])
+		var order binary.ByteOrder = binary.LittleEndian
+		if typ == 0x0A0D0D0A {
+			bom, err := r.br.Peek(pos + 12)
+			if err != nil {
+				return &FileError{Name: r.name, Packet: r.n + 1, Offset: off + int64(pos), Err: errors.New("truncated pcapng section header")}
+			}
+			if binary.BigEndian.Uint32(bom[pos+8:]) == 0x1A2B3C4D {
+				order = binary.BigEndian
+			}
+			r.ngBig = order == binary.BigEndian
+		} else if r.ngBig {
+			order = binary.BigEndian
+			typ = order.Uint32(h[pos:])
+		}
+		length := int(order.Uint32(h[pos+4:]))
+		bad := func(why string) error {
+			return &FileError{Name: r.name, Packet: r.n + 1, Offset: off + int64(pos), Err: fmt.Errorf("pcapng block type 0x%x: %s", typ, why)}
+		}
+		if length < 12 || length%4 != 0 || length > 16<<20 {
+			return bad(fmt.Sprintf("absurd block length %d", length))
+		}
+		b, err := r.br.Peek(pos + length)
+		if err != nil && len(b) < pos+length {
+			if errors.Is(err, bufio.ErrBufferFull) {
+				return nil
+			}
+			return bad("file ends inside the block")
+		}
+		switch typ {
+		case 6, 2: // enhanced packet, obsolete packet
+			if length < 32 {
+				return bad("block too short")
+			}
+			capLen := int(order.Uint32(b[pos+20:]))
+			if capLen > MaxPacket || capLen > length-32 {
+				return bad(fmt.Sprintf("absurd captured length %d", capLen))
+			}
+			return nil
+		case 3: // simple packet
+			if length < 16 {
+				return bad("block too short")
+			}
+			return nil
+		case 1: // interface description
+			if length < 20 {
+				return bad("block too short")
+			}
+		}
+		pos += length
+	}
+}
+
+// Count is the number of packets read so far.
+func (r *Reader) Count() int { return r.n }
+
+// Close closes the file.
+func (r *Reader) Close() error {
+	if r.f != nil && r.f != io.Closer(os.Stdin) {
+		return r.f.Close()
+	}
+	return nil
+}

@@ -1,0 +1,108 @@
+package capture
+
+import (
+	"bufio"
+	"fmt"
+	"os"
+	"runtime"
+	"strings"
+
+	"github.com/google/gopacket"
+	"github.com/google/gopacket/layers"
+	"github.com/google/gopacket/pcapgo"
+
+	"github.com/tracers/tracers/analyze"
+)
+
+// Meta describes a written capture: what made it and on which interface.
+// pcapng keeps it in its section header and interface description.
+type Meta struct {
+	Application string // e.g. "tracers 0.1.0"
+	Comment     string // e.g. the command line
+	Iface       string
+	Filter      string
+}
+
+// Writer saves packets to a pcap file, or pcapng when the name ends in
+// .pcapng, with nanosecond timestamps.
+type Writer struct {
+	name string
+	f    *os.File
+	bw   *bufio.Writer
+	pw   *pcapgo.Writer
+	nw   *pcapgo.NgWriter
+	n    int
+	err  error
+}
+
+// Create creates the file name for packets of link type lt.
+func Create(name string, lt layers.LinkType, m Meta) (*Writer, error) {
+	f, err := os.Create(name)
+	if err != nil {
+		return nil, fmt.Errorf("create %s: %w", name, err)
+	}
+	w := &Writer{name: name, f: f, bw: bufio.NewWriterSize(f, 64<<10)}
+	if strings.HasSuffix(strings.ToLower(name), ".pcapng") {
+		intf := pcapgo.NgInterface{
+			Name: m.Iface, Description: m.Iface, Filter: m.Filter, OS: runtime.GOOS,
+			LinkType: lt, TimestampResolution: 9, SnapLength: MaxPacket,
+		}
+		opts := pcapgo.NgWriterOptions{SectionInfo: pcapgo.NgSectionInfo{
+			Hardware: runtime.GOARCH, OS: runtime.GOOS, Application: m.Application, Comment: m.Comment,
+		}}
+		w.nw, err = pcapgo.NewNgWriterInterface(w.bw, intf, opts)
+	} else {
+		w.pw = pcapgo.NewWriterNanos(w.bw)
+		err = w.pw.WriteFileHeader(MaxPacket, lt)
+	}
+	if err != nil {
+		f.Close()
+		return nil, fmt.Errorf("write %s: %w", name, err)
+	}
+	return w, nil
+}
+
+// Write appends one packet. After a failure (a full disk) every later call
+// returns the same error.
+func (w *Writer) Write(p analyze.Packet) error {
+	if w.err != nil {
+		return w.err
+	}
+	ci := gopacket.CaptureInfo{Timestamp: p.Time, CaptureLength: len(p.Data), Length: max(p.Len, len(p.Data))}
+	var err error
+	if w.nw != nil {
+		err = w.nw.WritePacket(ci, p.Data)
+	} else {
+		err = w.pw.WritePacket(ci, p.Data)
+	}
+	if err != nil {
+		w.err = fmt.Errorf("write %s: %w", w.name, err)
+		return w.err
+	}
+	w.n++
+	return nil
+}
+
+// Count is the number of packets written.
+func (w *Writer) Count() int { return w.n }
+
+// Close flushes and closes the file.
+func (w *Writer) Close() error {
+	var err error
+	if w.nw != nil {
+		err = w.nw.Flush()
+	}
+	if ferr := w.bw.Flush(); err == nil {
+		err = ferr
+	}
+	if cerr := w.f.Close(); err == nil {
+		err = cerr
+	}
+	if w.err != nil {
+		return w.err
+	}
+	if err != nil {
+		return fmt.Errorf("write %s: %w", w.name, err)
+	}
+	return nil
+}

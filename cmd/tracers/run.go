@@ -1,0 +1,57 @@
+package main
+
+import (
+	"fmt"
+	"os"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/tracers/tracers/trace"
+)
+
+func newRun() *cobra.Command {
+	var o trace.LiveOptions
+	var wait float64
+	c := &cobra.Command{
+		Use:   "run [flags] HOST",
+		Short: "Trace the path to HOST with ICMP Echo probes (needs root or CAP_NET_RAW)",
+		Example: `  sudo tracers run -n 10.77.5.2
+  sudo tracers run --write trace.pcapng --format json example.net`,
+		Args: func(cmd *cobra.Command, args []string) error {
+			if len(args) != 1 {
+				return usageError{fmt.Errorf("run takes exactly one HOST, got %d arguments", len(args))}
+			}
+			return nil
+		},
+		RunE: func(cmd *cobra.Command, args []string) error {
+			o.Host = args[0]
+			if wait <= 0 || wait > 60 {
+				return usageError{fmt.Errorf("-w %g: wait must be in (0, 60] seconds", wait)}
+			}
+			o.Wait = time.Duration(wait * float64(time.Second))
+			if o.FirstHop < 1 || o.MaxHops < 1 || o.Queries < 1 || o.Rate <= 0 {
+				return usageError{fmt.Errorf("-f, -m, -q and --rate must be positive")}
+			}
+			if err := o.Check(); err != nil {
+				return usageError{err}
+			}
+			o.App = "tracers " + version
+			o.Command = commandLine(os.Args)
+			o.Stderr = cmd.ErrOrStderr()
+			return trace.Live(cmd.Context(), o, cmd.OutOrStdout())
+		},
+	}
+	f := c.Flags()
+	f.IntVarP(&o.MaxHops, "max-hops", "m", trace.DefaultMaxHops, "highest TTL to probe")
+	f.IntVarP(&o.FirstHop, "first-hop", "f", 1, "TTL of the first hop to probe")
+	f.IntVarP(&o.Queries, "queries", "q", trace.DefaultQueries, "probes per hop")
+	f.Float64VarP(&wait, "wait", "w", trace.DefaultWait.Seconds(), "longest wait for a reply, in seconds (the wait adapts to RTTs seen, up to this)")
+	f.BoolVarP(&o.Numeric, "numeric", "n", false, "print addresses only, no reverse DNS")
+	f.StringVarP(&o.Iface, "interface", "i", "", "interface to send and capture on (default: the route's)")
+	f.StringVarP(&o.Source, "source", "s", "", "source address (default: the kernel's choice for the route)")
+	f.Float64Var(&o.Rate, "rate", trace.DefaultRate, "probes per second at most")
+	f.StringVar(&o.Write, "write", "", "save every captured packet to FILE (.pcap, or .pcapng)")
+	f.StringVar(&o.Format, "format", "text", "output format: text or json")
+	return c
+}

@@ -1,0 +1,272 @@
+package craft_test
+
+import (
+	"bytes"
+	"net/netip"
+	"strings"
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+
+	"github.com/tracers/tracers/craft"
+)
+
+// goldenSpec is the probe goldenProbe spells out.
+func goldenSpec() craft.Spec {
+	return craft.Spec{
+		Src:     netip.MustParseAddr("10.77.1.1"),
+		Dst:     netip.MustParseAddr("10.77.5.2"),
+		TTL:     3,
+		ID:      0x1234,
+		Seq:     craft.SeqFor(3, 1),
+		IPID:    0x1234,
+		Payload: craft.DefaultPayload,
+	}
+}
+
+// goldenProbe is goldenSpec on the wire. Checksums were computed
+// independently of craft and gopacket.
+var goldenProbe = []byte{
+	// IPv4 header, RFC 791.
+	0x45,       // version 4, IHL 5 (20 bytes)
+	0x00,       // TOS 0
+	0x00, 0x3c, // total length 60
+	0x12, 0x34, // identification 0x1234
+	0x00, 0x00, // flags 0 (no DF), fragment offset 0
+	0x03,       // TTL 3
+	0x01,       // protocol 1, ICMP
+	0x8a, 0xf1, // header checksum
+	0x0a, 0x4d, 0x01, 0x01, // source 10.77.1.1
+	0x0a, 0x4d, 0x05, 0x02, // destination 10.77.5.2
+	// ICMP Echo Request, RFC 792.
+	0x08,       // type 8, echo request
+	0x00,       // code 0
+	0xed, 0xc5, // checksum
+	0x12, 0x34, // identifier 0x1234
+	0x03, 0x01, // sequence SeqFor(3, 1): TTL 3, attempt 1
+	// Payload, 32 bytes of 0x40 + i%64.
+	0x40, 0x41, 0x42, 0x43, 0x44, 0x45, 0x46, 0x47, // "@ABCDEFG"
+	0x48, 0x49, 0x4a, 0x4b, 0x4c, 0x4d, 0x4e, 0x4f, // "HIJKLMNO"
+	0x50, 0x51, 0x52, 0x53, 0x54, 0x55, 0x56, 0x57, // "PQRSTUVW"
+	0x58, 0x59, 0x5a, 0x5b, 0x5c, 0x5d, 0x5e, 0x5f, // "XYZ[\]^_"
+}
+
+func TestBuildGolden(t *testing.T) {
+	got, err := craft.NewBuilder().Build(goldenSpec())
+	if err != nil {
+		t.Fatalf("Build(%+v) error: %v", goldenSpec(), err)
+	}
+	if diff := cmp.Diff(goldenProbe, got); diff != "" {
+		t.Errorf("Build(%+v) bytes mismatch (-want +got):\n%s", goldenSpec(), diff)
+	}
+	if err := craft.Verify(got); err != nil {
+		t.Errorf("Verify(Build(%+v)) = %v, want nil", goldenSpec(), err)
+	}
+}
+
+func TestBuildAddressBytes(t *testing.T) {
+	s := goldenSpec()
+	s.Src = netip.MustParseAddr("10.0.0.1")
+	s.Dst = netip.MustParseAddr("192.0.2.255")
+	got, err := craft.NewBuilder().Build(s)
+	if err != nil {
+		t.Fatalf("Build(%+v) error: %v", s, err)
+	}
+	if want := []byte{0x0a, 0x00, 0x00, 0x01}; !bytes.Equal(got[12:16], want) {
+		t.Errorf("Build(%+v) source bytes = % x, want % x", s, got[12:16], want)
+	}
+	if want := []byte{0xc0, 0x00, 0x02, 0xff}; !bytes.Equal(got[16:20], want) {
+		t.Errorf("Build(%+v) destination bytes = % x, want % x", s, got[16:20], want)
+	}
+}
+
+func TestBuildPayloadLengths(t *testing.T) {
+	b := craft.NewBuilder()
+	// Shrinking and growing on one Builder must not leave stale bytes.
+	for _, n := range []int{0, 1, 63, 64, 65, craft.MaxPayload, 7, craft.DefaultPayload} {
+		s := goldenSpec()
+		s.Payload = n
+		s.Seq = craft.SeqFor(uint8(n), uint8(n>>8))
+		pkt, err := b.Build(s)
+		if err != nil {
+			t.Fatalf("Build(payload %d) error: %v", n, err)
+		}
+		if got, want := len(pkt), 28+n; got != want {
+			t.Fatalf("Build(payload %d) length = %d, want %d", n, got, want)
+		}
+		if got := int(pkt[2])<<8 | int(pkt[3]); got != 28+n {
+			t.Errorf("Build(payload %d) total length field = %d, want %d", n, got, 28+n)
+		}
+		for i, c := range pkt[28:] {
+			if want := byte(0x40 + i%64); c != want {
+				t.Fatalf("Build(payload %d) payload[%d] = %#02x, want %#02x", n, i, c, want)
+			}
+		}
+		if err := craft.Verify(pkt); err != nil {
+			t.Errorf("Verify(Build(payload %d)) = %v, want nil", n, err)
+		}
+	}
+}
+
+func TestBuildErrors(t *testing.T) {
+	tests := []struct {
+		name string
+		edit func(*craft.Spec)
+		want string // substring of the error
+	}{
+		{name: "ipv6 source", edit: func(s *craft.Spec) { s.Src = netip.MustParseAddr("2001:db8::1") }, want: "source 2001:db8::1: not an ipv4 address"},
+		{name: "ipv6 destination", edit: func(s *craft.Spec) { s.Dst = netip.MustParseAddr("2001:db8::2") }, want: "destination 2001:db8::2: not an ipv4 address"},
+		{name: "ipv4-mapped destination", edit: func(s *craft.Spec) { s.Dst = netip.MustParseAddr("::ffff:10.77.5.2") }, want: "not an ipv4 address"},
+		{name: "zero source", edit: func(s *craft.Spec) { s.Src = netip.Addr{} }, want: "source invalid IP: not an ipv4 address"},
+		{name: "zero destination", edit: func(s *craft.Spec) { s.Dst = netip.Addr{} }, want: "not an ipv4 address"},
+		{name: "negative payload", edit: func(s *craft.Spec) { s.Payload = -1 }, want: "payload length out of range: -1"},
+		{name: "payload too long", edit: func(s *craft.Spec) { s.Payload = craft.MaxPayload + 1 }, want: "payload length out of range: 1473"},
+	}
+	b := craft.NewBuilder()
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			s := goldenSpec()
+			tt.edit(&s)
+			pkt, err := b.Build(s)
+			if err == nil {
+				t.Fatalf("Build(%+v) = % x, nil; want error containing %q", s, pkt, tt.want)
+			}
+			if msg := err.Error(); !strings.HasPrefix(msg, "craft: build: ") || !strings.Contains(msg, tt.want) {
+				t.Errorf("Build(%+v) error = %q, want \"craft: build: \" prefix and %q", s, msg, tt.want)
+			}
+		})
+	}
+}
+
+func TestVerify(t *testing.T) {
+	mutate := func(f func(p []byte) []byte) []byte {
+		return f(append([]byte(nil), goldenProbe...))
+	}
+	tests := []struct {
+		name string
+		pkt  []byte
+		want string // whole error, "" for none
+	}{
+		{name: "golden", pkt: goldenProbe},
+		{name: "ttl corrupted", pkt: mutate(func(p []byte) []byte { p[8] = 4; return p }),
+			want: "craft: ipv4 header checksum 0x8af1 != computed 0x89f1"},
+		{name: "ip checksum corrupted", pkt: mutate(func(p []byte) []byte { p[11] = 0xf2; return p }),
+			want: "craft: ipv4 header checksum 0x8af2 != computed 0x8af1"},
+		{name: "icmp seq corrupted", pkt: mutate(func(p []byte) []byte { p[27] = 2; return p }),
+			want: "craft: icmp checksum 0xedc5 != computed 0xedc4"},
+		{name: "payload corrupted", pkt: mutate(func(p []byte) []byte { p[59] ^= 0xff; return p }),
+			want: "craft: icmp checksum 0xedc5 != computed 0xed84"},
+		{name: "trailing bytes ignored", pkt: mutate(func(p []byte) []byte { return append(p, 0xde, 0xad) })},
+		{name: "empty", pkt: nil, want: "craft: short ipv4 header: 0 bytes"},
+		{name: "short ipv4", pkt: goldenProbe[:19], want: "craft: short ipv4 header: 19 bytes"},
+		{name: "ipv6", pkt: mutate(func(p []byte) []byte { p[0] = 0x65; return p }), want: "craft: not ipv4: version 6"},
+		{name: "ihl too small", pkt: mutate(func(p []byte) []byte { p[0] = 0x44; return p }),
+			want: "craft: bad ipv4 header length: 16 bytes in a 60-byte packet"},
+		{name: "header only", pkt: goldenProbe[:20], want: "craft: bad ipv4 total length: 60 in a 20-byte packet"},
+		{name: "ihl beyond packet", pkt: mutate(func(p []byte) []byte { p[0] = 0x4f; return p[:40] }),
+			want: "craft: bad ipv4 header length: 60 bytes in a 40-byte packet"},
+		{name: "truncated", pkt: goldenProbe[:59], want: "craft: bad ipv4 total length: 60 in a 59-byte packet"},
+		{name: "not icmp", pkt: udpHeaderOnly(), want: "craft: not icmp: protocol 17"},
+		{name: "short icmp", pkt: shortICMP(), want: "craft: short icmp header: 4 bytes"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			err := craft.Verify(tt.pkt)
+			got := ""
+			if err != nil {
+				got = err.Error()
+			}
+			if got != tt.want {
+				t.Errorf("Verify(% x) = %q, want %q", tt.pkt, got, tt.want)
+			}
+		})
+	}
+}
+
+// udpHeaderOnly is capturedIPv4Header (protocol UDP) with its total length
+// set to the header alone and the checksum fixed up.
+func udpHeaderOnly() []byte {
+	p := append([]byte(nil), capturedIPv4Header...)
+	p[2], p[3] = 0, 20
+	return fixIPChecksum(p)
+}
+
+// shortICMP is the golden header over a 4-byte ICMP message.
+func shortICMP() []byte {
+	p := append([]byte(nil), goldenProbe[:24]...)
+	p[2], p[3] = 0, 24
+	return fixIPChecksum(p)
+}
+
+func fixIPChecksum(p []byte) []byte {
+	p[10], p[11] = 0, 0
+	c := craft.Checksum(p[:20])
+	p[10], p[11] = byte(c>>8), byte(c)
+	return p
+}
+
+func TestSeqFor(t *testing.T) {
+	tests := []struct {
+		name         string
+		ttl, attempt uint8
+		want         uint16
+	}{
+		{name: "zero", want: 0x0000},
+		{name: "ttl 3 attempt 1", ttl: 3, attempt: 1, want: 0x0301},
+		{name: "max", ttl: 255, attempt: 255, want: 0xffff},
+		{name: "attempt only", attempt: 7, want: 0x0007},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if got := craft.SeqFor(tt.ttl, tt.attempt); got != tt.want {
+				t.Errorf("SeqFor(%d, %d) = %#04x, want %#04x", tt.ttl, tt.attempt, got, tt.want)
+			}
+		})
+	}
+}
+
+func TestSplitSeqInvertsSeqFor(t *testing.T) {
+	for seq := 0; seq <= 0xffff; seq++ {
+		ttl, attempt := craft.SplitSeq(uint16(seq))
+		if got := craft.SeqFor(ttl, attempt); got != uint16(seq) {
+			t.Fatalf("SeqFor(SplitSeq(%#04x)) = %#04x", seq, got)
+		}
+	}
+}
+
+func TestBuildAllocs(t *testing.T) {
+	b := craft.NewBuilder()
+	s := goldenSpec()
+	allocs := testing.AllocsPerRun(1000, func() {
+		s.Seq++
+		s.TTL = uint8(s.Seq)
+		if _, err := b.Build(s); err != nil {
+			t.Fatal(err)
+		}
+	})
+	t.Logf("Build allocs per run: %v", allocs)
+	if allocs != 0 {
+		t.Errorf("Build allocs per run = %v, want 0", allocs)
+	}
+}
+
+func BenchmarkBuild(b *testing.B) {
+	bl := craft.NewBuilder()
+	s := goldenSpec()
+	b.ReportAllocs()
+	for b.Loop() {
+		s.Seq++
+		if _, err := bl.Build(s); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+func BenchmarkChecksum(b *testing.B) {
+	pkt := make([]byte, 1500)
+	b.ReportAllocs()
+	b.SetBytes(int64(len(pkt)))
+	for b.Loop() {
+		_ = craft.Checksum(pkt)
+	}
+}

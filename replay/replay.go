@@ -1,0 +1,89 @@
+package replay
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+
+	"github.com/tracers/tracers/analyze"
+	"github.com/tracers/tracers/capture"
+	"github.com/tracers/tracers/report"
+)
+
+// Options are the settings of `tracers replay`.
+type Options struct {
+	File   string // "-" for standard input
+	Format string // text, json or csv
+	Stats  bool   // add an mtr-like table per trace
+}
+
+// Run replays o.File into out. Traces found before any damage in the file
+// are rendered even when reading fails; the error then says where.
+func Run(ctx context.Context, o Options, out io.Writer) error {
+	r, err := capture.OpenFile(o.File)
+	if err != nil {
+		return err
+	}
+	defer r.Close()
+	ro := report.Options{}
+	var emit func(*analyze.Trace) error
+	var closeOut func() error
+	n := 0
+	switch o.Format {
+	case "text":
+		emit = func(t *analyze.Trace) error {
+			if n > 0 {
+				fmt.Fprintln(out)
+			}
+			if err := report.Text(out, t, ro); err != nil {
+				return err
+			}
+			if o.Stats {
+				fmt.Fprintln(out)
+				return report.Stats(out, t, ro)
+			}
+			return nil
+		}
+		closeOut = func() error { return nil }
+	case "json":
+		j := report.NewJSON(out, ro)
+		emit, closeOut = j.Add, j.Close
+	case "csv":
+		c := report.NewCSV(out, ro)
+		emit, closeOut = c.Add, c.Close
+	default:
+		return fmt.Errorf("unknown format %q (want text, json or csv)", o.Format)
+	}
+	var outErr error
+	an := analyze.New(analyze.Options{OnTrace: func(t *analyze.Trace) {
+		if outErr == nil {
+			outErr = emit(t)
+		}
+		n++
+	}})
+	var readErr error
+	for i := 0; ; i++ {
+		if i&1023 == 0 && ctx.Err() != nil {
+			readErr = ctx.Err()
+			break
+		}
+		p, err := r.Next()
+		if errors.Is(err, io.EOF) {
+			break
+		}
+		if err != nil {
+			readErr = err
+			break
+		}
+		an.Add(p)
+	}
+	an.Close()
+	if err := closeOut(); outErr == nil {
+		outErr = err
+	}
+	if o.Format == "text" && n == 0 && readErr == nil {
+		fmt.Fprintf(out, "no traceroute found in %s (%d packets)\n", o.File, r.Count())
+	}
+	return errors.Join(readErr, outErr)
+}

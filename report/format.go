@@ -1,0 +1,88 @@
+package report
+
+import (
+	"net/netip"
+	"strconv"
+	"time"
+
+	"github.com/tracers/tracers/analyze"
+)
+
+// Options control rendering.
+type Options struct {
+	// Names returns a host name for an address, or "" when it has none.
+	// Nil means numeric output only (traceroute -n). report calls it
+	// for every responder it prints and does no caching of its own.
+	Names func(netip.Addr) string
+	// StopAtEnd shows hops only up to Trace.EndTTL, as a live run does.
+	// When false every TTL seen on the wire is shown, and those past the
+	// destination are marked (replay).
+	StopAtEnd bool
+}
+
+// host is an address as traceroute prints it: "name (addr)" when o.Names
+// knows a name, else the bare address.
+func (o Options) host(a netip.Addr) string {
+	if o.Names != nil {
+		if n := o.Names(a); n != "" {
+			return n + " (" + a.String() + ")"
+		}
+	}
+	return a.String()
+}
+
+// name is o.Names(a), or "" when o.Names is nil.
+func (o Options) name(a netip.Addr) string {
+	if o.Names == nil {
+		return ""
+	}
+	return o.Names(a)
+}
+
+// hops returns the hops of tr that o shows.
+func (o Options) hops(tr *analyze.Trace) []analyze.Hop {
+	hs := tr.Hops()
+	if !o.StopAtEnd {
+		return hs
+	}
+	end := tr.EndTTL()
+	if end == 0 {
+		return hs
+	}
+	n := 0
+	for n < len(hs) && hs[n].TTL <= end {
+		n++
+	}
+	return hs[:n]
+}
+
+// micros is d rounded to the nearest microsecond, in microseconds.
+func micros(d time.Duration) int64 { return d.Round(time.Microsecond).Microseconds() }
+
+// ms formats d in milliseconds with three decimals ("0.121"), from the
+// rounded microseconds so that every format agrees to the digit.
+func ms(d time.Duration) string {
+	us := micros(d)
+	sign := ""
+	if us < 0 {
+		sign, us = "-", -us
+	}
+	frac := strconv.FormatInt(us%1000, 10)
+	for len(frac) < 3 {
+		frac = "0" + frac
+	}
+	return sign + strconv.FormatInt(us/1000, 10) + "." + frac
+}
+
+// msValue is d in milliseconds with microsecond precision, as a number.
+func msValue(d time.Duration) float64 { return float64(micros(d)) / 1000 }
+
+// formatMS formats a millisecond value in the fewest digits that read
+// back as the same float64 ("0.121", never "0.12100000000000001").
+func formatMS(v float64) string { return strconv.FormatFloat(v, 'f', -1, 64) }
+
+// isICMP reports whether r came as an ICMP message, so that its Type and
+// Code mean something (TCP answers carry 0, 0).
+func isICMP(r *analyze.Reply) bool {
+	return r.Kind != analyze.TCPReset && r.Kind != analyze.TCPSynAck
+}

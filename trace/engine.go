@@ -1,0 +1,370 @@
+package trace
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"net/netip"
+	"time"
+
+	"github.com/google/gopacket/layers"
+
+	"github.com/tracers/tracers/analyze"
+	"github.com/tracers/tracers/craft"
+)
+
+// Wire is what the engine needs from the network: send a probe, receive
+// captured packets (its own probes included), and tell the time.
+type Wire interface {
+	Send(pkt []byte) error
+	// Next returns the next captured packet; ok is false when deadline
+	// passes first.
+	Next(ctx context.Context, deadline time.Time) (p analyze.Packet, ok bool, err error)
+	Now() time.Time
+}
+
+// Defaults for Options.
+const (
+	DefaultMaxHops  = 30
+	DefaultQueries  = 3
+	DefaultWait     = 5 * time.Second
+	DefaultRate     = 1000 // probes per second
+	DefaultInFlight = 16   // like traceroute -N 16
+)
+
+// Options describe one trace.
+type Options struct {
+	Src, Dst  netip.Addr
+	ID        uint16 // ICMP identifier: this run's identity
+	FirstHop  int
+	MaxHops   int
+	Queries   int
+	Wait      time.Duration // ceiling of the wait for one probe
+	Rate      float64       // probes per second
+	InFlight  int           // probes awaiting an answer at once
+	Payload   int           // ICMP payload bytes
+	OnHop     func(analyze.Hop)
+	OnPacket  func(analyze.Packet) // every captured packet, before analysis
+	minWait   time.Duration
+	waitScale int
+}
+
+func (o *Options) setDefaults() {
+	if o.FirstHop <= 0 {
+		o.FirstHop = 1
+	}
+	if o.MaxHops <= 0 {
+		o.MaxHops = DefaultMaxHops
+	}
+	if o.Queries <= 0 {
+		o.Queries = DefaultQueries
+	}
+	if o.Wait <= 0 {
+		o.Wait = DefaultWait
+	}
+	if o.Rate <= 0 {
+		o.Rate = DefaultRate
+	}
+	if o.InFlight <= 0 {
+		o.InFlight = DefaultInFlight
+	}
+	if o.minWait <= 0 {
+		o.minWait = 2 * time.Millisecond
+	}
+	if o.waitScale <= 0 {
+		o.waitScale = 5
+	}
+}
+
+// Check validates the options a user sets.
+func (o *Options) Check() error {
+	switch {
+	case o.FirstHop < 0 || o.FirstHop > 255:
+		return fmt.Errorf("first hop %d out of range 1..255", o.FirstHop)
+	case o.MaxHops < 0 || o.MaxHops > 255:
+		return fmt.Errorf("max hops %d out of range 1..255", o.MaxHops)
+	case o.FirstHop > 0 && o.MaxHops > 0 && o.FirstHop > o.MaxHops:
+		return fmt.Errorf("first hop %d is above max hops %d", o.FirstHop, o.MaxHops)
+	case o.Queries < 0 || o.Queries > 10:
+		return fmt.Errorf("queries per hop %d out of range 1..10", o.Queries)
+	case o.Wait < 0 || o.Wait > time.Minute:
+		return fmt.Errorf("wait %s out of range (0, 60s]", o.Wait)
+	case o.Rate < 0 || o.Rate > 100000:
+		return fmt.Errorf("rate %g out of range (0, 100000] probes/s", o.Rate)
+	case o.Payload < 0 || o.Payload > 1472:
+		return fmt.Errorf("payload %d out of range 0..1472", o.Payload)
+	}
+	return nil
+}
+
+// Result is a finished (or interrupted) trace.
+type Result struct {
+	Trace *analyze.Trace
+	Stats analyze.Stats
+	Sent  int
+}
+
+type slot struct {
+	ttl, attempt int
+	sent         bool
+	at           time.Time // engine clock at send
+	done         bool
+	probe        *analyze.Probe
+}
+
+type engine struct {
+	o       Options
+	w       Wire
+	an      *analyze.Analyzer
+	b       *craft.Builder
+	slots   []slot // ttl-major, send order
+	order   []int  // slot indexes in the order they were sent
+	next    int    // next slot to send
+	printed int    // hops handed to OnHop, as count of TTLs from FirstHop
+	end     int    // lowest TTL with a terminal reply, 0 if none
+	maxRTT  time.Duration
+	tokens  float64
+	last    time.Time // token refill time
+	flight  int
+}
+
+// Run traces o.Dst through w until the trace is complete or ctx is done.
+// On cancellation it returns what was found so far along with ctx's error.
+func Run(ctx context.Context, w Wire, o Options) (*Result, error) {
+	o.setDefaults()
+	if err := o.Check(); err != nil {
+		return nil, err
+	}
+	e := &engine{o: o, w: w, b: craft.NewBuilder()}
+	src, dst, id := o.Src, o.Dst, o.ID
+	e.an = analyze.New(analyze.Options{IsProbe: func(inf *analyze.Info) bool {
+		return inf.Proto == layers.IPProtocolICMPv4 && inf.Type == layers.ICMPv4TypeEchoRequest &&
+			inf.ID == id && inf.Src == src && inf.Dst == dst
+	}})
+	for ttl := o.FirstHop; ttl <= o.MaxHops; ttl++ {
+		for a := 0; a < o.Queries; a++ {
+			e.slots = append(e.slots, slot{ttl: ttl, attempt: a})
+		}
+	}
+	e.tokens, e.last = float64(o.InFlight), w.Now()
+	err := e.loop(ctx)
+	e.flush(true)
+	return &Result{Trace: e.trace(), Stats: e.an.Stats(), Sent: len(e.order)}, err
+}
+
+func (e *engine) slotOf(ttl, attempt int) *slot {
+	i := (ttl-e.o.FirstHop)*e.o.Queries + attempt
+	if ttl < e.o.FirstHop || attempt >= e.o.Queries || i >= len(e.slots) {
+		return nil
+	}
+	return &e.slots[i]
+}
+
+// limit is the highest TTL still worth probing.
+func (e *engine) limit() int {
+	if e.end != 0 {
+		return e.end
+	}
+	return e.o.MaxHops
+}
+
+func (e *engine) loop(ctx context.Context) error {
+	for {
+		if err := ctx.Err(); err != nil {
+			return err
+		}
+		now := e.w.Now()
+		if err := e.send(now); err != nil {
+			return err
+		}
+		e.expire(now)
+		e.flush(false)
+		if e.finished() {
+			return nil
+		}
+		p, ok, err := e.w.Next(ctx, e.deadline(now))
+		if err != nil {
+			if errors.Is(err, io.EOF) {
+				return fmt.Errorf("capture ended before the trace")
+			}
+			return err
+		}
+		if ok {
+			e.packet(p)
+		}
+	}
+}
+
+// send sends what the window, the rate and the known end allow.
+func (e *engine) send(now time.Time) error {
+	e.tokens += now.Sub(e.last).Seconds() * e.o.Rate
+	if m := float64(e.o.InFlight); e.tokens > m {
+		e.tokens = m
+	}
+	e.last = now
+	for e.next < len(e.slots) && e.flight < e.o.InFlight && e.tokens >= 1 {
+		s := &e.slots[e.next]
+		if s.ttl > e.limit() {
+			return nil
+		}
+		pkt, err := e.b.Build(craft.Spec{
+			Src: e.o.Src, Dst: e.o.Dst, TTL: uint8(s.ttl), ID: e.o.ID,
+			Seq: craft.SeqFor(uint8(s.ttl), uint8(s.attempt)), IPID: craft.SeqFor(uint8(s.ttl), uint8(s.attempt)),
+			Payload: e.o.Payload,
+		})
+		if err != nil {
+			return fmt.Errorf("probe ttl %d: %w", s.ttl, err)
+		}
+		if err := e.w.Send(pkt); err != nil {
+			return err
+		}
+		s.sent, s.at = true, now
+		e.order = append(e.order, e.next)
+		e.next++
+		e.flight++
+		e.tokens--
+	}
+	return nil
+}
+
+// wait is how long an unanswered probe is given: a few times the slowest
+// RTT seen so far, never more than the ceiling; the ceiling until any reply.
+func (e *engine) wait() time.Duration {
+	if e.maxRTT == 0 {
+		return e.o.Wait
+	}
+	w := time.Duration(e.o.waitScale)*e.maxRTT + e.o.minWait
+	return min(w, e.o.Wait)
+}
+
+func (e *engine) expire(now time.Time) {
+	w := e.wait()
+	for _, i := range e.order {
+		s := &e.slots[i]
+		if !s.done && now.Sub(s.at) >= w {
+			s.done = true
+			e.flight--
+		}
+	}
+}
+
+func (e *engine) deadline(now time.Time) time.Time {
+	d := now.Add(e.o.Wait)
+	w := e.wait()
+	for _, i := range e.order {
+		s := &e.slots[i]
+		if !s.done && s.at.Add(w).Before(d) {
+			d = s.at.Add(w)
+		}
+	}
+	if e.next < len(e.slots) && e.flight < e.o.InFlight && e.slots[e.next].ttl <= e.limit() && e.tokens < 1 {
+		t := now.Add(time.Duration((1 - e.tokens) / e.o.Rate * float64(time.Second)))
+		if t.Before(d) {
+			d = t
+		}
+	}
+	return d
+}
+
+func (e *engine) packet(p analyze.Packet) {
+	if e.o.OnPacket != nil {
+		e.o.OnPacket(p)
+	}
+	ev := e.an.Add(p)
+	switch ev.Kind {
+	case analyze.EventProbe:
+		ttl, a := craft.SplitSeq(ev.Probe.Seq)
+		if s := e.slotOf(int(ttl), int(a)); s != nil && s.probe == nil {
+			s.probe = ev.Probe
+		}
+	case analyze.EventReply:
+		ttl, a := craft.SplitSeq(ev.Probe.Seq)
+		s := e.slotOf(int(ttl), int(a))
+		if s == nil {
+			return
+		}
+		s.probe = ev.Probe
+		if rtt := ev.Probe.Reply.RTT; rtt > e.maxRTT {
+			e.maxRTT = rtt
+		}
+		if !s.done {
+			s.done = true
+			e.flight--
+		}
+		r := ev.Probe.Reply
+		if (r.FromDest || r.Kind.Terminal()) && (e.end == 0 || s.ttl < e.end) {
+			e.end = s.ttl
+		}
+	}
+}
+
+// hopDone reports whether every probe at ttl has been answered or given up.
+func (e *engine) hopDone(ttl int) bool {
+	for a := 0; a < e.o.Queries; a++ {
+		if s := e.slotOf(ttl, a); s == nil || !s.done {
+			return false
+		}
+	}
+	return true
+}
+
+func (e *engine) finished() bool {
+	for ttl := e.o.FirstHop; ttl <= e.limit(); ttl++ {
+		if !e.hopDone(ttl) {
+			return false
+		}
+	}
+	return true
+}
+
+// flush hands over complete hops in TTL order; with all set, also the hops
+// that have any probe sent (on the way out).
+func (e *engine) flush(all bool) {
+	for {
+		ttl := e.o.FirstHop + e.printed
+		if ttl > e.limit() {
+			return
+		}
+		if !e.hopDone(ttl) {
+			if !all || !e.slotOf(ttl, 0).sent {
+				return
+			}
+		}
+		if e.o.OnHop != nil {
+			e.o.OnHop(e.hop(ttl))
+		}
+		e.printed++
+	}
+}
+
+func (e *engine) probeOf(s *slot) *analyze.Probe {
+	if s.probe != nil {
+		return s.probe
+	}
+	seq := craft.SeqFor(uint8(s.ttl), uint8(s.attempt))
+	s.probe = &analyze.Probe{TTL: s.ttl, Sent: s.at, ID: e.o.ID, Seq: seq, IPID: seq}
+	return s.probe
+}
+
+func (e *engine) hop(ttl int) analyze.Hop {
+	h := analyze.Hop{TTL: ttl}
+	for a := 0; a < e.o.Queries; a++ {
+		if s := e.slotOf(ttl, a); s != nil && s.sent {
+			h.Probes = append(h.Probes, e.probeOf(s))
+		}
+	}
+	return h
+}
+
+// trace is the run's model: every probe sent up to the end, in send order.
+func (e *engine) trace() *analyze.Trace {
+	t := &analyze.Trace{Src: e.o.Src, Dst: e.o.Dst, Proto: analyze.ICMP}
+	for _, i := range e.order {
+		s := &e.slots[i]
+		if s.ttl <= e.limit() {
+			t.Probes = append(t.Probes, e.probeOf(s))
+		}
+	}
+	return t
+}

@@ -1,0 +1,194 @@
+package trace
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"net/netip"
+	"os"
+	"time"
+
+	"github.com/tracers/tracers/analyze"
+	"github.com/tracers/tracers/capture"
+	"github.com/tracers/tracers/craft"
+	"github.com/tracers/tracers/report"
+)
+
+// LiveOptions are the settings of `tracers run`.
+type LiveOptions struct {
+	Options
+	Host    string
+	Iface   string
+	Source  string
+	Numeric bool   // no reverse DNS
+	Format  string // text or json
+	Write   string // pcap or pcapng file to save every captured packet in
+	App     string // written into pcapng files, e.g. "tracers 0.1.0"
+	Command string // the command line, written into pcapng files
+	Stderr  io.Writer
+}
+
+// liveWire joins the raw sender and the live capture.
+type liveWire struct {
+	s *capture.Sender
+	l *capture.Live
+}
+
+func (w liveWire) Send(pkt []byte) error { return w.s.Send(pkt) }
+func (w liveWire) Next(ctx context.Context, d time.Time) (analyze.Packet, bool, error) {
+	return w.l.Next(ctx, d)
+}
+func (w liveWire) Now() time.Time { return time.Now() }
+
+// Filter is the BPF expression that lets through only this run's packets:
+// its Echo Requests, the Echo Replies, and ICMP errors that quote them.
+func Filter(src, dst netip.Addr, id uint16) string {
+	q := "icmp[8 + ((icmp[8] & 15) << 2)"
+	return fmt.Sprintf("icmp and ("+
+		"(src host %s and dst host %s and icmp[0] = 8 and icmp[4:2] = %d) or "+
+		"(dst host %s and icmp[0] = 0 and icmp[4:2] = %d) or "+
+		"(dst host %s and (icmp[0] = 3 or icmp[0] = 11 or icmp[0] = 12) and %s + 9] = 1 and %s + ((icmp[8] & 15) << 2)] = 8 and %s + ((icmp[8] & 15) << 2) + 4:2] = %d))",
+		src, dst, id, src, id, src, q, q, q, id)
+}
+
+// Resolve returns the IPv4 address of host, a literal or a name.
+func Resolve(ctx context.Context, host string) (netip.Addr, error) {
+	if a, err := netip.ParseAddr(host); err == nil {
+		if !a.Unmap().Is4() {
+			return netip.Addr{}, fmt.Errorf("%s is not an IPv4 address (only IPv4 is traced for now)", host)
+		}
+		return a.Unmap(), nil
+	}
+	ctx, cancel := context.WithTimeout(ctx, 5*time.Second)
+	defer cancel()
+	addrs, err := net.DefaultResolver.LookupNetIP(ctx, "ip", host)
+	if err != nil {
+		var dnsErr *net.DNSError
+		if errors.As(err, &dnsErr) && dnsErr.IsNotFound {
+			return netip.Addr{}, fmt.Errorf("unknown host %s", host)
+		}
+		return netip.Addr{}, fmt.Errorf("resolve %s: %w", host, err)
+	}
+	for _, a := range addrs {
+		if a.Unmap().Is4() {
+			return a.Unmap(), nil
+		}
+	}
+	return netip.Addr{}, fmt.Errorf("host %s has no IPv4 address", host)
+}
+
+// Live traces a host on the network and writes the hops to out as they
+// complete (text) or the whole trace at the end (json).
+func Live(ctx context.Context, o LiveOptions, out io.Writer) error {
+	if err := o.Check(); err != nil {
+		return err
+	}
+	if o.Format != "text" && o.Format != "json" {
+		return fmt.Errorf("unknown format %q (want text or json)", o.Format)
+	}
+	stderr := o.Stderr
+	if stderr == nil {
+		stderr = io.Discard
+	}
+	dst, err := Resolve(ctx, o.Host)
+	if err != nil {
+		return err
+	}
+	var src netip.Addr
+	if o.Source != "" {
+		if src, err = netip.ParseAddr(o.Source); err != nil || !src.Is4() {
+			return fmt.Errorf("source %q is not an IPv4 address", o.Source)
+		}
+	}
+	rt, err := capture.RouteTo(dst, o.Iface, src)
+	if err != nil {
+		return err
+	}
+	o.Src, o.Dst = rt.Src, dst
+	if o.ID == 0 {
+		o.ID = uint16(os.Getpid())
+	}
+	if o.Payload == 0 {
+		o.Payload = craft.DefaultPayload
+	}
+	snd, err := capture.NewSender(o.Iface)
+	if err != nil {
+		return err
+	}
+	defer snd.Close()
+	filter := Filter(o.Src, o.Dst, o.ID)
+	live, err := capture.OpenLive(rt.Iface, filter)
+	if err != nil {
+		return err
+	}
+	defer live.Close()
+
+	var wr *capture.Writer
+	if o.Write != "" {
+		wr, err = capture.Create(o.Write, live.LinkType(), capture.Meta{
+			Application: o.App, Comment: o.Command, Iface: rt.Iface, Filter: filter,
+		})
+		if err != nil {
+			return err
+		}
+	}
+	var writeErr error
+	o.OnPacket = func(p analyze.Packet) {
+		if wr != nil && writeErr == nil {
+			writeErr = wr.Write(p)
+		}
+	}
+
+	ro := report.Options{StopAtEnd: true}
+	var nm *names
+	if !o.Numeric {
+		nm = newNames()
+		ro.Names = func(a netip.Addr) string { return nm.get(a, time.Now().Add(nm.bound)) }
+	}
+	if o.Format == "text" {
+		name := o.Host
+		if name == dst.String() {
+			name = ""
+		}
+		report.Header(out, dst, name, o.MaxHopsOr(), 20+8+o.Payload)
+		o.OnHop = func(h analyze.Hop) {
+			if nm != nil {
+				for _, a := range h.Responders() {
+					nm.start(a)
+				}
+			}
+			report.Hop(out, h, ro)
+		}
+	}
+	res, runErr := Run(ctx, liveWire{snd, live}, o.Options)
+	if st, err := live.Stats(); err == nil && (st.Dropped > 0 || st.IfDropped > 0) {
+		fmt.Fprintf(stderr, "tracers: warning: capture dropped %d packets (%d by the interface)\n", st.Dropped, st.IfDropped)
+	}
+	if res != nil && o.Format == "json" {
+		if err := report.JSON(out, []*analyze.Trace{res.Trace}, ro); err != nil {
+			return err
+		}
+	}
+	if wr != nil {
+		if err := wr.Close(); err != nil && writeErr == nil {
+			writeErr = err
+		}
+	}
+	if runErr != nil {
+		if errors.Is(runErr, context.Canceled) {
+			runErr = errors.New("interrupted")
+		}
+		return errors.Join(runErr, writeErr)
+	}
+	return writeErr
+}
+
+// MaxHopsOr is MaxHops or its default.
+func (o *Options) MaxHopsOr() int {
+	if o.MaxHops > 0 {
+		return o.MaxHops
+	}
+	return DefaultMaxHops
+}

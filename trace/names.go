@@ -1,0 +1,61 @@
+package trace
+
+import (
+	"context"
+	"net"
+	"net/netip"
+	"strings"
+	"sync"
+	"time"
+)
+
+// names looks up responders' names in the background, so that a hop line
+// waits for a name at most a short bound.
+type names struct {
+	mu    sync.Mutex
+	r     *net.Resolver
+	bound time.Duration
+	m     map[netip.Addr]*lookup
+}
+
+type lookup struct {
+	done chan struct{}
+	name string
+}
+
+func newNames() *names {
+	return &names{r: net.DefaultResolver, bound: 500 * time.Millisecond, m: make(map[netip.Addr]*lookup)}
+}
+
+// start begins a lookup of a unless one is under way.
+func (n *names) start(a netip.Addr) *lookup {
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	if l, ok := n.m[a]; ok {
+		return l
+	}
+	l := &lookup{done: make(chan struct{})}
+	n.m[a] = l
+	go func() {
+		defer close(l.done)
+		ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+		defer cancel()
+		if hs, err := n.r.LookupAddr(ctx, a.String()); err == nil && len(hs) > 0 {
+			l.name = strings.TrimSuffix(hs[0], ".")
+		}
+	}()
+	return l
+}
+
+// get returns a's name, waiting at most until deadline.
+func (n *names) get(a netip.Addr, deadline time.Time) string {
+	l := n.start(a)
+	t := time.NewTimer(time.Until(deadline))
+	defer t.Stop()
+	select {
+	case <-l.done:
+		return l.name
+	case <-t.C:
+		return ""
+	}
+}

@@ -28,7 +28,7 @@ func Header(w io.Writer, dst netip.Addr, name string, maxHops, packetSize int) e
 //
 //	1  10.77.1.2  0.121 ms  0.010 ms  0.009 ms
 //	2  * * *
-//	3  10.77.3.2  0.043 ms !H  0.021 ms !H  *
+//	3  10.77.3.2  0.043 ms !H  0.021 ms !H *
 //	4  10.0.0.1  0.100 ms 10.0.0.2  0.200 ms  0.300 ms
 //
 // The TTL comes first ("%2d "). Each probe, in send order, adds " *" when

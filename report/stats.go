@@ -16,9 +16,13 @@ import (
 // Stats writes an mtr-like table for a trace, after the same title line
 // as Text:
 //
-//	trace 10.77.1.1 -> 10.77.5.2 (icmp), 6 probes
-//	Hop  Host       Sent  Recv  Loss%   Last    Avg   Best   Wrst  StDev  RTTL  Back
-//	  1  10.77.1.2     3     3   0.0%  0.009  0.047  0.009  0.121  0.climb    64     1
+//	trace 10.77.1.1 -> 10.77.5.2 (icmp), 12 probes
+//	Hop  Host       Sent  Recv   Loss%   Last    Avg   Best   Wrst  StDev  RTTL  Back
+//	  1  10.77.1.2     3     3    0.0%  0.120  0.110  0.100  0.120  0.010    64     1
+//	  2  10.0.0.1      3     1    0.0%  0.100  0.100  0.100  0.100  0.000   254     2
+//	     10.0.0.2            2          0.300  0.250  0.200  0.300  0.071   126     3
+//	  3  ???           3     0  100.0%
+//	  4  10.77.5.2     3     3    0.0%  1.235  0.956  0.400  1.235  0.482    61     4
 //
 // There is one row per responder per TTL, in order of first answer; the
 // TTL, Sent (probes with that TTL) and Loss% (of those probes, answered by

@@ -11,7 +11,7 @@ import (
 // lines (see Hop; only up to Trace.EndTTL when o.StopAtEnd), and one line
 // saying how the trace ended:
 //
-//	trace 10.77.1.1 -> 10.77.5.2 (icmp), 9 probes
+//	trace 10.77.1.1 -> 10.77.5.2 (icmp), 6 probes
 //	 1  10.77.1.2  0.121 ms  0.010 ms  0.009 ms
 //	 2  10.77.5.2  0.200 ms  0.150 ms  0.140 ms
 //	destination 10.77.5.2 reached at hop 2 (echo-reply)

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"math"
 	"net/netip"
 	"time"
 
@@ -35,20 +36,35 @@ const (
 
 // Options describe one trace.
 type Options struct {
-	Src, Dst  netip.Addr
-	ID        uint16 // ICMP identifier: this run's identity
-	FirstHop  int
-	MaxHops   int
-	Queries   int
-	Wait      time.Duration // ceiling of the wait for one probe
-	Rate      float64       // probes per second
-	InFlight  int           // probes awaiting an answer at once
-	Payload   int           // ICMP payload bytes
-	OnHop     func(analyze.Hop)
-	OnPacket  func(analyze.Packet) // every captured packet, before analysis
-	minWait   time.Duration
-	waitScale int
+	Src, Dst netip.Addr
+	ID       uint16 // ICMP identifier: this run's identity
+	FirstHop int
+	MaxHops  int
+	Queries  int
+	Wait     time.Duration // ceiling of the wait for one probe
+	Rate     float64       // probes per second
+	InFlight int           // probes awaiting an answer at once
+	Payload  int           // ICMP payload bytes
+	OnHop    func(analyze.Hop)
+	OnPacket func(analyze.Packet) // every captured packet, before analysis
+	// MinWait is the least an unanswered probe is given once replies set
+	// the pace (default 10ms): scheduling jitter must not turn a reply
+	// into a '*'.
+	MinWait time.Duration
+	// TailWait is the least a probe is given when no hop at or beyond its
+	// TTL has answered yet (default 500ms, never above Wait).
+	TailWait time.Duration
 }
+
+// Wait factors, as Linux traceroute's -w MAX,HERE,NEAR: a probe is given
+// here times the slowest RTT already seen at its own hop, or near times the
+// slowest RTT seen at a hop beyond it, or tail times the slowest RTT seen
+// anywhere.
+const (
+	waitHere = 3
+	waitNear = 10
+	waitTail = 10
+)
 
 func (o *Options) setDefaults() {
 	if o.FirstHop <= 0 {
@@ -69,11 +85,11 @@ func (o *Options) setDefaults() {
 	if o.InFlight <= 0 {
 		o.InFlight = DefaultInFlight
 	}
-	if o.minWait <= 0 {
-		o.minWait = 2 * time.Millisecond
+	if o.MinWait <= 0 {
+		o.MinWait = 10 * time.Millisecond
 	}
-	if o.waitScale <= 0 {
-		o.waitScale = 5
+	if o.TailWait <= 0 {
+		o.TailWait = 500 * time.Millisecond
 	}
 }
 
@@ -114,19 +130,21 @@ type slot struct {
 }
 
 type engine struct {
-	o       Options
-	w       Wire
-	an      *analyze.Analyzer
-	b       *craft.Builder
-	slots   []slot // ttl-major, send order
-	order   []int  // slot indexes in the order they were sent
-	next    int    // next slot to send
-	printed int    // hops handed to OnHop, as count of TTLs from FirstHop
-	end     int    // lowest TTL with a terminal reply, 0 if none
-	maxRTT  time.Duration
-	tokens  float64
-	last    time.Time // token refill time
-	flight  int
+	o        Options
+	w        Wire
+	an       *analyze.Analyzer
+	b        *craft.Builder
+	slots    []slot          // ttl-major, send order
+	order    []int           // slot indexes in the order they were sent
+	next     int             // next slot to send
+	printed  int             // hops handed to OnHop, as count of TTLs from FirstHop
+	end      int             // lowest TTL with a terminal reply, 0 if none
+	maxRTT   time.Duration   // slowest reply so far
+	rttAt    []time.Duration // slowest reply per TTL
+	rttAbove []time.Duration // slowest reply at any TTL above the index
+	tokens   float64
+	last     time.Time // token refill time
+	flight   int
 }
 
 // Run traces o.Dst through w until the trace is complete or ctx is done.
@@ -136,7 +154,7 @@ func Run(ctx context.Context, w Wire, o Options) (*Result, error) {
 	if err := o.Check(); err != nil {
 		return nil, err
 	}
-	e := &engine{o: o, w: w, b: craft.NewBuilder()}
+	e := &engine{o: o, w: w, b: craft.NewBuilder(), rttAt: make([]time.Duration, 256), rttAbove: make([]time.Duration, 256)}
 	src, dst, id := o.Src, o.Dst, o.ID
 	e.an = analyze.New(analyze.Options{IsProbe: func(inf *analyze.Info) bool {
 		return inf.Proto == layers.IPProtocolICMPv4 && inf.Type == layers.ICMPv4TypeEchoRequest &&
@@ -228,21 +246,31 @@ func (e *engine) send(now time.Time) error {
 	return nil
 }
 
-// wait is how long an unanswered probe is given: a few times the slowest
-// RTT seen so far, never more than the ceiling; the ceiling until any reply.
-func (e *engine) wait() time.Duration {
-	if e.maxRTT == 0 {
+// wait is how long an unanswered probe at ttl is given: a few times the
+// slowest RTT seen at that hop or beyond it (a silent hop between answering
+// hops costs a few RTTs, not the ceiling), at least MinWait, and never more
+// than the ceiling Wait.
+func (e *engine) wait(ttl int) time.Duration {
+	var w time.Duration
+	if r := e.rttAt[ttl]; r > 0 {
+		w = waitHere * r
+	}
+	near := e.rttAbove[ttl]
+	switch {
+	case near > 0:
+		w = max(w, waitNear*near)
+	case w == 0 && e.maxRTT > 0:
+		w = max(waitTail*e.maxRTT, e.o.TailWait)
+	case w == 0:
 		return e.o.Wait
 	}
-	w := time.Duration(e.o.waitScale)*e.maxRTT + e.o.minWait
-	return min(w, e.o.Wait)
+	return min(max(w, e.o.MinWait), e.o.Wait)
 }
 
 func (e *engine) expire(now time.Time) {
-	w := e.wait()
 	for _, i := range e.order {
 		s := &e.slots[i]
-		if !s.done && now.Sub(s.at) >= w {
+		if !s.done && now.Sub(s.at) >= e.wait(s.ttl) {
 			s.done = true
 			e.flight--
 		}
@@ -251,15 +279,15 @@ func (e *engine) expire(now time.Time) {
 
 func (e *engine) deadline(now time.Time) time.Time {
 	d := now.Add(e.o.Wait)
-	w := e.wait()
 	for _, i := range e.order {
 		s := &e.slots[i]
-		if !s.done && s.at.Add(w).Before(d) {
-			d = s.at.Add(w)
+		if t := s.at.Add(e.wait(s.ttl)); !s.done && t.Before(d) {
+			d = t
 		}
 	}
 	if e.next < len(e.slots) && e.flight < e.o.InFlight && e.slots[e.next].ttl <= e.limit() && e.tokens < 1 {
-		t := now.Add(time.Duration((1 - e.tokens) / e.o.Rate * float64(time.Second)))
+		// Round up, and at least 1ns: a deadline of now would spin.
+		t := now.Add(max(time.Duration(math.Ceil((1-e.tokens)/e.o.Rate*float64(time.Second))), 1))
 		if t.Before(d) {
 			d = t
 		}
@@ -285,8 +313,11 @@ func (e *engine) packet(p analyze.Packet) {
 			return
 		}
 		s.probe = ev.Probe
-		if rtt := ev.Probe.Reply.RTT; rtt > e.maxRTT {
-			e.maxRTT = rtt
+		rtt := ev.Probe.Reply.RTT
+		e.maxRTT = max(e.maxRTT, rtt)
+		e.rttAt[s.ttl] = max(e.rttAt[s.ttl], rtt)
+		for t := range s.ttl {
+			e.rttAbove[t] = max(e.rttAbove[t], rtt)
 		}
 		if !s.done {
 			s.done = true

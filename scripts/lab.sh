@@ -1,0 +1,344 @@
+#!/usr/bin/env bash
+# lab.sh - build a chain of Linux network namespaces to trace through.
+#
+#   scripts/lab.sh up     [--prefix P] [--routers N] [--silent LIST] [--lossy LIST]
+#                         [--loss PCT] [--unreach K]
+#   scripts/lab.sh down   [--prefix P]
+#   scripts/lab.sh status [--prefix P]
+#
+# Topology (N routers, default 4, 1..60):
+#
+#   P-src --link1-- P-r1 --link2-- P-r2 ... P-rN --link(N+1)-- P-dst
+#
+# Link k (1..N+1) joins node k-1 and node k (node 0 = src, node N+1 = dst)
+# over 10.77.k.0/24: the left end is veth "P-lka" = 10.77.k.1, the right end
+# is veth "P-lkb" = 10.77.k.2. So router k answers as 10.77.k.2, the source
+# is 10.77.1.1 and the destination is 10.77.(N+1).2.
+#
+# Options:
+#   --prefix P     namespace/link name prefix, [A-Za-z0-9_]{1,10} (default trs)
+#   --routers N    number of routers, 1..60 (default 4)
+#   --silent LIST  comma-separated routers that drop their own ICMP Time Exceeded
+#   --lossy LIST   comma-separated routers that drop PCT% of their Time Exceeded
+#   --loss PCT     loss percentage for --lossy, 0..100 (default 30)
+#   --unreach K    router K answers packets for the destination with
+#                  ICMP host unreachable (!H) instead of forwarding them
+#
+# All traffic stays inside the namespaces. Needs root, iproute2, and
+# iptables (nft or legacy) only for --silent/--lossy/--unreach.
+set -euo pipefail
+
+PROG=lab.sh
+export PATH="${PATH:-/usr/bin:/bin}:/usr/sbin:/sbin"
+
+die() {
+	echo "$PROG: error: $*" >&2
+	exit 1
+}
+
+usage() { # usage [RC]: help to stdout when RC is 0, else to stderr
+	local rc="${1:-2}"
+	if ((rc == 0)); then
+		awk 'NR > 1 && /^#/ {sub(/^# ?/, ""); print; next} NR > 1 {exit}' "$0"
+	else
+		awk 'NR > 1 && /^#/ {sub(/^# ?/, ""); print; next} NR > 1 {exit}' "$0" >&2
+	fi
+	exit "$rc"
+}
+
+# ---------------------------------------------------------------- arguments
+cmd="${1:-}"
+[[ -n "$cmd" ]] || usage
+shift
+
+PREFIX=trs
+ROUTERS=4
+SILENT=""
+LOSSY=""
+LOSS=30
+UNREACH=0
+
+need_val() { [[ $# -ge 2 && -n "$2" ]] || die "option $1 needs a value"; }
+
+while [[ $# -gt 0 ]]; do
+	opt="$1"
+	val=""
+	if [[ "$opt" == --*=* ]]; then
+		val="${opt#*=}"
+		opt="${opt%%=*}"
+		set -- "$opt" "$val" "${@:2}"
+	fi
+	case "$opt" in
+	--prefix) need_val "$@"; PREFIX="$2"; shift 2 ;;
+	--routers) need_val "$@"; ROUTERS="$2"; shift 2 ;;
+	--silent) need_val "$@"; SILENT="$2"; shift 2 ;;
+	--lossy) need_val "$@"; LOSSY="$2"; shift 2 ;;
+	--loss) need_val "$@"; LOSS="$2"; shift 2 ;;
+	--unreach) need_val "$@"; UNREACH="$2"; shift 2 ;;
+	-h | --help) usage 0 ;;
+	*) die "unknown argument: $1 (try --help)" ;;
+	esac
+done
+
+[[ "$PREFIX" =~ ^[A-Za-z0-9_]{1,10}$ ]] ||
+	die "bad --prefix '$PREFIX': want 1-10 chars of [A-Za-z0-9_]"
+
+# ---------------------------------------------------------------- helpers
+ns_src() { echo "$PREFIX-src"; }
+ns_dst() { echo "$PREFIX-dst"; }
+# node_ns I: namespace of node I (0 = src, 1..N = routers, N+1 = dst).
+node_ns() {
+	if (($1 == 0)); then ns_src
+	elif (($1 == ROUTERS + 1)); then ns_dst
+	else echo "$PREFIX-r$1"
+	fi
+}
+
+# lab_namespaces: the namespaces of this prefix that exist now.
+lab_namespaces() {
+	# "ip netns list" prints "name" or "name (id: N)".
+	ip netns list 2>/dev/null | awk '{print $1}' |
+		grep -E "^${PREFIX}-(src|dst|r[0-9]+)\$" || true
+}
+
+# lab_root_links: stray lab veths left in the root namespace (only after a
+# crash mid-build; links are normally created directly inside namespaces).
+lab_root_links() {
+	ip -o link show 2>/dev/null | awk -F': ' '{print $2}' | sed 's/@.*//' |
+		grep -E "^${PREFIX}-l[0-9]+[ab]\$" || true
+}
+
+require_root_ip() {
+	[[ "$(id -u)" == 0 ]] || die "must run as root (network namespaces need CAP_SYS_ADMIN)"
+	command -v ip >/dev/null 2>&1 || die "'ip' (iproute2) not found in PATH"
+}
+
+# parse_list NAME LIST: validate a comma-separated router list, print it
+# space-separated.
+parse_list() {
+	local name="$1" list="$2" out="" k
+	[[ -z "$list" ]] && return 0
+	[[ "$list" =~ ^[0-9]+(,[0-9]+)*$ ]] || die "bad $name '$list': want e.g. 2,3"
+	IFS=, read -r -a items <<<"$list"
+	for k in "${items[@]}"; do
+		k=$((10#$k))
+		((k >= 1 && k <= ROUTERS)) || die "$name: router $k out of range 1..$ROUTERS"
+		out+="$k "
+	done
+	echo "$out"
+}
+
+IPT=""
+# pick_iptables NS: find an iptables variant that works inside NS.
+pick_iptables() {
+	local ns="$1" c
+	for c in iptables iptables-nft iptables-legacy; do
+		command -v "$c" >/dev/null 2>&1 || continue
+		if ip netns exec "$ns" "$c" -w 5 -S >/dev/null 2>&1; then
+			IPT="$c"
+			return 0
+		fi
+	done
+	return 1
+}
+
+ipt() { # ipt NS ARGS...
+	local ns="$1"
+	shift
+	ip netns exec "$ns" "$IPT" -w 5 "$@"
+}
+
+# ---------------------------------------------------------------- down/status
+do_down() {
+	local quiet="${1:-}" ns n=0 pids l
+	for ns in $(lab_namespaces); do
+		pids="$(ip netns pids "$ns" 2>/dev/null | tr '\n' ' ' || true)"
+		if [[ -n "${pids// /}" ]]; then
+			echo "$PROG: warning: processes still in $ns (pids: $pids); the namespace lives on until they exit" >&2
+		fi
+		ip netns del "$ns" 2>/dev/null || ip netns del "$ns"
+		n=$((n + 1))
+	done
+	for l in $(lab_root_links); do
+		ip link del "$l" 2>/dev/null || true
+	done
+	[[ -n "$quiet" ]] || echo "lab $PREFIX: removed $n namespaces"
+}
+
+do_status() {
+	local nss ns
+	nss="$(lab_namespaces)"
+	if [[ -z "$nss" ]]; then
+		echo "lab $PREFIX: not running"
+		return 0
+	fi
+	# Sort as src, r1..rN, dst.
+	nss="$(printf '%s\n' $nss | awk -v p="$PREFIX-" '{
+		s=substr($0, length(p)+1)
+		k = (s=="src") ? 0 : (s=="dst") ? 1000 : substr(s,2)+0
+		print k, $0}' | sort -n | awk '{print $2}')"
+	echo "lab $PREFIX: $(echo "$nss" | wc -l) namespaces"
+	for ns in $nss; do
+		echo "$ns:"
+		ip -n "$ns" -br -4 addr show 2>/dev/null | grep -v '^lo ' | sed 's/^/  /' || true
+		ip -n "$ns" -4 route show 2>/dev/null | grep '^default' | sed 's/^/  /' || true
+	done
+	for l in $(lab_root_links); do
+		echo "stray link in root namespace: $l"
+	done
+}
+
+# ---------------------------------------------------------------- up
+do_up() {
+	[[ "$ROUTERS" =~ ^[0-9]+$ ]] && ((10#$ROUTERS >= 1 && 10#$ROUTERS <= 60)) ||
+		die "bad --routers '$ROUTERS': want 1..60"
+	ROUTERS=$((10#$ROUTERS))
+	[[ "$LOSS" =~ ^[0-9]+$ ]] && ((10#$LOSS <= 100)) || die "bad --loss '$LOSS': want 0..100"
+	LOSS=$((10#$LOSS))
+	[[ "$UNREACH" =~ ^[0-9]+$ ]] || die "bad --unreach '$UNREACH': want a router number"
+	UNREACH=$((10#$UNREACH))
+	((UNREACH <= ROUTERS)) || die "--unreach: router $UNREACH out of range 1..$ROUTERS"
+	local silent lossy
+	silent="$(parse_list --silent "$SILENT")"
+	lossy="$(parse_list --lossy "$LOSSY")"
+	local want_ipt=""
+	[[ -n "$silent$lossy" || $UNREACH -gt 0 ]] && want_ipt=1
+	if [[ -n "$want_ipt" ]] && ! command -v iptables >/dev/null 2>&1 &&
+		! command -v iptables-nft >/dev/null 2>&1 && ! command -v iptables-legacy >/dev/null 2>&1; then
+		die "iptables not found; needed for --silent/--lossy/--unreach"
+	fi
+
+	do_down quiet
+
+	# From here on, a failure tears the half-built lab down again.
+	trap 'rc=$?; if ((rc != 0)); then do_down quiet >/dev/null 2>&1 || true; fi' EXIT
+
+	local last=$((ROUTERS + 1)) i k ns dst="10.77.$((ROUTERS + 1)).2"
+
+	# Namespaces and per-namespace sysctls (before links, so "default"
+	# applies to the new interfaces).
+	for ((i = 0; i <= last; i++)); do
+		ns="$(node_ns "$i")"
+		ip netns add "$ns" 2>/dev/null || die "cannot create network namespace $ns (ip netns add failed; is this a privileged container?)"
+		local fwd=0
+		((i >= 1 && i <= ROUTERS)) && fwd=1
+		# IPv6 may be compiled out: ignore failures there only.
+		ip netns exec "$ns" sysctl -q -w net.ipv6.conf.all.disable_ipv6=1 \
+			net.ipv6.conf.default.disable_ipv6=1 >/dev/null 2>&1 || true
+		ip netns exec "$ns" sysctl -q -w \
+			net.ipv4.ip_forward=$fwd \
+			net.ipv4.conf.all.rp_filter=0 \
+			net.ipv4.conf.default.rp_filter=0 \
+			net.ipv4.icmp_errors_use_inbound_ifaddr=1 \
+			net.ipv4.icmp_ratelimit=0 \
+			net.ipv4.icmp_msgs_burst=10000 \
+			net.ipv4.icmp_msgs_per_sec=100000 \
+			net.ipv4.icmp_echo_ignore_all=0 \
+			net.ipv4.ping_group_range="0 2147483647" >/dev/null ||
+			die "sysctl failed in $ns"
+	done
+
+	# Links: created directly inside their namespaces, so the names never
+	# clash in the root namespace.
+	for ((k = 1; k <= last; k++)); do
+		local lns rns la="$PREFIX-l${k}a" lb="$PREFIX-l${k}b"
+		lns="$(node_ns $((k - 1)))"
+		rns="$(node_ns "$k")"
+		ip link add "$la" netns "$lns" type veth peer name "$lb" netns "$rns" ||
+			die "cannot create veth $la/$lb"
+	done
+
+	# Addresses, routes, per-interface sysctls.
+	for ((i = 0; i <= last; i++)); do
+		ns="$(node_ns "$i")"
+		local batch="link set lo up"$'\n' ifs="lo"
+		if ((i >= 1)); then # left link i, we are the right side
+			batch+="addr add 10.77.$i.2/24 dev $PREFIX-l${i}b"$'\n'
+			batch+="link set $PREFIX-l${i}b up"$'\n'
+			ifs+=" $PREFIX-l${i}b"
+		fi
+		if ((i <= ROUTERS)); then # right link i+1, we are the left side
+			batch+="addr add 10.77.$((i + 1)).1/24 dev $PREFIX-l$((i + 1))a"$'\n'
+			batch+="link set $PREFIX-l$((i + 1))a up"$'\n'
+			ifs+=" $PREFIX-l$((i + 1))a"
+		fi
+		if ((i == 0)); then
+			batch+="route add default via 10.77.1.2"$'\n'
+		elif ((i == last)); then
+			batch+="route add default via 10.77.$last.1"$'\n'
+		else
+			batch+="route add default via 10.77.$((i + 1)).2"$'\n'
+			local j
+			for ((j = 1; j < i; j++)); do
+				batch+="route add 10.77.$j.0/24 via 10.77.$i.1"$'\n'
+			done
+		fi
+		ip -n "$ns" -batch - <<<"$batch" || die "ip configuration failed in $ns"
+		local sc=() ifn
+		for ifn in $ifs; do
+			sc+=("net.ipv4.conf.$ifn.rp_filter=0")
+		done
+		ip netns exec "$ns" sysctl -q -w "${sc[@]}" >/dev/null || die "sysctl failed in $ns"
+	done
+
+	# Misbehaving routers.
+	if [[ -n "$want_ipt" ]]; then
+		pick_iptables "$(ns_src)" ||
+			die "iptables does not work in a network namespace here (tried iptables, iptables-nft, iptables-legacy); needed for --silent/--lossy/--unreach"
+		for k in $silent; do
+			ipt "$(node_ns "$k")" -A OUTPUT -p icmp --icmp-type time-exceeded -j DROP ||
+				die "iptables rule for --silent $k failed"
+		done
+		local prob
+		prob="$(awk -v p="$LOSS" 'BEGIN{printf "%.4f", p/100}')"
+		for k in $lossy; do
+			ipt "$(node_ns "$k")" -A OUTPUT -p icmp --icmp-type time-exceeded \
+				-m statistic --mode random --probability "$prob" -j DROP ||
+				die "iptables rule for --lossy $k failed"
+		done
+		if ((UNREACH > 0)); then
+			ipt "$(node_ns "$UNREACH")" -A FORWARD -d "$dst" -j REJECT \
+				--reject-with icmp-host-unreachable ||
+				die "iptables rule for --unreach $UNREACH failed"
+		fi
+	fi
+
+	# Self-check, which also fills the ARP caches along the path so the
+	# first probes of a trace are not delayed or queued behind ARP.
+	local target="$dst"
+	((UNREACH > 0)) && target="10.77.$UNREACH.2"
+	local ok=""
+	for i in 1 2 3; do
+		if command -v ping >/dev/null 2>&1; then
+			ip netns exec "$(ns_src)" ping -n -q -c 1 -W 2 "$target" >/dev/null 2>&1 && ok=1
+		else
+			# No ping: a UDP datagram at least resolves ARP hop by hop.
+			ip netns exec "$(ns_src)" bash -c "echo lab >/dev/udp/$target/33434" 2>/dev/null || true
+			ok=1
+		fi
+		if [[ -n "$ok" ]]; then break; fi
+	done
+	[[ -n "$ok" ]] || die "self-check failed: $(ns_src) cannot ping $target"
+
+	trap - EXIT
+	echo "destination: $dst"
+	echo "source-ns: $(ns_src)"
+	echo "run: ip netns exec $(ns_src) tracers run -n $dst"
+}
+
+case "$cmd" in
+up)
+	require_root_ip
+	do_up
+	;;
+down)
+	require_root_ip
+	do_down
+	;;
+status)
+	command -v ip >/dev/null 2>&1 || die "'ip' (iproute2) not found in PATH"
+	do_status
+	;;
+-h | --help | help) usage 0 ;;
+*) die "unknown command '$cmd': want up, down or status" ;;
+esac

@@ -1,0 +1,240 @@
+package trace
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/tracers/tracers/analyze"
+	"github.com/tracers/tracers/report"
+)
+
+// runSim traces across s and returns the hop lines, the result and the
+// virtual time it took.
+func runSim(t *testing.T, ctx context.Context, s *simNet, o Options) (string, *Result, time.Duration, error) {
+	t.Helper()
+	var out bytes.Buffer
+	o.Src, o.Dst, o.ID = s.src, s.dst, 0x4242
+	var lastTTL int
+	o.OnHop = func(h analyze.Hop) {
+		if h.TTL <= lastTTL {
+			t.Errorf("hop %d handed over after hop %d", h.TTL, lastTTL)
+		}
+		lastTTL = h.TTL
+		report.Hop(&out, h, report.Options{})
+	}
+	start := s.now
+	res, err := Run(ctx, s, o)
+	return out.String(), res, s.now.Sub(start), err
+}
+
+// shape replaces RTTs with "R" so that lines compare on hops and marks.
+func shape(out string) string {
+	var b strings.Builder
+	for _, line := range strings.Split(strings.TrimRight(out, "\n"), "\n") {
+		f := strings.Fields(line)
+		for i := 0; i < len(f); i++ {
+			if i+1 < len(f) && f[i+1] == "ms" {
+				f[i] = "R"
+				f = append(f[:i+1], f[i+2:]...)
+			}
+		}
+		b.WriteString(strings.Join(f, " ") + "\n")
+	}
+	return b.String()
+}
+
+func TestEngine(t *testing.T) {
+	tests := []struct {
+		name    string
+		routers int
+		setup   func(*simNet)
+		opt     Options
+		want    string
+		reached bool
+		maxTime time.Duration // virtual
+		maxSent int
+	}{
+		{
+			name: "all answer", routers: 4,
+			want:    "1 10.77.1.2 R R R\n2 10.77.2.2 R R R\n3 10.77.3.2 R R R\n4 10.77.4.2 R R R\n5 10.77.5.2 R R R\n",
+			reached: true, maxTime: 10 * time.Millisecond, maxSent: 16,
+		},
+		{
+			name: "silent router", routers: 4,
+			setup: func(s *simNet) { s.routers[1].silent = true },
+			want:  "1 10.77.1.2 R R R\n2 * * *\n3 10.77.3.2 R R R\n4 10.77.4.2 R R R\n5 10.77.5.2 R R R\n",
+			// a silent hop between answering hops costs a few RTTs, not -w
+			reached: true, maxTime: 20 * time.Millisecond, maxSent: 16,
+		},
+		{
+			name: "lossy router", routers: 4,
+			setup:   func(s *simNet) { s.routers[2].drop = func(n int) bool { return n == 2 } },
+			want:    "1 10.77.1.2 R R R\n2 10.77.2.2 R R R\n3 10.77.3.2 R * R\n4 10.77.4.2 R R R\n5 10.77.5.2 R R R\n",
+			reached: true, maxTime: 20 * time.Millisecond, maxSent: 16,
+		},
+		{
+			name: "slow hop", routers: 4,
+			setup: func(s *simNet) {
+				s.routers[1].delay = 30 * time.Millisecond
+				s.dstDelay = 10 * time.Millisecond
+			},
+			want: "1 10.77.1.2 R R R\n2 10.77.2.2 R R R\n3 10.77.3.2 R R R\n4 10.77.4.2 R R R\n5 10.77.5.2 R R R\n",
+			// probes keep flowing past the destination until it answers at 10ms
+			reached: true, maxTime: 100 * time.Millisecond, maxSent: 30,
+		},
+		{
+			name: "slow link", routers: 4,
+			setup: func(s *simNet) {
+				for i, r := range s.routers[1:] {
+					r.delay = time.Duration(40+i) * time.Millisecond
+				}
+				s.dstDelay = 45 * time.Millisecond
+			},
+			want:    "1 10.77.1.2 R R R\n2 10.77.2.2 R R R\n3 10.77.3.2 R R R\n4 10.77.4.2 R R R\n5 10.77.5.2 R R R\n",
+			reached: true, maxTime: 200 * time.Millisecond, maxSent: 30,
+		},
+		{
+			name: "host unreachable", routers: 4,
+			setup:   func(s *simNet) { s.routers[2].unreach = true },
+			want:    "1 10.77.1.2 R R R\n2 10.77.2.2 R R R\n3 10.77.3.2 R R R\n4 10.77.3.2 R !H R !H R !H\n",
+			maxTime: 10 * time.Millisecond, maxSent: 16,
+		},
+		{
+			name: "destination never answers", routers: 2,
+			setup: func(s *simNet) { s.dstSilent = true },
+			opt:   Options{MaxHops: 6},
+			want:  "1 10.77.1.2 R R R\n2 10.77.2.2 R R R\n3 * * *\n4 * * *\n5 * * *\n6 * * *\n",
+			// beyond the last answering hop a probe gets TailWait, not -w
+			maxTime: 600 * time.Millisecond, maxSent: 18,
+		},
+		{
+			name: "nothing answers", routers: 3,
+			setup: func(s *simNet) {
+				s.dstSilent = true
+				for _, r := range s.routers {
+					r.silent = true
+				}
+			},
+			opt:  Options{MaxHops: 3, Queries: 2, Wait: time.Second},
+			want: "1 * *\n2 * *\n3 * *\n",
+			// nothing to adapt to: each probe gets the full -w once
+			maxTime: 1100 * time.Millisecond, maxSent: 6,
+		},
+		{
+			name: "first hop and one query", routers: 4,
+			opt:     Options{FirstHop: 3, Queries: 1},
+			want:    "3 10.77.3.2 R\n4 10.77.4.2 R\n5 10.77.5.2 R\n",
+			reached: true, maxTime: 10 * time.Millisecond, maxSent: 16,
+		},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			s := newSim(tc.routers)
+			if tc.setup != nil {
+				tc.setup(s)
+			}
+			out, res, took, err := runSim(t, context.Background(), s, tc.opt)
+			if err != nil {
+				t.Fatalf("Run: %v", err)
+			}
+			if got := shape(out); got != tc.want {
+				t.Errorf("hops:\n%s\nwant:\n%s\nraw:\n%s", got, tc.want, out)
+			}
+			if res.Trace.Reached() != tc.reached {
+				t.Errorf("Reached = %v, want %v", res.Trace.Reached(), tc.reached)
+			}
+			if took > tc.maxTime {
+				t.Errorf("took %s of virtual time, want at most %s", took, tc.maxTime)
+			}
+			if res.Sent > tc.maxSent || res.Sent != len(s.sends) {
+				t.Errorf("sent %d (network saw %d), want at most %d", res.Sent, len(s.sends), tc.maxSent)
+			}
+		})
+	}
+}
+
+func TestEngineRTTFromCapture(t *testing.T) {
+	s := newSim(2)
+	_, res, _, err := runSim(t, context.Background(), s, Options{Queries: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, p := range res.Trace.Probes {
+		if p.Reply == nil {
+			t.Fatalf("probe ttl %d unanswered", p.TTL)
+		}
+		want := s.routers[0].delay
+		if p.TTL == 2 {
+			want = s.routers[1].delay
+		} else if p.TTL == 3 {
+			want = s.dstDelay
+		}
+		if p.Reply.RTT != want {
+			t.Errorf("ttl %d RTT = %s, want %s (reply time - probe capture time)", p.TTL, p.Reply.RTT, want)
+		}
+	}
+}
+
+func TestEngineRate(t *testing.T) {
+	s := newSim(30)
+	o := Options{Rate: 100, InFlight: 4, MaxHops: 30, Queries: 1}
+	_, res, _, err := runSim(t, context.Background(), s, o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.Sent < 30 {
+		t.Fatalf("sent %d, want 30", res.Sent)
+	}
+	// Token bucket: at most InFlight at once, then one per 1/Rate.
+	for i := range s.sends {
+		j := i + o.InFlight + 10
+		if j >= len(s.sends) {
+			break
+		}
+		if gap := s.sends[j].Sub(s.sends[i]); gap < 100*time.Millisecond-time.Microsecond {
+			t.Errorf("probes %d..%d sent within %s: faster than 100/s", i, j, gap)
+		}
+	}
+}
+
+func TestEngineCancel(t *testing.T) {
+	s := newSim(3)
+	s.dstSilent = true
+	for _, r := range s.routers[1:] {
+		r.silent = true
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	n := 0
+	o := Options{MaxHops: 5, OnPacket: func(p analyze.Packet) {
+		// cancel at the third Time Exceeded (ICMP type at byte 20)
+		if p.Data[20] == 11 {
+			if n++; n == 3 {
+				cancel()
+			}
+		}
+	}}
+	out, res, _, err := runSim(t, ctx, s, o)
+	if !errors.Is(err, context.Canceled) {
+		t.Fatalf("err = %v, want context.Canceled", err)
+	}
+	if res == nil || !strings.HasPrefix(out, " 1  10.77.1.2") {
+		t.Errorf("partial result lost on cancel: out %q", out)
+	}
+}
+
+func TestOptionsCheck(t *testing.T) {
+	bad := []Options{{FirstHop: 300}, {MaxHops: 256}, {FirstHop: 9, MaxHops: 3}, {Queries: 11}, {Rate: -1}, {Payload: 2000}, {Wait: 2 * time.Minute}}
+	for _, o := range bad {
+		if err := o.Check(); err == nil {
+			t.Errorf("Check(%+v) = nil, want an error", o)
+		}
+	}
+	good := Options{FirstHop: 1, MaxHops: 30, Queries: 3, Rate: 100, Wait: time.Second}
+	if err := good.Check(); err != nil {
+		t.Errorf("Check(%+v) = %v", good, err)
+	}
+}

@@ -47,7 +47,7 @@ func OpenLive(iface, filter string) (*Live, error) {
 		func() error { return in.SetSnapLen(Snaplen) },
 		func() error { return in.SetBufferSize(BufferSize) },
 		func() error { return in.SetImmediateMode(true) },
-		func() error { return in.SetTimeout(50 * time.Millisecond) },
+		func() error { return in.SetTimeout(5 * time.Millisecond) },
 	} {
 		if err := set(); err != nil {
 			return nil, fmt.Errorf("capture on %s: %w", iface, err)

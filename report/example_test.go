@@ -50,7 +50,7 @@ func ExampleJSON() {
 	//           "ttl": 1,
 	//           "probes": [
 	//             {
-	//               "sent_at": "2024-05-01T12:00:00Z",
+	//               "sent_at": "2024-05-01T12:00:00.000000000Z",
 	//               "responder": "10.77.5.2",
 	//               "rtt_ms": 0.121,
 	//               "reply": "echo-reply",
@@ -59,7 +59,7 @@ func ExampleJSON() {
 	//               "reply_ttl": 64
 	//             },
 	//             {
-	//               "sent_at": "2024-05-01T12:00:00.001Z",
+	//               "sent_at": "2024-05-01T12:00:00.001000000Z",
 	//               "responder": null,
 	//               "rtt_ms": null,
 	//               "reply": null,

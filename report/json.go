@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"errors"
 	"io"
-	"time"
 
 	"github.com/tracers/tracers/analyze"
 )
@@ -64,7 +63,7 @@ func jsonOf(tr *analyze.Trace, o Options) jsonTrace {
 	for _, h := range o.hops(tr) {
 		jh := jsonHop{TTL: h.TTL, PastDest: h.PastDest, Probes: make([]jsonProbe, 0, len(h.Probes))}
 		for _, p := range h.Probes {
-			jp := jsonProbe{SentAt: p.Sent.UTC().Format(time.RFC3339Nano)}
+			jp := jsonProbe{SentAt: p.Sent.UTC().Format(rfc3339Nano9)}
 			if r := p.Reply; r != nil {
 				jp.Responder = ptr(r.From.String())
 				jp.Name = o.name(r.From)
@@ -176,3 +175,7 @@ func JSON(w io.Writer, traces []*analyze.Trace, o Options) error {
 	}
 	return j.Close()
 }
+
+// rfc3339Nano9 is RFC 3339 with all nine digits of nanoseconds, so that
+// timestamps line up and compare as strings.
+const rfc3339Nano9 = "2006-01-02T15:04:05.000000000Z07:00"

@@ -1,0 +1,66 @@
+# tracers — build, test, demo. Run `make help` for the targets.
+
+GO      ?= go
+BIN     ?= ./tracers
+VERSION ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
+LDFLAGS := -X main.version=$(VERSION)
+FUZZTIME ?= 10s
+# Debian packages tracers, its tests and its benchmark need.
+APT_PKGS := libpcap-dev tshark tcpdump iproute2 iptables iputils-ping \
+	traceroute iputils-tracepath mtr-tiny scamper tcptraceroute hyperfine jq
+
+.PHONY: help build deps test unit fuzz lint demo bench lab-up lab-down clean
+
+help:
+	@echo "make deps   install the Debian packages (as root)"
+	@echo "make build  build $(BIN)"
+	@echo "make demo   install, build, trace across the namespace lab, replay the capture (as root)"
+	@echo "make test   gofmt, go vet, every test (the lab tests need root), short fuzz runs"
+	@echo "make bench  scripts/bench.sh: tracers against traceroute, mtr, tracepath, scamper (as root)"
+
+build:
+	$(GO) build -ldflags "$(LDFLAGS)" -o $(BIN) ./cmd/tracers
+
+# deps installs what a fresh Debian machine lacks; it needs root.
+deps:
+	@missing=""; for p in $(APT_PKGS); do \
+		dpkg-query -W -f='$${Status}' $$p 2>/dev/null | grep -q "ok installed" || missing="$$missing $$p"; \
+	done; \
+	if [ -n "$$missing" ]; then \
+		echo "installing:$$missing"; \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing >/dev/null; \
+	fi
+
+lint:
+	@out="$$(gofmt -l .)"; if [ -n "$$out" ]; then echo "gofmt needed:"; echo "$$out"; exit 1; fi
+	$(GO) vet ./...
+
+unit:
+	$(GO) test -count=1 ./...
+
+# fuzz runs every fuzz target for FUZZTIME, one at a time (go test allows
+# one -fuzz target per package and run).
+fuzz:
+	@for pkg in $$($(GO) list ./...); do \
+		for t in $$($(GO) test -list '^Fuzz' $$pkg | grep '^Fuzz' || true); do \
+			echo "fuzz $$pkg $$t"; \
+			$(GO) test -run '^$$' -fuzz "^$$t$$" -fuzztime $(FUZZTIME) $$pkg || exit 1; \
+		done; \
+	done
+
+test: lint unit fuzz
+
+demo: deps build
+	bash scripts/demo.sh $(BIN)
+
+bench: deps
+	bash scripts/bench.sh
+
+lab-up:
+	bash scripts/lab.sh up
+
+lab-down:
+	bash scripts/lab.sh down
+
+clean:
+	rm -f $(BIN)

@@ -1,0 +1,380 @@
+package main
+
+// Lab tests: they build network namespaces with scripts/lab.sh and trace
+// across real Linux routers with the built binary. They need root; without
+// it they skip, and with CI set a skip is a failure.
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"strconv"
+	"strings"
+	"sync"
+	"syscall"
+	"testing"
+	"time"
+)
+
+var (
+	buildOnce sync.Once
+	builtBin  string
+	buildErr  error
+)
+
+// needLab skips (or, with CI set, fails) a test that needs root and the
+// lab's tools, and returns the path of a freshly built tracers binary.
+func needLab(t *testing.T, tools ...string) string {
+	t.Helper()
+	miss := func(format string, args ...any) {
+		t.Helper()
+		if os.Getenv("CI") != "" {
+			t.Fatalf("lab test cannot run in CI: "+format, args...)
+		}
+		t.Skipf(format, args...)
+	}
+	if testing.Short() {
+		miss("lab test skipped with -short")
+	}
+	if os.Geteuid() != 0 {
+		miss("lab test needs root (network namespaces, raw sockets)")
+	}
+	for _, tool := range append([]string{"ip", "bash"}, tools...) {
+		if _, err := exec.LookPath(tool); err != nil {
+			miss("lab test needs %s: %v", tool, err)
+		}
+	}
+	buildOnce.Do(func() {
+		dir, err := os.MkdirTemp("", "tracers-lab-")
+		if err != nil {
+			buildErr = err
+			return
+		}
+		builtBin = filepath.Join(dir, "tracers")
+		out, err := exec.Command("go", "build", "-o", builtBin, ".").CombinedOutput()
+		if err != nil {
+			buildErr = fmt.Errorf("go build: %v\n%s", err, out)
+		}
+	})
+	if buildErr != nil {
+		t.Fatal(buildErr)
+	}
+	return builtBin
+}
+
+// lab is one scripts/lab.sh topology, removed when the test ends.
+type lab struct {
+	prefix string
+	dst    string
+}
+
+func labUp(t *testing.T, prefix string, routers int, args ...string) *lab {
+	t.Helper()
+	script, err := filepath.Abs("../../scripts/lab.sh")
+	if err != nil {
+		t.Fatal(err)
+	}
+	all := append([]string{script, "up", "--prefix", prefix, "--routers", strconv.Itoa(routers)}, args...)
+	out, err := exec.Command("bash", all...).CombinedOutput()
+	if err != nil {
+		t.Fatalf("lab.sh %s: %v\n%s", strings.Join(all[1:], " "), err, out)
+	}
+	t.Cleanup(func() {
+		if out, err := exec.Command("bash", script, "down", "--prefix", prefix).CombinedOutput(); err != nil {
+			t.Errorf("lab.sh down: %v\n%s", err, out)
+		}
+	})
+	m := regexp.MustCompile(`(?m)^destination: (\S+)$`).FindSubmatch(out)
+	if m == nil {
+		t.Fatalf("lab.sh printed no destination:\n%s", out)
+	}
+	return &lab{prefix: prefix, dst: string(m[1])}
+}
+
+// result is what one command printed and how it exited.
+type result struct {
+	stdout, stderr string
+	code           int
+}
+
+// inSrc runs a command in the lab's source namespace, bounded in time.
+func (l *lab) inSrc(t *testing.T, name string, args ...string) result {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, "ip", append([]string{"netns", "exec", l.prefix + "-src", name}, args...)...)
+	return run(t, cmd)
+}
+
+func run(t *testing.T, cmd *exec.Cmd) result {
+	t.Helper()
+	var out, errb bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &out, &errb
+	err := cmd.Run()
+	r := result{stdout: out.String(), stderr: errb.String()}
+	var ee *exec.ExitError
+	switch {
+	case errors.As(err, &ee):
+		r.code = ee.ExitCode()
+	case err != nil:
+		t.Fatalf("%s: %v", cmd, err)
+	}
+	return r
+}
+
+var hopLine = regexp.MustCompile(`^\s*(\d+)\s+(.*)$`)
+
+// hops turns traceroute-style output into "TTL responders-and-marks" lines
+// without RTTs: " 2  10.77.2.2  0.1 ms !H  *" becomes "2 10.77.2.2 !H *".
+func hops(out string) []string {
+	var res []string
+	for _, line := range strings.Split(out, "\n") {
+		m := hopLine.FindStringSubmatch(line)
+		if m == nil {
+			continue
+		}
+		f := strings.Fields(m[2])
+		keep := []string{m[1]}
+		for i := 0; i < len(f); i++ {
+			if i+1 < len(f) && f[i+1] == "ms" {
+				i++
+				continue
+			}
+			if f[i] == "(past" || f[i] == "destination)" {
+				continue
+			}
+			keep = append(keep, f[i])
+		}
+		res = append(res, strings.Join(keep, " "))
+	}
+	return res
+}
+
+func TestLabSameHopsAsTraceroute(t *testing.T) {
+	bin := needLab(t, "traceroute")
+	l := labUp(t, "trt1", 4)
+	got := l.inSrc(t, bin, "run", "-n", l.dst)
+	if got.code != 0 {
+		t.Fatalf("tracers run: exit %d\n%s%s", got.code, got.stdout, got.stderr)
+	}
+	want := []string{"1 10.77.1.2", "2 10.77.2.2", "3 10.77.3.2", "4 10.77.4.2", "5 10.77.5.2"}
+	if h := hops(got.stdout); strings.Join(h, "\n") != strings.Join(want, "\n") {
+		t.Errorf("tracers hops:\n%s\nwant:\n%s\noutput:\n%s", strings.Join(h, "\n"), strings.Join(want, "\n"), got.stdout)
+	}
+	tr := l.inSrc(t, "traceroute", "-I", "-n", l.dst)
+	if tr.code != 0 {
+		t.Fatalf("traceroute: exit %d\n%s%s", tr.code, tr.stdout, tr.stderr)
+	}
+	if a, b := hops(got.stdout), hops(tr.stdout); strings.Join(a, "\n") != strings.Join(b, "\n") {
+		t.Errorf("tracers and traceroute -I disagree:\ntracers:\n%s\ntraceroute:\n%s", got.stdout, tr.stdout)
+	}
+	// Three probes per hop, each with an RTT.
+	for _, line := range strings.Split(strings.TrimSpace(got.stdout), "\n")[1:] {
+		if n := strings.Count(line, " ms"); n != 3 {
+			t.Errorf("hop line %q has %d RTTs, want 3", line, n)
+		}
+	}
+}
+
+func TestLabSilentRouter(t *testing.T) {
+	bin := needLab(t, "iptables")
+	l := labUp(t, "trt2", 4, "--silent", "2")
+	got := l.inSrc(t, bin, "run", "-n", l.dst)
+	want := []string{"1 10.77.1.2", "2 * * *", "3 10.77.3.2", "4 10.77.4.2", "5 10.77.5.2"}
+	if h := hops(got.stdout); got.code != 0 || strings.Join(h, "\n") != strings.Join(want, "\n") {
+		t.Errorf("exit %d, hops:\n%s\nwant:\n%s\nstderr: %s", got.code, strings.Join(h, "\n"), strings.Join(want, "\n"), got.stderr)
+	}
+}
+
+func TestLabHostUnreachable(t *testing.T) {
+	bin := needLab(t, "iptables")
+	l := labUp(t, "trt3", 4, "--unreach", "3")
+	got := l.inSrc(t, bin, "run", "-n", l.dst)
+	// Router 3 answers TTL 3 with Time Exceeded, then refuses to forward.
+	want := []string{"1 10.77.1.2", "2 10.77.2.2", "3 10.77.3.2", "4 10.77.3.2 !H !H !H"}
+	if h := hops(got.stdout); strings.Join(h, "\n") != strings.Join(want, "\n") {
+		t.Errorf("hops:\n%s\nwant:\n%s\noutput:\n%s", strings.Join(h, "\n"), strings.Join(want, "\n"), got.stdout)
+	}
+}
+
+func TestLabWriteTsharkReplay(t *testing.T) {
+	bin := needLab(t, "tshark")
+	l := labUp(t, "trt4", 4, "--silent", "2")
+	dir := t.TempDir()
+	for _, name := range []string{"t.pcap", "t.pcapng"} {
+		t.Run(name, func(t *testing.T) {
+			file := filepath.Join(dir, name)
+			got := l.inSrc(t, bin, "run", "-n", "--write", file, l.dst)
+			if got.code != 0 {
+				t.Fatalf("run: exit %d: %s", got.code, got.stderr)
+			}
+			// tshark reads it without complaint, and checks both checksums of
+			// every probe.
+			ts := run(t, exec.Command("tshark", "-r", file, "-o", "ip.check_checksum:TRUE",
+				"-T", "fields", "-E", "separator=/t",
+				"-e", "ip.src", "-e", "icmp.type", "-e", "ip.checksum.status", "-e", "icmp.checksum.status", "-e", "_ws.malformed"))
+			if ts.code != 0 || !onlyRootWarning(ts.stderr) {
+				t.Fatalf("tshark: exit %d: %s", ts.code, ts.stderr)
+			}
+			var probes, replies int
+			for _, line := range strings.Split(strings.TrimRight(ts.stdout, "\n"), "\n") {
+				f := strings.Split(line, "\t")
+				if len(f) < 5 {
+					t.Fatalf("tshark line %q", line)
+				}
+				if f[4] != "" {
+					t.Errorf("tshark marks a packet malformed: %q", line)
+				}
+				if f[0] == "10.77.1.1" && f[1] == "8" {
+					probes++
+					if f[2] != "1" || f[3] != "1" {
+						t.Errorf("probe checksums not Good (ip %s, icmp %s; 1 is Good): %q", f[2], f[3], line)
+					}
+				} else {
+					replies++
+				}
+			}
+			// 5 hops of 3 probes, perhaps a few past the destination, every
+			// one answered but the 3 to the silent router.
+			if probes < 15 || replies != probes-3 {
+				t.Errorf("tshark shows %d probes and %d replies", probes, replies)
+			}
+			// Replay prints the same hop lines, RTTs included, to the microsecond.
+			rp := run(t, exec.Command(bin, "replay", file))
+			if rp.code != 0 {
+				t.Fatalf("replay: exit %d: %s", rp.code, rp.stderr)
+			}
+			live := hopLines(got.stdout)
+			if re := hopLines(rp.stdout); len(re) < len(live) || strings.Join(re[:len(live)], "\n") != strings.Join(live, "\n") {
+				t.Errorf("replay differs from run:\nrun:\n%s\nreplay:\n%s", got.stdout, rp.stdout)
+			}
+		})
+	}
+}
+
+func onlyRootWarning(stderr string) bool {
+	for _, line := range strings.Split(strings.TrimSpace(stderr), "\n") {
+		if line != "" && !strings.HasPrefix(line, "Running as user") {
+			return false
+		}
+	}
+	return true
+}
+
+// hopLines are the lines that start with a TTL, as printed.
+func hopLines(out string) []string {
+	var res []string
+	for _, line := range strings.Split(out, "\n") {
+		if hopLine.MatchString(line) {
+			res = append(res, line)
+		}
+	}
+	return res
+}
+
+func TestLabConcurrentRuns(t *testing.T) {
+	bin := needLab(t)
+	l := labUp(t, "trt5", 4)
+	want := "1 10.77.1.2\n2 10.77.2.2\n3 10.77.3.2\n4 10.77.4.2\n5 10.77.5.2"
+	var wg sync.WaitGroup
+	res := make([]result, 4)
+	for i := range res {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			res[i] = l.inSrc(t, bin, "run", "-n", "--rate", "2000", l.dst)
+		}()
+	}
+	wg.Wait()
+	for i, r := range res {
+		if got := strings.Join(hops(r.stdout), "\n"); r.code != 0 || got != want {
+			t.Errorf("run %d: exit %d, hops:\n%s\nwant:\n%s\nstderr: %s", i, r.code, got, want, r.stderr)
+		}
+	}
+}
+
+func TestLabErrors(t *testing.T) {
+	bin := needLab(t, "setpriv")
+	l := labUp(t, "trt6", 2)
+	tests := []struct {
+		name string
+		args []string
+		code int
+		want string
+	}{
+		{name: "no CAP_NET_RAW", args: []string{"setpriv", "--inh-caps=-all", "--bounding-set=-net_raw,-net_admin", bin, "run", "-n", l.dst}, code: 2, want: "CAP_NET_RAW"},
+		{name: "ipv6 literal", args: []string{bin, "run", "-n", "::1"}, code: 1, want: "not an IPv4 address"},
+		{name: "missing interface", args: []string{bin, "run", "-n", "-i", "nosuch0", l.dst}, code: 1, want: "nosuch0"},
+		{name: "bad max hops", args: []string{bin, "run", "-n", "-m", "300", l.dst}, code: 2, want: "max hops"},
+		{name: "bad flag", args: []string{bin, "run", "--nope", l.dst}, code: 2, want: "unknown flag"},
+		// The namespace has no route to any name server: resolving fails
+		// at once, and nothing leaves the lab.
+		{name: "unresolvable host", args: []string{bin, "run", "-n", "no-such-host.invalid"}, code: 1, want: "no-such-host.invalid"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			r := l.inSrc(t, tt.args[0], tt.args[1:]...)
+			lines := strings.Split(strings.TrimRight(r.stderr, "\n"), "\n")
+			if r.code != tt.code || len(lines) != 1 || !strings.HasPrefix(lines[0], "tracers: ") || !strings.Contains(lines[0], tt.want) {
+				t.Errorf("exit %d, stderr %q; want exit %d and one line 'tracers: ...%s...'", r.code, r.stderr, tt.code, tt.want)
+			}
+			if strings.Contains(r.stderr, "goroutine") || strings.Contains(r.stderr, "panic") {
+				t.Errorf("stack trace on stderr: %s", r.stderr)
+			}
+		})
+	}
+}
+
+func TestLabFullDisk(t *testing.T) {
+	bin := needLab(t)
+	l := labUp(t, "trt7", 2)
+	r := l.inSrc(t, bin, "run", "-n", "--write", "/dev/full", l.dst)
+	if r.code == 0 || !strings.Contains(r.stderr, "/dev/full") || !strings.Contains(r.stderr, "no space") {
+		t.Errorf("exit %d, stderr %q; want an error naming /dev/full and the full disk", r.code, r.stderr)
+	}
+	if h := hops(r.stdout); len(h) != 3 || h[2] != "3 10.77.3.2" {
+		t.Errorf("trace not printed on a full disk:\n%s", r.stdout)
+	}
+}
+
+func TestLabInterrupt(t *testing.T) {
+	bin := needLab(t, "tshark", "iptables")
+	// The destination's router drops everything: the trace would take
+	// many seconds at 20 probes/s; Ctrl-C comes first.
+	l := labUp(t, "trt8", 3, "--silent", "3")
+	file := filepath.Join(t.TempDir(), "int.pcap")
+	cmd := exec.Command("ip", "netns", "exec", l.prefix+"-src", bin, "run", "-n", "--rate", "20", "-w", "5", "--write", file, "10.77.9.9")
+	var out, errb bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &out, &errb
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	time.Sleep(700 * time.Millisecond)
+	// ip netns exec execs the binary, so the pid is tracers'.
+	if err := cmd.Process.Signal(syscall.SIGINT); err != nil {
+		t.Fatal(err)
+	}
+	done := make(chan error, 1)
+	go func() { done <- cmd.Wait() }()
+	select {
+	case <-done:
+	case <-time.After(10 * time.Second):
+		cmd.Process.Kill()
+		t.Fatal("tracers did not stop on SIGINT")
+	}
+	if cmd.ProcessState.ExitCode() == 0 || !strings.Contains(errb.String(), "interrupted") {
+		t.Errorf("exit %d, stderr %q; want non-zero and 'interrupted'", cmd.ProcessState.ExitCode(), errb.String())
+	}
+	if h := hops(out.String()); len(h) == 0 || h[0] != "1 10.77.1.2" {
+		t.Errorf("what was found before Ctrl-C is not printed:\n%s", out.String())
+	}
+	ts := run(t, exec.Command("tshark", "-r", file, "-T", "fields", "-e", "frame.number"))
+	if ts.code != 0 || !onlyRootWarning(ts.stderr) || len(strings.Fields(ts.stdout)) < 2 {
+		t.Errorf("capture after Ctrl-C: tshark exit %d, %d packets, stderr %q", ts.code, len(strings.Fields(ts.stdout)), ts.stderr)
+	}
+}

@@ -196,7 +196,6 @@ func (e *engine) loop(ctx context.Context) error {
 		if err := e.send(now); err != nil {
 			return err
 		}
-		e.expire(now)
 		e.flush(false)
 		if e.finished() {
 			return nil
@@ -210,7 +209,12 @@ func (e *engine) loop(ctx context.Context) error {
 		}
 		if ok {
 			e.packet(p)
+			continue
 		}
+		// Give up on probes only once the wire had nothing more to
+		// deliver by their deadline: replies already captured while the
+		// engine was busy (a slow OnHop) still count.
+		e.expire(e.w.Now())
 	}
 }
 

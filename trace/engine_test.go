@@ -238,3 +238,25 @@ func TestOptionsCheck(t *testing.T) {
 		t.Errorf("Check(%+v) = %v", good, err)
 	}
 }
+
+// A slow consumer of hops (a name lookup, a blocked terminal) must not turn
+// replies that were already captured into '*'.
+func TestEngineSlowConsumer(t *testing.T) {
+	s := newSim(4)
+	var out strings.Builder
+	o := Options{Src: s.src, Dst: s.dst, ID: 0x4242, OnHop: func(h analyze.Hop) {
+		s.now = s.now.Add(2 * time.Second) // the engine is held up for 2s
+		report.Hop(&out, h, report.Options{})
+	}}
+	res, err := Run(context.Background(), s, o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := "1 10.77.1.2 R R R\n2 10.77.2.2 R R R\n3 10.77.3.2 R R R\n4 10.77.4.2 R R R\n5 10.77.5.2 R R R\n"
+	if got := shape(out.String()); got != want {
+		t.Errorf("hops:\n%s\nwant:\n%s", got, want)
+	}
+	if !res.Trace.Reached() {
+		t.Error("destination not reached")
+	}
+}

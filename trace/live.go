@@ -153,44 +153,71 @@ func Live(ctx context.Context, o LiveOptions, out io.Writer) error {
 	var nm *names
 	if !o.Numeric {
 		nm = newNames()
-		ro.Names = func(a netip.Addr) string { return nm.get(a, time.Now().Add(nm.bound)) }
+		ro.Names = func(a netip.Addr) string { return nm.get(a) }
 	}
+	var hops chan analyze.Hop
+	printed := make(chan struct{})
 	if o.Format == "text" {
 		name := o.Host
 		if name == dst.String() {
 			name = ""
 		}
 		report.Header(out, dst, name, o.MaxHopsOr(), 20+8+o.Payload)
+		// Hops are printed by their own goroutine, so that a slow name
+		// lookup or terminal never holds up the engine.
+		hops = make(chan analyze.Hop, 256)
+		go func() {
+			defer close(printed)
+			for h := range hops {
+				report.Hop(out, h, ro)
+			}
+		}()
 		o.OnHop = func(h analyze.Hop) {
 			if nm != nil {
 				for _, a := range h.Responders() {
 					nm.start(a)
 				}
 			}
-			report.Hop(out, h, ro)
+			hops <- cloneHop(h)
 		}
 	}
 	res, runErr := Run(ctx, liveWire{snd, live}, o.Options)
+	if hops != nil {
+		close(hops)
+		<-printed
+	}
 	if st, err := live.Stats(); err == nil && (st.Dropped > 0 || st.IfDropped > 0) {
 		fmt.Fprintf(stderr, "tracers: warning: capture dropped %d packets (%d by the interface)\n", st.Dropped, st.IfDropped)
 	}
+	var outErr error
 	if res != nil && o.Format == "json" {
-		if err := report.JSON(out, []*analyze.Trace{res.Trace}, ro); err != nil {
-			return err
-		}
+		outErr = report.JSON(out, []*analyze.Trace{res.Trace}, ro)
 	}
 	if wr != nil {
 		if err := wr.Close(); err != nil && writeErr == nil {
 			writeErr = err
 		}
 	}
-	if runErr != nil {
-		if errors.Is(runErr, context.Canceled) {
-			runErr = errors.New("interrupted")
-		}
-		return errors.Join(runErr, writeErr)
+	if errors.Is(runErr, context.Canceled) {
+		runErr = errors.New("interrupted")
 	}
-	return writeErr
+	return errors.Join(runErr, writeErr, outErr)
+}
+
+// cloneHop copies a hop and its probes, so that the printer reads a
+// snapshot while the engine goes on matching late replies.
+func cloneHop(h analyze.Hop) analyze.Hop {
+	c := h
+	c.Probes = make([]*analyze.Probe, len(h.Probes))
+	for i, p := range h.Probes {
+		q := *p
+		if p.Reply != nil {
+			r := *p.Reply
+			q.Reply = &r
+		}
+		c.Probes[i] = &q
+	}
+	return c
 }
 
 // MaxHopsOr is MaxHops or its default.

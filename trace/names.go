@@ -19,8 +19,9 @@ type names struct {
 }
 
 type lookup struct {
-	done chan struct{}
-	name string
+	done     chan struct{}
+	deadline time.Time // when a line stops waiting for this name
+	name     string
 }
 
 func newNames() *names {
@@ -34,7 +35,7 @@ func (n *names) start(a netip.Addr) *lookup {
 	if l, ok := n.m[a]; ok {
 		return l
 	}
-	l := &lookup{done: make(chan struct{})}
+	l := &lookup{done: make(chan struct{}), deadline: time.Now().Add(n.bound)}
 	n.m[a] = l
 	go func() {
 		defer close(l.done)
@@ -47,10 +48,11 @@ func (n *names) start(a netip.Addr) *lookup {
 	return l
 }
 
-// get returns a's name, waiting at most until deadline.
-func (n *names) get(a netip.Addr, deadline time.Time) string {
+// get returns a's name, waiting at most until the bound after its lookup
+// started: lookups run in parallel, so a line waits at most one bound.
+func (n *names) get(a netip.Addr) string {
 	l := n.start(a)
-	t := time.NewTimer(time.Until(deadline))
+	t := time.NewTimer(time.Until(l.deadline))
 	defer t.Stop()
 	select {
 	case <-l.done:

@@ -1,0 +1,240 @@
+package replay_test
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"slices"
+	"strconv"
+	"strings"
+	"testing"
+
+	"github.com/tracers/tracers/replay"
+)
+
+// The captures in testdata/captures were made in the lab by
+// scripts/mkcaptures.sh: NAME.pcap (or .pcapng) is what tcpdump saw while a
+// tool traced, NAME.txt what the tool printed.
+const capturesDir = "../testdata/captures"
+
+// jsonDoc is the JSON schema of run and replay, as far as tests read it.
+type jsonDoc struct {
+	Traces []struct {
+		Source      string `json:"source"`
+		Destination string `json:"destination"`
+		Protocol    string `json:"protocol"`
+		Reached     bool   `json:"reached"`
+		DestTTL     *int   `json:"dest_ttl"`
+		Hops        []struct {
+			TTL    int `json:"ttl"`
+			Probes []struct {
+				Responder *string  `json:"responder"`
+				RTT       *float64 `json:"rtt_ms"`
+				Reply     *string  `json:"reply"`
+			} `json:"probes"`
+		} `json:"hops"`
+	} `json:"traces"`
+}
+
+func replayJSON(t *testing.T, file string) jsonDoc {
+	t.Helper()
+	var out bytes.Buffer
+	if err := replay.Run(context.Background(), replay.Options{File: file, Format: "json"}, &out); err != nil {
+		t.Fatalf("replay %s: %v", file, err)
+	}
+	var doc jsonDoc
+	if err := json.Unmarshal(out.Bytes(), &doc); err != nil {
+		t.Fatalf("replay %s: bad JSON: %v\n%s", file, err, out.String())
+	}
+	return doc
+}
+
+var (
+	// A hop line: the TTL, then an address, '*', mtr's '???' or tracepath's
+	// "no reply"; not ping's "64 bytes from ..." nor "3 packets transmitted".
+	toolHop = regexp.MustCompile(`^\s*(\d+)(?::|\.\|--)?\s+([0-9*?].*|no reply.*)$`)
+	addrRE  = regexp.MustCompile(`\b\d{1,3}\.\d{1,3}\.\d{1,3}\.\d{1,3}\b`)
+)
+
+// toolHops reads what a traceroute tool printed (traceroute, tracers,
+// tcptraceroute, scamper, mtr -r, tracepath) into the responders it showed
+// per TTL; a TTL with only '*' or '???' maps to no responder.
+func toolHops(text string) map[int][]string {
+	hops := map[int][]string{}
+	for _, line := range strings.Split(text, "\n") {
+		m := toolHop.FindStringSubmatch(line)
+		if m == nil || strings.HasPrefix(strings.TrimSpace(m[2]), "[LOCALHOST]") {
+			continue
+		}
+		ttl, _ := strconv.Atoi(m[1])
+		if _, ok := hops[ttl]; !ok {
+			hops[ttl] = []string{}
+		}
+		for _, a := range addrRE.FindAllString(m[2], -1) {
+			if !slices.Contains(hops[ttl], a) {
+				hops[ttl] = append(hops[ttl], a)
+			}
+		}
+	}
+	return hops
+}
+
+func captureFiles(t *testing.T) []string {
+	t.Helper()
+	var files []string
+	for _, pat := range []string{"*.pcap", "*.pcapng"} {
+		m, err := filepath.Glob(filepath.Join(capturesDir, pat))
+		if err != nil {
+			t.Fatal(err)
+		}
+		files = append(files, m...)
+	}
+	if len(files) < 20 {
+		t.Fatalf("found %d captures in %s, want the whole set (scripts/mkcaptures.sh)", len(files), capturesDir)
+	}
+	slices.Sort(files)
+	return files
+}
+
+func TestReplayFindsWhatEachToolPrinted(t *testing.T) {
+	for _, file := range captureFiles(t) {
+		name := strings.TrimSuffix(filepath.Base(file), filepath.Ext(file))
+		t.Run(name, func(t *testing.T) {
+			text, err := os.ReadFile(filepath.Join(capturesDir, name+".txt"))
+			if err != nil {
+				t.Fatal(err)
+			}
+			want := toolHops(string(text))
+			if len(want) == 0 {
+				t.Fatalf("no hops in %s.txt", name)
+			}
+			doc := replayJSON(t, file)
+			if len(doc.Traces) != 1 {
+				t.Fatalf("replay found %d traces, want 1", len(doc.Traces))
+			}
+			tr := doc.Traces[0]
+			got := map[int][]string{}
+			for _, h := range tr.Hops {
+				got[h.TTL] = []string{}
+				for _, p := range h.Probes {
+					if p.Responder != nil && !slices.Contains(got[h.TTL], *p.Responder) {
+						got[h.TTL] = append(got[h.TTL], *p.Responder)
+					}
+				}
+			}
+			last := 0
+			for ttl, addrs := range want {
+				last = max(last, ttl)
+				g, ok := got[ttl]
+				if !ok {
+					t.Errorf("TTL %d: tool printed %v, replay has no probe at that TTL", ttl, addrs)
+					continue
+				}
+				slices.Sort(g)
+				slices.Sort(addrs)
+				if !slices.Equal(g, addrs) {
+					t.Errorf("TTL %d: replay responders %v, tool printed %v", ttl, g, addrs)
+				}
+			}
+			toolReached := slices.Contains(want[last], tr.Destination)
+			if tr.Reached != toolReached {
+				t.Errorf("reached = %v, tool's last hop %d shows %v (destination %s)", tr.Reached, last, want[last], tr.Destination)
+			}
+			if toolReached && (tr.DestTTL == nil || *tr.DestTTL != last) {
+				t.Errorf("dest_ttl = %v, tool reached it at %d", tr.DestTTL, last)
+			}
+		})
+	}
+}
+
+// wireCounts is what tshark shows on the wire: probes per TTL, and the
+// replies addressed to the source.
+type wireCounts struct {
+	probes  map[int]int
+	replies int
+}
+
+// tsharkCounts counts probes (from src to dst: ICMP Echo Request, UDP, TCP
+// SYN) per TTL and replies (ICMP Echo Reply, Unreachable, Time Exceeded;
+// TCP SYN-ACK or RST from dst) using the outer header of each frame.
+func tsharkCounts(t *testing.T, file, src, dst string) wireCounts {
+	t.Helper()
+	cmd := exec.Command("tshark", "-r", file, "-T", "fields", "-E", "separator=/t",
+		"-e", "ip.src", "-e", "ip.dst", "-e", "ip.ttl", "-e", "ip.proto",
+		"-e", "icmp.type", "-e", "tcp.flags.syn", "-e", "tcp.flags.ack", "-e", "tcp.flags.reset")
+	var out, errb bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &out, &errb
+	if err := cmd.Run(); err != nil {
+		t.Fatalf("tshark -r %s: %v: %s", file, err, errb.String())
+	}
+	first := func(s string) string { return strings.Split(s, ",")[0] }
+	c := wireCounts{probes: map[int]int{}}
+	for _, line := range strings.Split(strings.TrimRight(out.String(), "\n"), "\n") {
+		f := strings.Split(line, "\t")
+		for len(f) < 8 {
+			f = append(f, "")
+		}
+		s, d, proto, typ := first(f[0]), first(f[1]), first(f[3]), first(f[4])
+		ttl, _ := strconv.Atoi(first(f[2]))
+		syn, ack, rst := f[5] == "1" || f[5] == "True", f[6] == "1" || f[6] == "True", f[7] == "1" || f[7] == "True"
+		switch {
+		case s == src && d == dst && (proto == "1" && typ == "8" || proto == "17" || proto == "6" && syn && !ack):
+			c.probes[ttl]++
+		case d == src && proto == "1" && (typ == "0" || typ == "3" || typ == "11"):
+			c.replies++
+		case s == dst && d == src && proto == "6" && (syn && ack || rst):
+			c.replies++
+		}
+	}
+	return c
+}
+
+func TestReplayCountsMatchTshark(t *testing.T) {
+	if _, err := exec.LookPath("tshark"); err != nil {
+		if os.Getenv("CI") != "" {
+			t.Fatal("tshark is missing in CI")
+		}
+		t.Skip("needs tshark")
+	}
+	for _, file := range captureFiles(t) {
+		name := strings.TrimSuffix(filepath.Base(file), filepath.Ext(file))
+		t.Run(name, func(t *testing.T) {
+			doc := replayJSON(t, file)
+			if len(doc.Traces) != 1 {
+				t.Fatalf("replay found %d traces, want 1", len(doc.Traces))
+			}
+			tr := doc.Traces[0]
+			wire := tsharkCounts(t, file, tr.Source, tr.Destination)
+			probes, replies := map[int]int{}, 0
+			for _, h := range tr.Hops {
+				probes[h.TTL] = len(h.Probes)
+				for _, p := range h.Probes {
+					if p.Reply != nil {
+						replies++
+					}
+				}
+			}
+			if name == "ping-and-trace" {
+				// The ping (TTL 64, no Time Exceeded) is not part of the
+				// trace: tshark sees its packets, replay must leave them out.
+				if probes[64] != 0 || wire.probes[64] == 0 {
+					t.Errorf("ping at TTL 64: replay %d probes, wire %d", probes[64], wire.probes[64])
+				}
+				delete(wire.probes, 64)
+				wire.replies -= wire.probes[64]
+				return
+			}
+			if fmt.Sprint(probes) != fmt.Sprint(wire.probes) {
+				t.Errorf("probes per TTL: replay %v, tshark %v", probes, wire.probes)
+			}
+			if replies != wire.replies {
+				t.Errorf("answered probes: replay %d, replies on the wire (tshark) %d", replies, wire.replies)
+			}
+		})
+	}
+}

@@ -238,3 +238,34 @@ func TestReplayCountsMatchTshark(t *testing.T) {
 		})
 	}
 }
+
+func TestReplayFilter(t *testing.T) {
+	for _, name := range []string{"tracers.pcap", "tracers-ng.pcapng", "any-sll2.pcap", "any-sll1.pcap"} {
+		t.Run(name, func(t *testing.T) {
+			var out bytes.Buffer
+			o := replay.Options{File: filepath.Join(capturesDir, name), Format: "json", Filter: "not src host 10.77.3.2"}
+			if err := replay.Run(context.Background(), o, &out); err != nil {
+				t.Fatal(err)
+			}
+			var doc jsonDoc
+			if err := json.Unmarshal(out.Bytes(), &doc); err != nil || len(doc.Traces) != 1 {
+				t.Fatalf("bad JSON (%v) or not one trace:\n%s", err, out.String())
+			}
+			for _, h := range doc.Traces[0].Hops {
+				answered := 0
+				for _, p := range h.Probes {
+					if p.Responder != nil {
+						answered++
+					}
+				}
+				if (h.TTL == 3) != (answered == 0) {
+					t.Errorf("TTL %d: %d of %d probes answered; the filter should drop exactly hop 3's replies", h.TTL, answered, len(h.Probes))
+				}
+			}
+		})
+	}
+	err := replay.Run(context.Background(), replay.Options{File: filepath.Join(capturesDir, "tracers.pcap"), Format: "text", Filter: "host and"}, &bytes.Buffer{})
+	if err == nil || !strings.Contains(err.Error(), `filter "host and"`) {
+		t.Errorf("bad filter: err = %v, want one naming the filter", err)
+	}
+}

@@ -16,11 +16,20 @@ type Options struct {
 	File   string // "-" for standard input
 	Format string // text, json or csv
 	Stats  bool   // add an mtr-like table per trace
+	Filter string // BPF expression packets must match, as tcpdump -r applies it
 }
 
 // Run replays o.File into out. Traces found before any damage in the file
 // are rendered even when reading fails; the error then says where.
 func Run(ctx context.Context, o Options, out io.Writer) error {
+	var filter *capture.Filter
+	if o.Filter != "" {
+		f, err := capture.NewFilter(o.Filter)
+		if err != nil {
+			return err
+		}
+		filter = f
+	}
 	r, err := capture.OpenFile(o.File)
 	if err != nil {
 		return err
@@ -75,6 +84,9 @@ func Run(ctx context.Context, o Options, out io.Writer) error {
 		if err != nil {
 			readErr = err
 			break
+		}
+		if filter != nil && !filter.Match(p) {
+			continue
 		}
 		an.Add(p)
 	}

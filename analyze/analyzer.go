@@ -63,9 +63,22 @@ type key struct {
 	c        uint32
 }
 
+// traceKey groups probes into traces: source, destination, method, and for
+// ICMP the echo identifier, which every common tool keeps for a whole run
+// (so a ping to the same host is never mixed into a trace).
 type traceKey struct {
 	src, dst netip.Addr
 	proto    Proto
+	flow     uint16
+}
+
+// traceKeyOf is the trace that a probe with identity k belongs to.
+func traceKeyOf(k key) traceKey {
+	tk := traceKey{src: k.src, dst: k.dst, proto: k.proto}
+	if k.proto == ICMP {
+		tk.flow = k.a
+	}
+	return tk
 }
 
 type pending struct {
@@ -269,7 +282,10 @@ func (a *Analyzer) match(k key, r Reply, ev *Event) {
 	}
 	rr := r
 	hit.Reply = &rr
-	tr := a.active[traceKey{k.src, k.dst, k.proto}]
+	tr := a.active[traceKeyOf(k)]
+	if tr != nil && hit.Frame < tr.Probes[0].Frame {
+		tr = nil // hit's trace was finished when this one started after Gap
+	}
 	if tr != nil && r.Kind == TimeExceeded {
 		tr.hasTE = true
 	}
@@ -283,20 +299,22 @@ func (a *Analyzer) addProbe(at time.Time, inf *Info, ev *Event) {
 	if n := len(prev); n > 0 {
 		last := prev[n-1]
 		dt := at.Sub(last.Sent)
-		if dt >= 0 && dt < time.Second && (int(inf.TTL) == last.TTL || int(inf.TTL) == last.TTL-1) {
+		// The same packet captured twice keeps its IP ID; tcptraceroute's
+		// probes share ports and sequence number and differ only in it.
+		if dt >= 0 && dt < time.Second && inf.IPID == last.IPID && (int(inf.TTL) == last.TTL || int(inf.TTL) == last.TTL-1) {
 			a.stats.Duplicates++
 			ev.Kind, ev.Probe = EventDuplicate, last
 			return
 		}
 	}
-	tk := traceKey{inf.Src, inf.Dst, proto}
+	tk := traceKeyOf(k)
 	tr := a.active[tk]
 	if tr != nil && at.Sub(tr.last) > a.opt.Gap {
 		a.finish(tk, tr)
 		tr = nil
 	}
 	if tr == nil {
-		tr = &Trace{Src: inf.Src, Dst: inf.Dst, Proto: proto, first: at}
+		tr = &Trace{Src: inf.Src, Dst: inf.Dst, Proto: proto, first: at, key: tk}
 		a.active[tk] = tr
 	}
 	p := &Probe{
@@ -335,11 +353,21 @@ func (a *Analyzer) expire(now time.Time) {
 		return
 	}
 	a.next = now.Add(time.Second)
-	for tk, tr := range a.active {
+	var idle []*Trace
+	for _, tr := range a.active {
 		if now.Sub(tr.last) > a.opt.Gap && now.Sub(tr.last) > a.opt.Window {
-			a.finish(tk, tr)
+			idle = append(idle, tr)
 		}
 	}
+	byFirst(idle) // map order is random; OnTrace sees first-seen order
+	for _, tr := range idle {
+		a.finish(tr.key, tr)
+	}
+}
+
+// byFirst sorts traces in the order their first probe was captured.
+func byFirst(trs []*Trace) {
+	sort.Slice(trs, func(i, j int) bool { return trs[i].Probes[0].Frame < trs[j].Probes[0].Frame })
 }
 
 func (a *Analyzer) forget(e pending) {
@@ -376,9 +404,9 @@ func (a *Analyzer) Close() {
 	for _, tr := range a.active {
 		open = append(open, tr)
 	}
-	sort.Slice(open, func(i, j int) bool { return open[i].first.Before(open[j].first) })
+	byFirst(open)
 	for _, tr := range open {
-		a.finish(traceKey{tr.Src, tr.Dst, tr.Proto}, tr)
+		a.finish(tr.key, tr)
 	}
 }
 
@@ -391,6 +419,6 @@ func (a *Analyzer) Traces() []*Trace {
 			out = append(out, tr)
 		}
 	}
-	sort.SliceStable(out, func(i, j int) bool { return out[i].first.Before(out[j].first) })
+	byFirst(out)
 	return out
 }

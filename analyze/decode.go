@@ -13,7 +13,7 @@ var (
 	errNoIPv4       = errors.New("no ipv4 header")
 	errShortLink    = errors.New("short link-layer header")
 	errUnknownLink  = errors.New("unsupported link type")
-	errFragment     = errors.New("non-first ipv4 fragment")
+	errFragment     = errors.New("ipv4 fragment")
 	errShortPayload = errors.New("short transport header")
 )
 
@@ -112,6 +112,9 @@ func (d *Decoder) Decode(lt layers.LinkType, b []byte, inf *Info) error {
 	case layers.LinkTypeNull, layers.LinkTypeLoop:
 		p = d.loopP
 	case layers.LinkTypeRaw, layers.LinkTypeIPv4, 12, 14: // 12, 14: DLT_RAW on some BSDs
+		if len(b) > 0 && b[0]>>4 == 6 { // raw links carry IPv6 too
+			return errNoIPv4
+		}
 		p = d.ipP
 	case LinkTypeLinuxSLL2:
 		// SLL2: protocol (2), reserved (2), ifindex (4), arphrd (2),
@@ -128,21 +131,24 @@ func (d *Decoder) Decode(lt layers.LinkType, b []byte, inf *Info) error {
 	}
 	d.decoded = d.decoded[:0]
 	err := p.DecodeLayers(b, &d.decoded)
-	var haveIP bool
+	var haveIP, haveTransport bool
 	for _, t := range d.decoded {
 		switch t {
 		case layers.LayerTypeIPv4:
 			haveIP = true
 			d.fillIP(inf)
 		case layers.LayerTypeICMPv4:
+			haveTransport = true
 			inf.Type, inf.Code = d.icmp.TypeCode.Type(), d.icmp.TypeCode.Code()
 			inf.ID, inf.Seq = d.icmp.Id, d.icmp.Seq
 			if inf.IsError() {
 				parseQuote(d.icmp.Payload, &inf.Quote)
 			}
 		case layers.LayerTypeUDP:
+			haveTransport = true
 			inf.SrcPort, inf.DstPort = uint16(d.udp.SrcPort), uint16(d.udp.DstPort)
 		case layers.LayerTypeTCP:
+			haveTransport = true
 			inf.SrcPort, inf.DstPort = uint16(d.tcp.SrcPort), uint16(d.tcp.DstPort)
 			inf.TCPSeq, inf.TCPAck = d.tcp.Seq, d.tcp.Ack
 			inf.SYN, inf.ACK, inf.RST = d.tcp.SYN, d.tcp.ACK, d.tcp.RST
@@ -157,10 +163,14 @@ func (d *Decoder) Decode(lt layers.LinkType, b []byte, inf *Info) error {
 	if d.ip4.FragOffset != 0 {
 		return errFragment
 	}
-	if err != nil && len(d.decoded) < 2 {
+	if err != nil || (!haveTransport && protoOf(d.ip4.Protocol) != 0) {
+		if d.ip4.Flags&layers.IPv4MoreFragments != 0 {
+			return errFragment // a first fragment: gopacket stops at IPv4
+		}
 		// The IPv4 header decoded but its transport header did not
-		// (a small snaplen): keep what the IP header says.
-		return nil
+		// (a small snaplen): keep what the IP header says, but do not
+		// pass the zeroed transport fields off as a packet.
+		return errShortPayload
 	}
 	return nil
 }

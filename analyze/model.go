@@ -202,6 +202,7 @@ type Trace struct {
 	first, last time.Time
 	hasTE       bool
 	manyTTL     bool
+	key         traceKey
 }
 
 // First and Last are the capture times of the first and the latest probe.

@@ -8,6 +8,7 @@ import (
 	"io"
 	"os"
 
+	"github.com/google/gopacket"
 	"github.com/google/gopacket/layers"
 	"github.com/google/gopacket/pcapgo"
 
@@ -98,7 +99,7 @@ func NewReader(name string, r io.Reader) (*Reader, error) {
 	}
 	switch binary.LittleEndian.Uint32(magic) {
 	case 0x0A0D0D0A:
-		if err := rd.checkNg(); err != nil {
+		if err := rd.checkNg(); err != nil && !errors.Is(err, io.EOF) { // io.EOF: no packets
 			return nil, err
 		}
 		ng, err := pcapgo.NewNgReader(rd.br, pcapgo.NgReaderOptions{WantMixedLinkType: true, SkipUnknownVersion: true})
@@ -149,7 +150,7 @@ func (r *Reader) Next() (analyze.Packet, error) {
 		}
 		return analyze.Packet{}, err
 	}
-	data, ci, err := r.ng.ReadPacketData()
+	data, ci, err := r.readNg()
 	if err != nil {
 		if errors.Is(err, io.EOF) && r.cnt.n-int64(r.br.Buffered()) == off {
 			return analyze.Packet{}, io.EOF
@@ -166,14 +167,26 @@ func (r *Reader) Next() (analyze.Packet, error) {
 	return analyze.Packet{Time: ci.Timestamp, Link: link, Data: data, Len: ci.Length}, nil
 }
 
+// readNg is r.ng.ReadPacketData with pcapgo's panics on damaged input
+// turned into errors: an if_tsresol of 2^-64 or 10^-64 divides by zero.
+func (r *Reader) readNg() (data []byte, ci gopacket.CaptureInfo, err error) {
+	defer func() {
+		if v := recover(); v != nil {
+			data, err = nil, fmt.Errorf("pcapng: %v", v)
+		}
+	}()
+	return r.ng.ReadPacketData()
+}
+
 // checkNg walks the pcapng blocks ahead, up to the next packet block, and
 // rejects lengths that cannot be right before pcapgo allocates for them.
+// It returns io.EOF when only whole non-packet blocks are left.
 func (r *Reader) checkNg() error {
 	off := r.cnt.n - int64(r.br.Buffered())
 	for pos := 0; ; {
 		h, err := r.br.Peek(pos + 8)
 		if err != nil {
-			if pos == 0 && len(h) == 0 {
+			if len(h) == pos && errors.Is(err, io.EOF) {
 				return io.EOF
 			}
 			if len(h) < pos+8 {
@@ -203,12 +216,18 @@ func (r *Reader) checkNg() error {
 		if length < 12 || length%4 != 0 || length > 16<<20 {
 			return bad(fmt.Sprintf("absurd block length %d", length))
 		}
-		b, err := r.br.Peek(pos + length)
-		if err != nil && len(b) < pos+length {
-			if errors.Is(err, bufio.ErrBufferFull) {
+		// Peek at most the look-ahead: past it, Peek reports a full buffer
+		// even when the file ends first.
+		b, _ := r.br.Peek(min(pos+length, r.br.Size()))
+		if len(b) < min(pos+length, r.br.Size()) {
+			return bad("file ends inside the block")
+		}
+		if len(b) < pos+length {
+			// A block larger than the look-ahead: check the lengths of a
+			// packet block, which fit, and let pcapgo read it.
+			if len(b) < pos+32 || (typ != 6 && typ != 2 && typ != 3) {
 				return nil
 			}
-			return bad("file ends inside the block")
 		}
 		switch typ {
 		case 6, 2: // enhanced packet, obsolete packet
@@ -223,6 +242,11 @@ func (r *Reader) checkNg() error {
 		case 3: // simple packet
 			if length < 16 {
 				return bad("block too short")
+			}
+			// pcapgo allocates the original length when the interface
+			// has no snaplen.
+			if origLen := order.Uint32(b[pos+8:]); origLen > MaxPacket {
+				return bad(fmt.Sprintf("absurd packet length %d", origLen))
 			}
 			return nil
 		case 1: // interface description

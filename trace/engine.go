@@ -140,6 +140,7 @@ type engine struct {
 	printed  int             // hops handed to OnHop, as count of TTLs from FirstHop
 	end      int             // lowest TTL with a terminal reply, 0 if none
 	maxRTT   time.Duration   // slowest reply so far
+	lag      time.Duration   // longest delay from capture to the engine
 	rttAt    []time.Duration // slowest reply per TTL
 	rttAbove []time.Duration // slowest reply at any TTL above the index
 	tokens   float64
@@ -268,7 +269,10 @@ func (e *engine) wait(ttl int) time.Duration {
 	case w == 0:
 		return e.o.Wait
 	}
-	return min(max(w, e.o.MinWait), e.o.Wait)
+	// RTTs come from capture timestamps, but a reply reaches the engine
+	// only after the capture and the scheduler deliver it: on a loaded
+	// machine that lag, not the RTT, decides whether a reply is in time.
+	return min(max(w, e.o.MinWait)+2*e.lag, e.o.Wait)
 }
 
 func (e *engine) expire(now time.Time) {
@@ -300,6 +304,7 @@ func (e *engine) deadline(now time.Time) time.Time {
 }
 
 func (e *engine) packet(p analyze.Packet) {
+	e.lag = max(e.lag, e.w.Now().Sub(p.Time))
 	if e.o.OnPacket != nil {
 		e.o.OnPacket(p)
 	}

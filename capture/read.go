@@ -73,7 +73,8 @@ func OpenFile(name string) (*Reader, error) {
 	if name != "-" {
 		f, err := os.Open(name)
 		if err != nil {
-			return nil, fmt.Errorf("open %s: %w", name, err)
+			// os.Open's *PathError already names the file.
+			return nil, err
 		}
 		rc = f
 	}
@@ -91,6 +92,9 @@ func NewReader(name string, r io.Reader) (*Reader, error) {
 	cnt := &counter{r: r}
 	rd := &Reader{name: name, cnt: cnt, br: bufio.NewReaderSize(cnt, 1<<20)}
 	magic, err := rd.br.Peek(4)
+	if err != nil && !errors.Is(err, io.EOF) {
+		return nil, &FileError{Name: name, Err: err} // a directory, an I/O error
+	}
 	if len(magic) == 0 {
 		return nil, &FileError{Name: name, Err: errEmpty}
 	}

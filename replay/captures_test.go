@@ -268,3 +268,10 @@ func TestReplayFilter(t *testing.T) {
 		t.Errorf("bad filter: err = %v, want one naming the filter", err)
 	}
 }
+
+var hopLineRE = regexp.MustCompile(`^\s*(\d+)\s`)
+
+func atoi(s string) int {
+	n, _ := strconv.Atoi(s)
+	return n
+}

@@ -13,10 +13,11 @@ import (
 
 // Options are the settings of `tracers replay`.
 type Options struct {
-	File   string // "-" for standard input
-	Format string // text, json or csv
-	Stats  bool   // add an mtr-like table per trace
-	Filter string // BPF expression packets must match, as tcpdump -r applies it
+	File    string // "-" for standard input
+	Format  string // text, json or csv
+	Stats   bool   // add an mtr-like table per trace
+	Filter  string // BPF expression packets must match, as tcpdump -r applies it
+	Explain bool   // explain each hop in words (text format)
 }
 
 // Run replays o.File into out. Traces found before any damage in the file
@@ -35,7 +36,7 @@ func Run(ctx context.Context, o Options, out io.Writer) error {
 		return err
 	}
 	defer r.Close()
-	ro := report.Options{}
+	ro := report.Options{Explain: o.Explain}
 	var emit func(*analyze.Trace) error
 	var closeOut func() error
 	n := 0

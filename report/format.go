@@ -18,6 +18,9 @@ type Options struct {
 	// When false every TTL seen on the wire is shown, and those past the
 	// destination are marked (replay).
 	StopAtEnd bool
+	// Explain adds, under each hop line, sentences saying what the hop's
+	// packets show (see Explain), each indented by six spaces.
+	Explain bool
 }
 
 // host is an address as traceroute prints it: "name (addr)" when o.Names

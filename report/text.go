@@ -23,13 +23,30 @@ func Text(w io.Writer, tr *analyze.Trace, o Options) error {
 	if _, err := io.WriteString(w, title(tr)); err != nil {
 		return err
 	}
+	if err := Hops(w, tr, o); err != nil {
+		return err
+	}
+	_, err := io.WriteString(w, summary(tr)+"\n")
+	return err
+}
+
+// Hops writes the hop lines of tr that o shows, each followed by its
+// explanation when o.Explain is set.
+func Hops(w io.Writer, tr *analyze.Trace, o Options) error {
 	for _, h := range o.hops(tr) {
 		if err := Hop(w, h, o); err != nil {
 			return err
 		}
+		if !o.Explain {
+			continue
+		}
+		for _, s := range Explain(tr, h) {
+			if _, err := io.WriteString(w, "      "+s+"\n"); err != nil {
+				return err
+			}
+		}
 	}
-	_, err := io.WriteString(w, summary(tr)+"\n")
-	return err
+	return nil
 }
 
 // title is the line that opens Text and Stats.

@@ -24,6 +24,7 @@ type LiveOptions struct {
 	Source  string
 	Numeric bool   // no reverse DNS
 	Format  string // text or json
+	Explain bool   // explain each hop in words; hops then print when the trace ends
 	Write   string // pcap or pcapng file to save every captured packet in
 	App     string // written into pcapng files, e.g. "tracers 0.1.0"
 	Command string // the command line, written into pcapng files
@@ -149,7 +150,7 @@ func Live(ctx context.Context, o LiveOptions, out io.Writer) error {
 		}
 	}
 
-	ro := report.Options{StopAtEnd: true}
+	ro := report.Options{StopAtEnd: true, Explain: o.Explain}
 	var nm *names
 	if !o.Numeric {
 		nm = newNames()
@@ -157,7 +158,15 @@ func Live(ctx context.Context, o LiveOptions, out io.Writer) error {
 	}
 	var hops chan analyze.Hop
 	printed := make(chan struct{})
-	if o.Format == "text" {
+	if o.Format == "text" && o.Explain {
+		// An explanation looks at later hops: print them all at the end.
+		name := o.Host
+		if name == dst.String() {
+			name = ""
+		}
+		report.Header(out, dst, name, o.MaxHopsOr(), 20+8+o.Payload)
+		close(printed)
+	} else if o.Format == "text" {
 		name := o.Host
 		if name == dst.String() {
 			name = ""
@@ -186,10 +195,20 @@ func Live(ctx context.Context, o LiveOptions, out io.Writer) error {
 		close(hops)
 		<-printed
 	}
+	var outErr error
+	if res != nil && o.Format == "text" && o.Explain {
+		if nm != nil {
+			for _, p := range res.Trace.Probes {
+				if p.Reply != nil {
+					nm.start(p.Reply.From)
+				}
+			}
+		}
+		outErr = report.Hops(out, res.Trace, ro)
+	}
 	if st, err := live.Stats(); err == nil && (st.Dropped > 0 || st.IfDropped > 0) {
 		fmt.Fprintf(stderr, "tracers: warning: capture dropped %d packets (%d by the interface)\n", st.Dropped, st.IfDropped)
 	}
-	var outErr error
 	if res != nil && o.Format == "json" {
 		outErr = report.JSON(out, []*analyze.Trace{res.Trace}, ro)
 	}

@@ -27,6 +27,7 @@ func newReplay() *cobra.Command {
 	f := c.Flags()
 	f.StringVar(&o.Format, "format", "text", "output format: text, json or csv")
 	f.BoolVar(&o.Stats, "stats", false, "add an mtr-like table per hop")
+	f.BoolVar(&o.Explain, "explain", false, "explain under each hop what its packets show")
 	f.StringVar(&o.Filter, "filter", "", "read only packets that match this BPF expression (as tcpdump -r FILE EXPR)")
 	return c
 }

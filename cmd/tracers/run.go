@@ -53,5 +53,6 @@ func newRun() *cobra.Command {
 	f.Float64Var(&o.Rate, "rate", trace.DefaultRate, "probes per second at most")
 	f.StringVar(&o.Write, "write", "", "save every captured packet to FILE (.pcap, or .pcapng)")
 	f.StringVar(&o.Format, "format", "text", "output format: text or json")
+	f.BoolVar(&o.Explain, "explain", false, "explain under each hop what its packets show (hops print when the trace ends)")
 	return c
 }

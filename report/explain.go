@@ -1,0 +1,177 @@
+package report
+
+import (
+	"fmt"
+	"net/netip"
+	"strings"
+	"time"
+
+	"github.com/tracers/tracers/analyze"
+)
+
+// Explain returns one or more plain sentences saying what the packets of
+// hop h show and why, for a person learning how traceroute works. Every
+// sentence is derived from fields of the trace model: the replies' kinds,
+// ICMP types and codes, reply TTLs and RTTs, and the neighbouring hops of
+// tr. It does not allocate more than the sentences.
+func Explain(tr *analyze.Trace, h analyze.Hop) []string {
+	var out []string
+	hops := tr.Hops()
+	answered, sent := 0, len(h.Probes)
+	for _, p := range h.Probes {
+		if p.Reply != nil {
+			answered++
+		}
+	}
+	dest := tr.DestTTL()
+
+	if h.PastDest {
+		out = append(out, fmt.Sprintf("Sent with TTL %d, past the destination (reached at hop %d): the probes still arrive there, and the destination answers them as it answered hop %d.", h.TTL, dest, dest))
+		return out
+	}
+	if end := tr.EndTTL(); end != 0 && dest == 0 && h.TTL > end {
+		return append(out, fmt.Sprintf("Sent with TTL %d, beyond hop %d where the trace stopped: what answered there refuses these probes too.", h.TTL, end))
+	}
+	if answered == 0 {
+		return append(out, explainSilent(tr, h, hops))
+	}
+
+	rs := h.Responders()
+	if len(rs) > 1 {
+		out = append(out, fmt.Sprintf("Replies came from %d addresses at this TTL (%s): a router before this hop balances load (ECMP) and sends probes down different paths.", len(rs), joinAddrs(rs)))
+	}
+	r := firstAnswer(h)
+	switch {
+	case r.Kind == analyze.TimeExceeded:
+		out = append(out, fmt.Sprintf("%s sent ICMP Time Exceeded (type 11, code 0): the probe's TTL of %d reached 0 at this router, which dropped it and said so.", r.From, h.TTL))
+	case r.FromDest:
+		out = append(out, fmt.Sprintf("The destination %s answered with %s: it was reached after %d hops.", r.From, replyWords(r), h.TTL))
+	case r.Kind.Terminal():
+		out = append(out, fmt.Sprintf("%s answered %s (%s): it cannot deliver to %s, so the trace stops at this hop.", r.From, replyWords(r), strings.TrimSpace(r.Annotation()), tr.Dst))
+	default:
+		out = append(out, fmt.Sprintf("%s answered with %s.", r.From, replyWords(r)))
+	}
+	if answered < sent {
+		out = append(out, fmt.Sprintf("%d of %d probes got no reply while this router answered the others: replies were lost or rate-limited (routers limit the ICMP errors they send), not the path.", sent-answered, sent))
+	}
+	// How far away the responder is: the lowest TTL at which it sent Time
+	// Exceeded (a router refusing to forward answers a higher TTL's probe).
+	fwd := h.TTL
+	for _, p := range tr.Probes {
+		if p.Reply != nil && p.Reply.From == r.From && p.Reply.Kind == analyze.TimeExceeded && p.TTL < fwd {
+			fwd = p.TTL
+		}
+	}
+	if s := returnPath(r, fwd); s != "" {
+		out = append(out, s)
+	}
+	if s := rttJump(h, hops); s != "" {
+		out = append(out, s)
+	}
+	return out
+}
+
+// explainSilent explains a hop where no probe was answered.
+func explainSilent(tr *analyze.Trace, h analyze.Hop, hops []analyze.Hop) string {
+	later := false
+	for _, o := range hops {
+		if o.TTL > h.TTL && len(o.Responders()) > 0 {
+			later = true
+			break
+		}
+	}
+	if later {
+		return fmt.Sprintf("No reply to any of the %d probes, yet later hops answer: this router forwards packets but does not send Time Exceeded (it is filtered or rate-limited), which is not a fault.", len(h.Probes))
+	}
+	return fmt.Sprintf("No reply to any of the %d probes, and no later hop answered: the path may end here, or everything from here on (the destination included) drops the probes or their replies.", len(h.Probes))
+}
+
+// firstAnswer is the first reply at h in send order; h has one.
+func firstAnswer(h analyze.Hop) *analyze.Reply {
+	for _, p := range h.Probes {
+		if p.Reply != nil {
+			return p.Reply
+		}
+	}
+	return &analyze.Reply{}
+}
+
+// replyWords names a reply for a sentence, with its ICMP type and code.
+func replyWords(r *analyze.Reply) string {
+	switch r.Kind {
+	case analyze.TCPSynAck:
+		return "TCP SYN-ACK (the port is open)"
+	case analyze.TCPReset:
+		return "TCP RST (the port is closed, but the host is there)"
+	case analyze.EchoReply:
+		return "ICMP Echo Reply (type 0)"
+	}
+	name := strings.ReplaceAll(r.Kind.String(), "-", " ")
+	return fmt.Sprintf("ICMP %s (type %d, code %d)", name, r.Type, r.Code)
+}
+
+// returnPath says what the reply's TTL implies about the way back: the
+// sender most likely started from the smallest usual initial TTL not below
+// it, so initial - ttl + 1 routers brought it back (counting the sender).
+func returnPath(r *analyze.Reply, fwd int) string {
+	if r.TTL == 0 {
+		return ""
+	}
+	back := backHops(r.TTL)
+	init := int(r.TTL) + back - 1
+	if back == fwd {
+		return fmt.Sprintf("The reply arrived with TTL %d; sent with %d, it crossed %s back, as many as the probe crossed forward.", r.TTL, init, plural(back, "hop"))
+	}
+	return fmt.Sprintf("The reply arrived with TTL %d; sent with %d, it crossed %s back while the probe crossed %d forward: the return path differs from the forward path (an asymmetric route).", r.TTL, init, plural(back, "hop"), fwd)
+}
+
+// rttJump notes an RTT well above a later hop's: the time a router takes
+// to generate Time Exceeded, not the link.
+func rttJump(h analyze.Hop, hops []analyze.Hop) string {
+	here, ok := minRTT(h)
+	if !ok {
+		return ""
+	}
+	for _, o := range hops {
+		if o.TTL <= h.TTL {
+			continue
+		}
+		later, ok := minRTT(o)
+		if !ok {
+			continue
+		}
+		if here > 2*later && here-later > 500*time.Microsecond {
+			return fmt.Sprintf("Its best RTT (%s ms) is higher than at hop %d (%s ms), further away: routers answer Time Exceeded from a slow control path, so an RTT that jumps then falls back is not a slow link.", ms(here), o.TTL, ms(later))
+		}
+		return ""
+	}
+	return ""
+}
+
+// minRTT is the smallest RTT of h's replies.
+func minRTT(h analyze.Hop) (time.Duration, bool) {
+	var best time.Duration
+	ok := false
+	for _, p := range h.Probes {
+		if p.Reply != nil && (!ok || p.Reply.RTT < best) {
+			best, ok = p.Reply.RTT, true
+		}
+	}
+	return best, ok
+}
+
+func joinAddrs(as []netip.Addr) string {
+	s := make([]string, len(as))
+	for i, a := range as {
+		s[i] = a.String()
+	}
+	return strings.Join(s, ", ")
+}
+
+// plural is "1 hop" or "n hops".
+func plural(n int, word string) string {
+	if n == 1 {
+		return "1 " + word
+	}
+	return fmt.Sprintf("%d %ss", n, word)
+}

@@ -18,6 +18,9 @@ type Options struct {
 	Stats   bool   // add an mtr-like table per trace
 	Filter  string // BPF expression packets must match, as tcpdump -r applies it
 	Explain bool   // explain each hop in words (text format)
+	Write   string // save the packets of the traces found to this pcap/pcapng file
+	App     string // written into pcapng files, e.g. "tracers 0.1.0"
+	Command string // the command line, written into pcapng files
 }
 
 // Run replays o.File into out. Traces found before any damage in the file
@@ -31,11 +34,15 @@ func Run(ctx context.Context, o Options, out io.Writer) error {
 		}
 		filter = f
 	}
+	if o.Write != "" && o.File == "-" {
+		return fmt.Errorf("--write needs a capture file it can read twice, not standard input")
+	}
 	r, err := capture.OpenFile(o.File)
 	if err != nil {
 		return err
 	}
 	defer r.Close()
+	var keep frames
 	ro := report.Options{Explain: o.Explain}
 	var emit func(*analyze.Trace) error
 	var closeOut func() error
@@ -67,6 +74,9 @@ func Run(ctx context.Context, o Options, out io.Writer) error {
 	}
 	var outErr error
 	an := analyze.New(analyze.Options{OnTrace: func(t *analyze.Trace) {
+		if o.Write != "" {
+			keep.addTrace(t)
+		}
 		if outErr == nil {
 			outErr = emit(t)
 		}
@@ -98,5 +108,9 @@ func Run(ctx context.Context, o Options, out io.Writer) error {
 	if o.Format == "text" && n == 0 && readErr == nil {
 		fmt.Fprintf(out, "no traceroute found in %s (%d packets)\n", o.File, r.Count())
 	}
-	return errors.Join(readErr, outErr)
+	var writeErr error
+	if o.Write != "" {
+		writeErr = export(ctx, o, filter, keep)
+	}
+	return errors.Join(readErr, outErr, writeErr)
 }

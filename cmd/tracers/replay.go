@@ -2,6 +2,7 @@ package main
 
 import (
 	"fmt"
+	"os"
 
 	"github.com/spf13/cobra"
 
@@ -21,12 +22,15 @@ func newReplay() *cobra.Command {
 		},
 		RunE: func(cmd *cobra.Command, args []string) error {
 			o.File = args[0]
+			o.App = "tracers " + version
+			o.Command = commandLine(os.Args)
 			return replay.Run(cmd.Context(), o, cmd.OutOrStdout())
 		},
 	}
 	f := c.Flags()
 	f.StringVar(&o.Format, "format", "text", "output format: text, json or csv")
 	f.BoolVar(&o.Stats, "stats", false, "add an mtr-like table per hop")
+	f.StringVar(&o.Write, "write", "", "save the packets of the traces found to FILE (.pcap, or .pcapng), dropping unrelated traffic")
 	f.BoolVar(&o.Explain, "explain", false, "explain under each hop what its packets show")
 	f.StringVar(&o.Filter, "filter", "", "read only packets that match this BPF expression (as tcpdump -r FILE EXPR)")
 	return c

@@ -1,0 +1,82 @@
+package replay_test
+
+import (
+	"bytes"
+	"context"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/tracers/tracers/replay"
+)
+
+// TestReplayWrite exports the packets of the traces in a capture, then
+// checks the file with tshark (count, nothing malformed) and that replaying
+// it gives the same traces as the original.
+func TestReplayWrite(t *testing.T) {
+	if _, err := exec.LookPath("tshark"); err != nil {
+		if os.Getenv("CI") != "" {
+			t.Fatal("tshark is missing in CI")
+		}
+		t.Skip("needs tshark")
+	}
+	dir := t.TempDir()
+	tests := []struct {
+		in        string
+		dropped   int // packets of the input that belong to no trace
+		wantLink  string
+		outSuffix string
+	}{
+		{in: "ping-and-trace.pcap", dropped: 6, wantLink: "Ethernet", outSuffix: ".pcapng"},
+		{in: "tracers-ng.pcapng", wantLink: "Ethernet", outSuffix: ".pcap"},
+		{in: "any-sll2.pcap", wantLink: "Linux cooked-mode capture v1", outSuffix: ".pcapng"},
+		{in: "scamper-tcp.pcap", wantLink: "Ethernet", outSuffix: ".pcap"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.in, func(t *testing.T) {
+			in := filepath.Join(capturesDir, tt.in)
+			out := filepath.Join(dir, strings.TrimSuffix(tt.in, filepath.Ext(tt.in))+tt.outSuffix)
+			var text bytes.Buffer
+			o := replay.Options{File: in, Format: "json", Write: out, App: "tracers test", Command: "tracers replay --write"}
+			if err := replay.Run(context.Background(), o, &text); err != nil {
+				t.Fatal(err)
+			}
+			count := func(file string) int {
+				cmd := exec.Command("tshark", "-r", file, "-T", "fields", "-e", "frame.number", "-e", "_ws.malformed")
+				b, err := cmd.Output()
+				if err != nil {
+					t.Fatalf("tshark -r %s: %v", file, err)
+				}
+				lines := strings.Split(strings.TrimRight(string(b), "\n"), "\n")
+				for _, l := range lines {
+					if f := strings.Split(l, "\t"); len(f) > 1 && f[1] != "" {
+						t.Errorf("%s: tshark marks frame %s malformed", file, f[0])
+					}
+				}
+				return len(lines)
+			}
+			if got, want := count(out), count(in)-tt.dropped; got != want {
+				t.Errorf("written %d packets, want %d", got, want)
+			}
+			info, err := exec.Command("capinfos", out).CombinedOutput()
+			if err == nil && !strings.Contains(string(info), tt.wantLink) {
+				t.Errorf("capinfos %s: want link type %q:\n%s", out, tt.wantLink, info)
+			}
+			if tt.outSuffix == ".pcapng" && err == nil && !strings.Contains(string(info), "tracers test") {
+				t.Errorf("pcapng section header does not name the application:\n%s", info)
+			}
+			var again bytes.Buffer
+			if err := replay.Run(context.Background(), replay.Options{File: out, Format: "json"}, &again); err != nil {
+				t.Fatal(err)
+			}
+			if again.String() != text.String() {
+				t.Errorf("replay of the written file differs:\n%s\nwant:\n%s", again.String(), text.String())
+			}
+		})
+	}
+	if err := replay.Run(context.Background(), replay.Options{File: "-", Format: "text", Write: filepath.Join(dir, "x.pcap")}, &bytes.Buffer{}); err == nil {
+		t.Error("--write with standard input: want an error")
+	}
+}

@@ -132,7 +132,9 @@ func Live(ctx context.Context, o LiveOptions, out io.Writer) error {
 	if err != nil {
 		return err
 	}
-	defer live.Close()
+	// Closing waits for libpcap's poll timeout; the trace is printed by
+	// then, so let it finish in the background rather than hold up exit.
+	defer func() { go live.Close() }()
 
 	var wr *capture.Writer
 	if o.Write != "" {

@@ -15,7 +15,7 @@ func newRoot() *cobra.Command {
 		SilenceErrors: true,
 	}
 	root.SetFlagErrorFunc(func(c *cobra.Command, err error) error { return usageError{err} })
-	root.AddCommand(newRun(), newReplay(), newVersion())
+	root.AddCommand(newRun(), newReplay(), newCraft(), newChecksum(), newVersion())
 	return root
 }
 

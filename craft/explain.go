@@ -1,0 +1,271 @@
+package craft
+
+import (
+	"fmt"
+	"net/netip"
+	"strings"
+
+	"github.com/google/gopacket/layers"
+)
+
+// Layers named in Field.Layer and Check.Layer.
+const (
+	LayerIPv4    = "ipv4"
+	LayerICMP    = "icmp"
+	LayerPayload = "payload"
+)
+
+// Field is one field of an IPv4 ICMP packet, as the header diagrams of RFC
+// 791 section 3.1 and RFC 792 draw it.
+type Field struct {
+	Layer   string // LayerIPv4, LayerICMP or LayerPayload
+	Offset  int    // of the field's first byte, from the start of the packet
+	Bit     int    // of the field's first bit within that byte, 0 the most significant
+	Bits    int    // size in bits
+	Name    string // e.g. "TTL"
+	Value   string // e.g. "3", "0x003c (60)", "10.77.1.1"
+	Meaning string // what the value says, in words
+}
+
+// Check compares a checksum field of a packet with the value RFC 1071
+// gives for it.
+type Check struct {
+	Layer    string // LayerIPv4 (the header checksum) or LayerICMP
+	Offset   int    // of the checksum field, from the start of the packet
+	Covers   int    // bytes the checksum covers: the IPv4 header, or the whole ICMP message
+	InPacket uint16 // the field as found in the packet
+	Computed uint16 // Checksum over the covered bytes with the field zeroed
+	Valid    bool   // Checksum over the covered bytes, field included, is 0
+}
+
+// Agree reports whether the field in the packet is the value computed for
+// it. A field may disagree and still be valid: 0x0000 and 0xffff are both
+// zero in one's complement.
+func (c Check) Agree() bool { return c.InPacket == c.Computed }
+
+// probeView is an IPv4 packet carrying ICMP whose lengths were checked:
+// ihl <= total <= len(pkt), total-ihl >= icmpHeaderLen.
+type probeView struct {
+	pkt        []byte
+	ihl, total int
+}
+
+// view checks the lengths of pkt as Verify does, but not its checksums.
+func view(pkt []byte) (probeView, error) {
+	if len(pkt) < ipv4MinLen {
+		return probeView{}, fmt.Errorf("craft: %w: %d bytes", errShortIPv4, len(pkt))
+	}
+	if v := pkt[0] >> 4; v != ipv4Version {
+		return probeView{}, fmt.Errorf("craft: %w: version %d", errNotIPv4, v)
+	}
+	ihl := int(pkt[0]&0x0f) * 4
+	if ihl < ipv4MinLen || ihl > len(pkt) {
+		return probeView{}, fmt.Errorf("craft: %w: %d bytes in a %d-byte packet", errBadIHL, ihl, len(pkt))
+	}
+	total := int(field16(pkt, ipv4TotalLen))
+	if total < ihl || total > len(pkt) {
+		return probeView{}, fmt.Errorf("craft: %w: %d in a %d-byte packet", errBadTotalLen, total, len(pkt))
+	}
+	if p := layers.IPProtocol(pkt[ipv4Proto]); p != layers.IPProtocolICMPv4 {
+		return probeView{}, fmt.Errorf("craft: %w: protocol %d", errNotICMP, p)
+	}
+	if n := total - ihl; n < icmpHeaderLen {
+		return probeView{}, fmt.Errorf("craft: %w: %d bytes", errShortICMP, n)
+	}
+	return probeView{pkt: pkt, ihl: ihl, total: total}, nil
+}
+
+func (v probeView) header() []byte { return v.pkt[:v.ihl] }
+func (v probeView) icmp() []byte   { return v.pkt[v.ihl:v.total] }
+
+// Checks returns the IPv4 header checksum check and the ICMP checksum
+// check of pkt, an IPv4 packet carrying ICMP, in that order. Bytes past the
+// IPv4 total length are ignored. It errs, as Verify does, on a packet too
+// short or malformed to hold both fields, but not on a bad checksum.
+func Checks(pkt []byte) ([]Check, error) {
+	v, err := view(pkt)
+	if err != nil {
+		return nil, err
+	}
+	return []Check{
+		check(LayerIPv4, v.header(), 0, ipv4Checksum),
+		check(LayerICMP, v.icmp(), v.ihl, icmpChecksum),
+	}, nil
+}
+
+// check checks the field at off of b, b starting at base in the packet.
+func check(layer string, b []byte, base, off int) Check {
+	want, _ := FieldChecksum(b, off) // off is even and inside b: view checked the lengths
+	return Check{
+		Layer: layer, Offset: base + off, Covers: len(b),
+		InPacket: field16(b, off), Computed: want, Valid: Checksum(b) == 0,
+	}
+}
+
+// Fields lists every field of pkt, an IPv4 packet carrying ICMP such as
+// Builder.Build makes, in wire order: each IPv4 header field (RFC 791
+// section 3.1, options as one field), each ICMP header field (RFC 792; the
+// identifier and sequence of an Echo, else the 32 bits after the checksum
+// as one field) and the ICMP data as one payload field. Bytes past the
+// IPv4 total length are ignored.
+//
+// It errs as Checks does; a bad checksum is explained, not refused. Fields
+// does not modify pkt; the returned Fields keep no reference to it.
+func Fields(pkt []byte) ([]Field, error) {
+	v, err := view(pkt)
+	if err != nil {
+		return nil, err
+	}
+	checks, _ := Checks(pkt)
+	hdr, msg := v.header(), v.icmp()
+	echo := msg[0] == uint8(layers.ICMPv4TypeEchoRequest) || msg[0] == uint8(layers.ICMPv4TypeEchoReply)
+
+	f := make([]Field, 0, 20)
+	add := func(layer string, off, bit, bits int, name, value, meaning string) {
+		f = append(f, Field{Layer: layer, Offset: off, Bit: bit, Bits: bits, Name: name, Value: value, Meaning: meaning})
+	}
+
+	// IPv4, RFC 791 section 3.1.
+	add(LayerIPv4, 0, 0, 4, "version", dec(uint64(hdr[0]>>4)), "IPv4")
+	add(LayerIPv4, 0, 4, 4, "IHL", dec(uint64(hdr[0]&0x0f)),
+		fmt.Sprintf("header length in 32-bit words: %d bytes%s", v.ihl, plural(v.ihl > ipv4MinLen, ", options included", ", no options")))
+	tos := hdr[1]
+	add(LayerIPv4, 1, 0, 8, "DSCP/ECN (TOS)", hex8(tos),
+		fmt.Sprintf("DSCP %d%s, ECN %d%s", tos>>2, plural(tos>>2 == 0, " (default, best effort)", ""), tos&3, ecnName(tos&3)))
+	add(LayerIPv4, 2, 0, 16, "total length", hex16(uint16(v.total)),
+		fmt.Sprintf("bytes in the packet: %d header + %d ICMP", v.ihl, v.total-v.ihl))
+	ipid := field16(hdr, 4)
+	idMeaning := "groups the fragments of one datagram"
+	if echo && ipid == field16(msg, 6) {
+		idMeaning = "same as the ICMP sequence, as tracers sets it"
+	}
+	add(LayerIPv4, 4, 0, 16, "identification", hex16(ipid), idMeaning)
+	flags := hdr[6] >> 5
+	add(LayerIPv4, 6, 0, 3, "flags", fmt.Sprintf("0b%03b", flags),
+		fmt.Sprintf("reserved %d, DF %d%s, MF %d%s", flags>>2, flags>>1&1,
+			plural(flags>>1&1 == 1, " (don't fragment)", " (may fragment)"), flags&1,
+			plural(flags&1 == 1, " (more fragments follow)", " (last fragment)")))
+	frag := field16(hdr, 6) & 0x1fff
+	add(LayerIPv4, 6, 3, 13, "fragment offset", dec(uint64(frag)),
+		fmt.Sprintf("in 8-byte units: %s", plural(frag == 0, "first fragment", fmt.Sprintf("data starts at byte %d of the datagram", int(frag)*8))))
+	add(LayerIPv4, 8, 0, 8, "TTL", dec(uint64(hdr[8])),
+		"hops left: the router that takes it to 0 answers ICMP Time Exceeded")
+	add(LayerIPv4, 9, 0, 8, "protocol", dec(uint64(hdr[9])), layers.IPProtocol(hdr[9]).String())
+	add(LayerIPv4, ipv4Checksum, 0, 16, "header checksum", hex16only(checks[0].InPacket), checkMeaning(checks[0], "header"))
+	src, dst := netip.AddrFrom4([4]byte(hdr[12:16])), netip.AddrFrom4([4]byte(hdr[16:20]))
+	add(LayerIPv4, 12, 0, 32, "source", src.String(), fmt.Sprintf("sender (0x%08x)", field32(hdr, 12)))
+	add(LayerIPv4, 16, 0, 32, "destination", dst.String(), fmt.Sprintf("where the probe is going (0x%08x)", field32(hdr, 16)))
+	if v.ihl > ipv4MinLen {
+		add(LayerIPv4, ipv4MinLen, 0, (v.ihl-ipv4MinLen)*8, "options", shortHex(hdr[ipv4MinLen:]), "IPv4 options and padding")
+	}
+
+	// ICMP, RFC 792.
+	base := v.ihl
+	add(LayerICMP, base, 0, 8, "type", dec(uint64(msg[0])), icmpTypeName(msg[0]))
+	add(LayerICMP, base+1, 0, 8, "code", dec(uint64(msg[1])), icmpCodeName(msg[0], msg[1]))
+	add(LayerICMP, base+icmpChecksum, 0, 16, "checksum", hex16only(checks[1].InPacket), checkMeaning(checks[1], "ICMP header and data"))
+	if echo {
+		add(LayerICMP, base+4, 0, 16, "identifier", hex16(field16(msg, 4)), "this run's identity: replies carry it back")
+		seq := field16(msg, 6)
+		ttl, attempt := SplitSeq(seq)
+		add(LayerICMP, base+6, 0, 16, "sequence", hex16(seq),
+			fmt.Sprintf("TTL %d, attempt %d, as SeqFor packs them (TTL<<8 | attempt)", ttl, attempt))
+	} else {
+		add(LayerICMP, base+4, 0, 32, "rest of header", fmt.Sprintf("0x%08x", field32(msg, 4)), "depends on the type")
+	}
+	if data := msg[icmpHeaderLen:]; len(data) > 0 {
+		add(LayerPayload, base+icmpHeaderLen, 0, len(data)*8, "data", shortHex(data), payloadMeaning(data, echo))
+	}
+	return f, nil
+}
+
+func field32(b []byte, off int) uint32 {
+	return uint32(field16(b, off))<<16 | uint32(field16(b, off+2))
+}
+
+func dec(n uint64) string       { return fmt.Sprint(n) }
+func hex8(n uint8) string       { return fmt.Sprintf("0x%02x (%d)", n, n) }
+func hex16(n uint16) string     { return fmt.Sprintf("0x%04x (%d)", n, n) }
+func hex16only(n uint16) string { return fmt.Sprintf("0x%04x", n) }
+
+func plural(cond bool, yes, no string) string {
+	if cond {
+		return yes
+	}
+	return no
+}
+
+// shortHex shows up to 8 bytes of b in hex, then how many more there are.
+func shortHex(b []byte) string {
+	const show = 4
+	if len(b) <= show {
+		return fmt.Sprintf("% x", b)
+	}
+	return fmt.Sprintf("% x ... (%d bytes)", b[:show], len(b))
+}
+
+func ecnName(ecn uint8) string {
+	return [...]string{" (not ECN-capable)", " (ECT(1))", " (ECT(0))", " (congestion experienced)"}[ecn&3]
+}
+
+func checkMeaning(c Check, what string) string {
+	s := fmt.Sprintf("RFC 1071 over the %d-byte %s: ", c.Covers, what)
+	switch {
+	case c.Valid && c.Agree():
+		return s + "good"
+	case c.Valid:
+		return s + fmt.Sprintf("good (0x%04x is the other zero)", c.Computed)
+	}
+	return s + fmt.Sprintf("bad, should be 0x%04x", c.Computed)
+}
+
+func icmpTypeName(t uint8) string {
+	switch t {
+	case layers.ICMPv4TypeEchoReply:
+		return "echo reply"
+	case layers.ICMPv4TypeDestinationUnreachable:
+		return "destination unreachable"
+	case layers.ICMPv4TypeEchoRequest:
+		return "echo request"
+	case layers.ICMPv4TypeTimeExceeded:
+		return "time exceeded"
+	}
+	return layers.CreateICMPv4TypeCode(t, 0).String()
+}
+
+func icmpCodeName(t, c uint8) string {
+	switch t {
+	case layers.ICMPv4TypeEchoReply, layers.ICMPv4TypeEchoRequest:
+		if c == 0 {
+			return "always 0 for echo"
+		}
+		return "should be 0 for echo"
+	case layers.ICMPv4TypeTimeExceeded:
+		switch c {
+		case layers.ICMPv4CodeTTLExceeded:
+			return "TTL exceeded in transit"
+		case layers.ICMPv4CodeFragmentReassemblyTimeExceeded:
+			return "fragment reassembly time exceeded"
+		}
+	}
+	return strings.ToLower(layers.CreateICMPv4TypeCode(t, c).String())
+}
+
+// payloadMeaning recognises the filler Build writes.
+func payloadMeaning(data []byte, echo bool) string {
+	filler := true
+	for i, c := range data {
+		if c != byte(0x40+i%64) {
+			filler = false
+			break
+		}
+	}
+	switch {
+	case filler:
+		more := plural(len(data) > 8, "...", "")
+		return fmt.Sprintf("tracers' filler, byte i = 0x40 + i%%64 (%q%s), echoed back unchanged", data[:min(len(data), 8)], more)
+	case echo:
+		return "echo data, sent back unchanged in the reply"
+	}
+	return "ICMP data"
+}

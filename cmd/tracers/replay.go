@@ -11,6 +11,8 @@ import (
 
 func newReplay() *cobra.Command {
 	var o replay.Options
+	var packets bool
+	var fields []string
 	c := &cobra.Command{
 		Use:   "replay [flags] FILE",
 		Short: "Reconstruct every traceroute in a pcap or pcapng file (- reads standard input)",
@@ -22,13 +24,29 @@ func newReplay() *cobra.Command {
 		},
 		RunE: func(cmd *cobra.Command, args []string) error {
 			o.File = args[0]
+			if packets || o.Format == "fields" {
+				if len(fields) > 0 && o.Format != "fields" {
+					return usageError{fmt.Errorf("-e needs --format fields")}
+				}
+				format := "text"
+				if o.Format == "fields" {
+					format = "fields"
+				}
+				po := replay.PacketOptions{File: o.File, Filter: o.Filter, Format: format, Fields: fields}
+				return replay.Packets(cmd.Context(), po, cmd.OutOrStdout())
+			}
+			if len(fields) > 0 {
+				return usageError{fmt.Errorf("-e needs --format fields")}
+			}
 			o.App = "tracers " + version
 			o.Command = commandLine(os.Args)
 			return replay.Run(cmd.Context(), o, cmd.OutOrStdout())
 		},
 	}
 	f := c.Flags()
-	f.StringVar(&o.Format, "format", "text", "output format: text, json or csv")
+	f.StringVar(&o.Format, "format", "text", "output format: text, json, csv, or fields (one line per packet, as tshark -T fields)")
+	f.BoolVar(&packets, "packets", false, "one line per packet, as a lab asks for, with the probe or reply each packet is")
+	f.StringArrayVarP(&fields, "field", "e", nil, "with --format fields: a tshark field to print (repeat for several), e.g. -e ip.src -e ip.ttl")
 	f.BoolVar(&o.Stats, "stats", false, "add an mtr-like table per hop")
 	f.StringVar(&o.Write, "write", "", "save the packets of the traces found to FILE (.pcap, or .pcapng), dropping unrelated traffic")
 	f.BoolVar(&o.Explain, "explain", false, "explain under each hop what its packets show")

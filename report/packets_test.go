@@ -1,0 +1,52 @@
+package report_test
+
+import (
+	"bytes"
+	"net/netip"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/google/go-cmp/cmp"
+
+	"github.com/tracers/tracers/analyze"
+	"github.com/tracers/tracers/report"
+)
+
+func TestPacketWriter(t *testing.T) {
+	tr := &analyze.Trace{Src: netip.MustParseAddr("10.77.1.1"), Dst: netip.MustParseAddr("10.77.5.2"), Proto: analyze.UDP}
+	p := &analyze.Probe{TTL: 1, Frame: 1, Reply: &analyze.Reply{RTT: 67 * time.Microsecond}}
+	var b bytes.Buffer
+	pw := report.NewPacketWriter(&b)
+	for _, c := range []struct {
+		fr report.Frame
+		ev analyze.Event
+	}{
+		{frame(1, 0, udpProbe), analyze.Event{Kind: analyze.EventProbe, Frame: 1, Probe: p, Trace: tr}},
+		{frame(2, 67*time.Microsecond, timeExceeded), analyze.Event{Kind: analyze.EventReply, Frame: 2, Probe: p, Trace: tr}},
+		{frame(3, 70*time.Microsecond, udpProbe), analyze.Event{Kind: analyze.EventDuplicate, Frame: 3, Probe: p}},
+		{frame(4, 80*time.Microsecond, udpProbe), analyze.Event{Kind: analyze.EventProbe, Frame: 4, Probe: &analyze.Probe{TTL: 1, Frame: 4}, Trace: tr}},
+		{frame(5, time.Millisecond, timeExceeded), analyze.Event{Kind: analyze.EventUnmatched, Frame: 5}},
+		{frame(6, 2*time.Second, echoRequest), analyze.Event{Kind: analyze.EventOther, Frame: 6}},
+		{frame(7, 3*time.Second, arpRequest), analyze.Event{Kind: analyze.EventOther, Frame: 7}},
+		{frame(8, 4*time.Second, timeExceeded[:30]), analyze.Event{Kind: analyze.EventMalformed, Frame: 8}},
+	} {
+		if err := pw.Write(c.fr, c.ev); err != nil {
+			t.Fatal(err)
+		}
+	}
+	want := strings.Join([]string{
+		"    1  0.000000000        10.77.1.1 → 10.77.5.2        UDP     1  49186 → 33434 Len=4  [probe ttl=1 attempt=1 (trace 10.77.1.1->10.77.5.2)]",
+		"    2  0.000067000        10.77.1.2 → 10.77.1.1        ICMP   64  Time-to-live exceeded (Time to live exceeded in transit), quoted dst=10.77.5.2 ttl=1 UDP 49186 → 33434 Len=4  [answers frame 1 (ttl 1), rtt 0.067 ms]",
+		"    3  0.000070000        10.77.1.1 → 10.77.5.2        UDP     1  49186 → 33434 Len=4  [duplicate of frame 1]",
+		"    4  0.000080000        10.77.1.1 → 10.77.5.2        UDP     1  49186 → 33434 Len=4  [probe ttl=1 attempt=2 (trace 10.77.1.1->10.77.5.2)]",
+		"    5  0.001000000        10.77.1.2 → 10.77.1.1        ICMP   64  Time-to-live exceeded (Time to live exceeded in transit), quoted dst=10.77.5.2 ttl=1 UDP 49186 → 33434 Len=4  [unmatched reply]",
+		"    6  2.000000000        10.77.1.1 → 10.77.5.2        ICMP    3  Echo (ping) request id=0x1234, seq=769/259",
+		"    7  3.000000000  02:00:00:00:00:01 → ff:ff:ff:ff:ff:ff  ARP     -  Who has 10.77.1.2? Tell 10.77.1.1",
+		"    8  4.000000000        10.77.1.2 → ?                IPv4   64  proto=1  [malformed]",
+		"",
+	}, "\n")
+	if diff := cmp.Diff(want, b.String()); diff != "" {
+		t.Errorf("PacketWriter output (-want +got):\n%s", diff)
+	}
+}

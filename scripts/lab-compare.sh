@@ -19,7 +19,7 @@ tshark -r "$FILE" -T fields "${args[@]}" >"$tmp/tshark.txt" 2>"$tmp/tshark.err" 
 "$TRACERS" replay --format fields "${args[@]}" "$FILE" >"$tmp/tracers.txt"
 n="$(wc -l <"$tmp/tshark.txt")"
 if diff -u --label tshark --label tracers "$tmp/tshark.txt" "$tmp/tracers.txt"; then
-	echo "$n packets, ${#FIELDS[@]} fields: no differences"
+	echo "${#FIELDS[@]} fields of $(basename "$FILE"): no differences ($n lines)"
 else
 	exit 1
 fi

@@ -1,9 +1,11 @@
 package analyze
 
 import (
+	"cmp"
+	"encoding/binary"
 	"errors"
 	"net/netip"
-	"sort"
+	"slices"
 	"time"
 
 	"github.com/google/gopacket/layers"
@@ -56,20 +58,33 @@ type Stats struct {
 	Replies, Unmatched, LateReplies int
 }
 
+// key is the identity a probe carries and its replies echo. It holds no
+// pointers and is 20 bytes, so that map lookups hash little and the map
+// gives the garbage collector nothing to scan.
 type key struct {
-	src, dst netip.Addr
-	proto    Proto
-	a, b     uint16
+	src, dst uint32 // IPv4 addresses, big endian
 	c        uint32
+	a, b     uint16
+	proto    Proto
 }
 
 // traceKey groups probes into traces: source, destination, method, and for
 // ICMP the echo identifier, which every common tool keeps for a whole run
 // (so a ping to the same host is never mixed into a trace).
 type traceKey struct {
-	src, dst netip.Addr
-	proto    Proto
+	src, dst uint32 // IPv4 addresses, big endian
 	flow     uint16
+	proto    Proto
+}
+
+// v4 is a as a big-endian uint32, or 0 when it is not IPv4 (the decoder
+// only hands over IPv4 addresses).
+func v4(a netip.Addr) uint32 {
+	if !a.Is4() {
+		return 0
+	}
+	b := a.As4()
+	return binary.BigEndian.Uint32(b[:])
 }
 
 // traceKeyOf is the trace that a probe with identity k belongs to.
@@ -81,25 +96,40 @@ func traceKeyOf(k key) traceKey {
 	return tk
 }
 
+// pending is a probe waiting in the fifo to leave Window: its identity and
+// its capture time, so that expiry reads the fifo in order and touches
+// neither the probe nor its trace. It holds no pointers.
 type pending struct {
-	k key
-	p *Probe
+	sec  int64 // p.Sent as Unix seconds and nanoseconds
+	k    key
+	nsec int32
+}
+
+type openTrace struct {
+	last time.Time
+	tr   *Trace
 }
 
 // Analyzer matches replies to probes over a stream of packets. It is not
 // safe for concurrent use.
 type Analyzer struct {
-	opt    Options
-	dec    *Decoder
-	inf    Info
-	frame  int
-	byKey  map[key][]*Probe
+	opt   Options
+	dec   *Decoder
+	inf   Info
+	frame int
+	// byKey holds the latest probe of each identity still within Window;
+	// Probe.prev links it to the earlier ones, latest first.
+	byKey  map[key]*Probe
 	fifo   []pending // probes in capture order, for expiry
 	head   int
 	active map[traceKey]*Trace
-	done   []*Trace
-	next   time.Time // next idle sweep
-	stats  Stats
+	// open is the active traces with the time of their latest probe,
+	// densely, so that the idle sweep reads no Trace (Trace.open indexes it).
+	open  []openTrace
+	idle  []*Trace // scratch for the idle sweep
+	done  []*Trace
+	next  time.Time // next idle sweep
+	stats Stats
 }
 
 // New returns an Analyzer.
@@ -113,7 +143,7 @@ func New(o Options) *Analyzer {
 	return &Analyzer{
 		opt:    o,
 		dec:    NewDecoder(),
-		byKey:  make(map[key][]*Probe),
+		byKey:  make(map[key]*Probe),
 		active: make(map[traceKey]*Trace),
 	}
 }
@@ -182,7 +212,7 @@ func protoOf(p layers.IPProtocol) Proto {
 
 // probeKey is the identity a probe carries and its replies echo.
 func probeKey(src, dst netip.Addr, proto Proto, id, seq, sport, dport, ipid uint16, tcpSeq uint32) key {
-	k := key{src: src, dst: dst, proto: proto}
+	k := key{src: v4(src), dst: v4(dst), proto: proto}
 	switch proto {
 	case ICMP:
 		k.a, k.b = id, seq
@@ -251,13 +281,11 @@ func errorKind(typ, code uint8) Kind {
 }
 
 func (a *Analyzer) match(k key, r Reply, ev *Event) {
-	ps := a.byKey[k]
 	var hit *Probe
 	late := false
 	// Wireshark's rule: the latest probe sent before the reply, preferring
 	// one still unanswered.
-	for i := len(ps) - 1; i >= 0; i-- {
-		p := ps[i]
+	for p := a.byKey[k]; p != nil; p = p.prev {
 		if p.Sent.After(r.At) {
 			continue
 		}
@@ -280,8 +308,8 @@ func (a *Analyzer) match(k key, r Reply, ev *Event) {
 	if r.Kind == TimeExceeded || r.Kind == OtherError {
 		r.FromDest = false
 	}
-	rr := r
-	hit.Reply = &rr
+	hit.reply = r
+	hit.Reply = &hit.reply
 	tr := a.active[traceKeyOf(k)]
 	if tr != nil && hit.Frame < tr.Probes[0].Frame {
 		tr = nil // hit's trace was finished when this one started after Gap
@@ -295,9 +323,8 @@ func (a *Analyzer) match(k key, r Reply, ev *Event) {
 func (a *Analyzer) addProbe(at time.Time, inf *Info, ev *Event) {
 	proto := protoOf(inf.Proto)
 	k := probeKey(inf.Src, inf.Dst, proto, inf.ID, inf.Seq, inf.SrcPort, inf.DstPort, inf.IPID, inf.TCPSeq)
-	prev := a.byKey[k]
-	if n := len(prev); n > 0 {
-		last := prev[n-1]
+	last := a.byKey[k]
+	if last != nil {
 		dt := at.Sub(last.Sent)
 		// The same packet captured twice keeps its IP ID; tcptraceroute's
 		// probes share ports and sequence number and differ only in it.
@@ -314,15 +341,17 @@ func (a *Analyzer) addProbe(at time.Time, inf *Info, ev *Event) {
 		tr = nil
 	}
 	if tr == nil {
-		tr = &Trace{Src: inf.Src, Dst: inf.Dst, Proto: proto, first: at, key: tk}
+		tr = &Trace{Src: inf.Src, Dst: inf.Dst, Proto: proto, first: at, key: tk, open: len(a.open)}
 		a.active[tk] = tr
+		a.open = append(a.open, openTrace{tr: tr})
 	}
 	p := &Probe{
 		TTL: int(inf.TTL), Sent: at, Frame: a.frame,
 		IPID: inf.IPID, ID: inf.ID, Seq: inf.Seq,
 		SrcPort: inf.SrcPort, DstPort: inf.DstPort, TCPSeq: inf.TCPSeq,
+		prev: last,
 	}
-	if len(prev) > 0 {
+	if last != nil {
 		p.Ambiguous = true
 		tr.Ambiguous++
 	}
@@ -331,62 +360,74 @@ func (a *Analyzer) addProbe(at time.Time, inf *Info, ev *Event) {
 	}
 	tr.Probes = append(tr.Probes, p)
 	tr.last = at
-	a.byKey[k] = append(prev, p)
-	a.fifo = append(a.fifo, pending{k, p})
+	a.open[tr.open].last = at
+	a.byKey[k] = p
+	a.fifo = append(a.fifo, pending{sec: at.Unix(), k: k, nsec: int32(at.Nanosecond())})
 	a.stats.Probes++
 	ev.Kind, ev.Probe, ev.Trace = EventProbe, p, tr
 }
 
 // expire forgets probes older than Window and finishes idle traces.
 func (a *Analyzer) expire(now time.Time) {
-	for a.head < len(a.fifo) && now.Sub(a.fifo[a.head].p.Sent) > a.opt.Window {
-		a.forget(a.fifo[a.head])
-		a.fifo[a.head] = pending{}
+	for a.head < len(a.fifo) {
+		e := &a.fifo[a.head]
+		if now.Sub(time.Unix(e.sec, int64(e.nsec))) <= a.opt.Window {
+			break
+		}
+		a.forget(e.k)
 		a.head++
 	}
 	if a.head > 1024 && a.head*2 > len(a.fifo) {
 		n := copy(a.fifo, a.fifo[a.head:])
-		clear(a.fifo[n:])
 		a.fifo, a.head = a.fifo[:n], 0
 	}
 	if a.opt.OnTrace == nil || now.Before(a.next) {
 		return
 	}
 	a.next = now.Add(time.Second)
-	var idle []*Trace
-	for _, tr := range a.active {
-		if now.Sub(tr.last) > a.opt.Gap && now.Sub(tr.last) > a.opt.Window {
-			idle = append(idle, tr)
+	idle := a.idle[:0]
+	for _, o := range a.open {
+		if d := now.Sub(o.last); d > a.opt.Gap && d > a.opt.Window {
+			idle = append(idle, o.tr)
 		}
 	}
-	byFirst(idle) // map order is random; OnTrace sees first-seen order
+	byFirst(idle) // a.open is in no useful order; OnTrace sees first-seen order
 	for _, tr := range idle {
 		a.finish(tr.key, tr)
 	}
+	clear(idle) // hold no finished trace
+	a.idle = idle[:0]
 }
 
 // byFirst sorts traces in the order their first probe was captured.
 func byFirst(trs []*Trace) {
-	sort.Slice(trs, func(i, j int) bool { return trs[i].Probes[0].Frame < trs[j].Probes[0].Frame })
+	slices.SortFunc(trs, func(a, b *Trace) int { return cmp.Compare(a.Probes[0].Frame, b.Probes[0].Frame) })
 }
 
-func (a *Analyzer) forget(e pending) {
-	ps := a.byKey[e.k]
-	for i, p := range ps {
-		if p == e.p {
-			ps = append(ps[:i], ps[i+1:]...)
-			break
+// forget drops the oldest probe with identity k from byKey. The fifo and
+// each chain of Probe.prev run in capture order and lose probes only
+// here, oldest first, so that probe is the chain's tail.
+func (a *Analyzer) forget(k key) {
+	q := a.byKey[k]
+	switch {
+	case q == nil:
+	case q.prev == nil:
+		delete(a.byKey, k)
+	default:
+		for q.prev.prev != nil {
+			q = q.prev
 		}
-	}
-	if len(ps) == 0 {
-		delete(a.byKey, e.k)
-	} else {
-		a.byKey[e.k] = ps
+		q.prev = nil
 	}
 }
 
 func (a *Analyzer) finish(tk traceKey, tr *Trace) {
 	delete(a.active, tk)
+	last := len(a.open) - 1
+	a.open[tr.open] = a.open[last]
+	a.open[tr.open].tr.open = tr.open
+	a.open[last] = openTrace{}
+	a.open = a.open[:last]
 	if !tr.IsTraceroute() {
 		return
 	}

@@ -154,10 +154,17 @@ type Probe struct {
 	SrcPort, DstPort uint16 // UDP, TCP
 	TCPSeq           uint32
 
-	Reply *Reply // nil while unanswered
+	Reply *Reply // nil while unanswered; the Analyzer points it into the Probe
 	// Ambiguous is set when another probe carried the same identity, so the
 	// match follows Wireshark's rule: the latest earlier unanswered probe.
 	Ambiguous bool
+
+	// Analyzer state, kept in the Probe so that a probe costs one
+	// allocation: the storage Reply points to once matched, and the
+	// previous probe with the same identity still within Window (cleared
+	// when that one leaves it).
+	reply Reply
+	prev  *Probe
 }
 
 // Hop is every probe sent with one TTL, in send order.
@@ -203,6 +210,7 @@ type Trace struct {
 	hasTE       bool
 	manyTTL     bool
 	key         traceKey
+	open        int // index in Analyzer.open while active
 }
 
 // First and Last are the capture times of the first and the latest probe.
@@ -253,17 +261,42 @@ func (t *Trace) Hops() []Hop {
 			maxTTL = p.TTL
 		}
 	}
-	by := make([][]*Probe, maxTTL+1)
+	// Count the probes of each TTL, then lay them out in one array, TTL
+	// by TTL: two allocations for any trace.
+	var small [256]int
+	end := small[:]
+	if maxTTL >= len(small) {
+		end = make([]int, maxTTL+1)
+	}
+	end = end[:maxTTL+1]
+	n := 0
 	for _, p := range t.Probes {
-		by[p.TTL] = append(by[p.TTL], p)
+		if end[p.TTL] == 0 {
+			n++
+		}
+		end[p.TTL]++
+	}
+	hops := make([]Hop, 0, n)
+	off := 0
+	for ttl, c := range end {
+		end[ttl] = off // where this TTL's probes start, then end
+		off += c
+	}
+	all := make([]*Probe, len(t.Probes))
+	for _, p := range t.Probes {
+		all[end[p.TTL]] = p
+		end[p.TTL]++
 	}
 	dest := t.DestTTL()
-	var hops []Hop
-	for ttl, ps := range by {
-		if len(ps) == 0 {
+	start := 0
+	for ttl, e := range end {
+		if e == start {
 			continue
 		}
-		hops = append(hops, Hop{TTL: ttl, Probes: ps, PastDest: dest != 0 && ttl > dest})
+		// A full slice expression: appending to one hop's probes must
+		// not overwrite the next hop's.
+		hops = append(hops, Hop{TTL: ttl, Probes: all[start:e:e], PastDest: dest != 0 && ttl > dest})
+		start = e
 	}
 	return hops
 }

@@ -31,6 +31,10 @@ type Reader struct {
 	n     int   // packets read
 	off   int64 // byte offset of the next pcap record
 	ngBig bool
+	// ngAlloc makes pcapng reads allocate each packet: pcapgo's zero-copy
+	// read sizes its buffer by the interface's snaplen, which checkNg
+	// bounds only for the interfaces it saw ahead of a packet.
+	ngAlloc bool
 }
 
 type counter struct {
@@ -171,15 +175,21 @@ func (r *Reader) Next() (analyze.Packet, error) {
 	return analyze.Packet{Time: ci.Timestamp, Link: link, Data: data, Len: ci.Length}, nil
 }
 
-// readNg is r.ng.ReadPacketData with pcapgo's panics on damaged input
-// turned into errors: an if_tsresol of 2^-64 or 10^-64 divides by zero.
+// readNg is r.ng.ZeroCopyReadPacketData with pcapgo's panics on damaged
+// input turned into errors: an if_tsresol of 2^-64 or 10^-64 divides by
+// zero. The data is valid until the next call; it is read into a buffer
+// pcapgo reuses, unless an interface's snaplen could make that buffer
+// absurd (ngAlloc), when each packet is allocated instead.
 func (r *Reader) readNg() (data []byte, ci gopacket.CaptureInfo, err error) {
 	defer func() {
 		if v := recover(); v != nil {
 			data, err = nil, fmt.Errorf("pcapng: %v", v)
 		}
 	}()
-	return r.ng.ReadPacketData()
+	if r.ngAlloc {
+		return r.ng.ReadPacketData()
+	}
+	return r.ng.ZeroCopyReadPacketData()
 }
 
 // checkNg walks the pcapng blocks ahead, up to the next packet block, and
@@ -196,7 +206,10 @@ func (r *Reader) checkNg() error {
 			if len(h) < pos+8 {
 				return &FileError{Name: r.name, Packet: r.n + 1, Offset: off + int64(pos), Err: errors.New("truncated pcapng block header")}
 			}
-			return nil // a block larger than the look-ahead: let pcapgo read it
+			// A block larger than the look-ahead: let pcapgo read it,
+			// and what follows it unchecked.
+			r.ngAlloc = true
+			return nil
 		}
 		typ := binary.LittleEndian.Uint32(h[pos:])
 		var order binary.ByteOrder = binary.LittleEndian
@@ -230,6 +243,7 @@ func (r *Reader) checkNg() error {
 			// A block larger than the look-ahead: check the lengths of a
 			// packet block, which fit, and let pcapgo read it.
 			if len(b) < pos+32 || (typ != 6 && typ != 2 && typ != 3) {
+				r.ngAlloc = true
 				return nil
 			}
 		}
@@ -256,6 +270,10 @@ func (r *Reader) checkNg() error {
 		case 1: // interface description
 			if length < 20 {
 				return bad("block too short")
+			}
+			// pcapgo's zero-copy read allocates the snaplen.
+			if snap := order.Uint32(b[pos+12:]); snap > MaxPacket {
+				r.ngAlloc = true
 			}
 		}
 		pos += length

@@ -5,80 +5,123 @@ import (
 	"encoding/json"
 	"errors"
 	"io"
+	"strconv"
 
 	"github.com/tracers/tracers/analyze"
 )
 
 var errClosed = errors.New("report: writer closed")
 
-// jsonTrace, jsonHop and jsonProbe spell out the JSON schema, a contract
-// with whoever reads the output: pointer fields encode as null when unset.
-type jsonTrace struct {
-	Source      string    `json:"source"`
-	Destination string    `json:"destination"`
-	Protocol    string    `json:"protocol"`
-	Reached     bool      `json:"reached"`
-	DestTTL     *int      `json:"dest_ttl"`
-	Hops        []jsonHop `json:"hops"`
-}
-
-type jsonHop struct {
-	TTL      int         `json:"ttl"`
-	PastDest bool        `json:"past_destination,omitempty"`
-	Probes   []jsonProbe `json:"probes"`
-}
-
-type jsonProbe struct {
-	SentAt    string  `json:"sent_at"`
-	Responder *string `json:"responder"`
-	Name      string  `json:"name,omitempty"`
-	RTT       *jsonMS `json:"rtt_ms"`
-	Reply     *string `json:"reply"`
-	ICMPType  *int    `json:"icmp_type"`
-	ICMPCode  *int    `json:"icmp_code"`
-	ReplyTTL  *int    `json:"reply_ttl"`
-}
-
-// jsonMS is a time in milliseconds, encoded in the fewest digits that
-// read back as the same number (0.121, not 0.12100000000000001).
-type jsonMS float64
-
-// MarshalJSON implements json.Marshaler.
-func (m jsonMS) MarshalJSON() ([]byte, error) { return []byte(formatMS(float64(m))), nil }
-
-func ptr[T any](v T) *T { return &v }
-
-// jsonOf converts tr to its JSON form.
-func jsonOf(tr *analyze.Trace, o Options) jsonTrace {
-	jt := jsonTrace{
-		Source:      tr.Src.String(),
-		Destination: tr.Dst.String(),
-		Protocol:    tr.Proto.String(),
-		Reached:     tr.Reached(),
-		Hops:        []jsonHop{},
-	}
+// appendJSON appends tr as JSONWriter lays it out: the object indented as
+// json.Encoder with SetIndent("    ", "  ") would write it, starting at its
+// opening brace, without a final newline. The schema is a contract with
+// whoever reads the output; it is spelled out field by field here, in the
+// order encoding/json wrote the struct that described it. scratch is for
+// the rare string that needs escaping.
+func appendJSON(b []byte, tr *analyze.Trace, o Options, scratch *bytes.Buffer) []byte {
+	b = append(b, "{\n      \"source\": \""...)
+	b = tr.Src.AppendTo(b)
+	b = append(b, "\",\n      \"destination\": \""...)
+	b = tr.Dst.AppendTo(b)
+	b = append(b, "\",\n      \"protocol\": \""...)
+	b = append(b, tr.Proto.String()...)
+	b = append(b, "\",\n      \"reached\": "...)
+	b = strconv.AppendBool(b, tr.Reached())
+	b = append(b, ",\n      \"dest_ttl\": "...)
 	if d := tr.DestTTL(); d != 0 {
-		jt.DestTTL = &d
+		b = strconv.AppendInt(b, int64(d), 10)
+	} else {
+		b = append(b, "null"...)
 	}
-	for _, h := range o.hops(tr) {
-		jh := jsonHop{TTL: h.TTL, PastDest: h.PastDest, Probes: make([]jsonProbe, 0, len(h.Probes))}
-		for _, p := range h.Probes {
-			jp := jsonProbe{SentAt: p.Sent.UTC().Format(rfc3339Nano9)}
-			if r := p.Reply; r != nil {
-				jp.Responder = ptr(r.From.String())
-				jp.Name = o.name(r.From)
-				jp.RTT = ptr(jsonMS(msValue(r.RTT)))
-				jp.Reply = ptr(r.Kind.String())
-				if isICMP(r) {
-					jp.ICMPType, jp.ICMPCode = ptr(int(r.Type)), ptr(int(r.Code))
-				}
-				jp.ReplyTTL = ptr(int(r.TTL))
-			}
-			jh.Probes = append(jh.Probes, jp)
+	b = append(b, ",\n      \"hops\": ["...)
+	hops := o.hops(tr)
+	for i, h := range hops {
+		if i > 0 {
+			b = append(b, ',')
 		}
-		jt.Hops = append(jt.Hops, jh)
+		b = append(b, "\n        {\n          \"ttl\": "...)
+		b = strconv.AppendInt(b, int64(h.TTL), 10)
+		if h.PastDest {
+			b = append(b, ",\n          \"past_destination\": true"...)
+		}
+		b = append(b, ",\n          \"probes\": ["...)
+		for k, p := range h.Probes {
+			if k > 0 {
+				b = append(b, ',')
+			}
+			b = appendProbe(b, p, o, scratch)
+		}
+		if len(h.Probes) > 0 {
+			b = append(b, "\n          "...)
+		}
+		b = append(b, "]\n        }"...)
 	}
-	return jt
+	if len(hops) > 0 {
+		b = append(b, "\n      "...)
+	}
+	return append(b, "]\n    }"...)
+}
+
+// appendProbe appends one element of a hop's "probes" array.
+func appendProbe(b []byte, p *analyze.Probe, o Options, scratch *bytes.Buffer) []byte {
+	const in = "\n              " // the probe's fields
+	b = append(b, "\n            {"+in+"\"sent_at\": \""...)
+	b = p.Sent.UTC().AppendFormat(b, rfc3339Nano9)
+	b = append(b, "\","+in+"\"responder\": "...)
+	r := p.Reply
+	if r == nil {
+		b = append(b, "null,"+in+"\"rtt_ms\": null,"+in+"\"reply\": null,"+
+			in+"\"icmp_type\": null,"+in+"\"icmp_code\": null,"+in+"\"reply_ttl\": null"...)
+		return append(b, "\n            }"...)
+	}
+	b = append(b, '"')
+	b = r.From.AppendTo(b)
+	b = append(b, "\","...)
+	if name := o.name(r.From); name != "" {
+		b = append(b, in+"\"name\": "...)
+		b = appendString(b, name, scratch)
+		b = append(b, ',')
+	}
+	b = append(b, in+"\"rtt_ms\": "...)
+	b = appendMS(b, msValue(r.RTT))
+	b = append(b, ","+in+"\"reply\": \""...)
+	b = append(b, r.Kind.String()...)
+	b = append(b, "\","+in+"\"icmp_type\": "...)
+	if isICMP(r) {
+		b = strconv.AppendInt(b, int64(r.Type), 10)
+		b = append(b, ","+in+"\"icmp_code\": "...)
+		b = strconv.AppendInt(b, int64(r.Code), 10)
+	} else {
+		b = append(b, "null,"+in+"\"icmp_code\": null"...)
+	}
+	b = append(b, ","+in+"\"reply_ttl\": "...)
+	b = strconv.AppendInt(b, int64(r.TTL), 10)
+	return append(b, "\n            }"...)
+}
+
+// appendString appends s as a JSON string, escaped as encoding/json does
+// without HTML escaping. Printable ASCII is copied; anything else (a host
+// name from Options.Names could hold it) goes through encoding/json.
+func appendString(b []byte, s string, scratch *bytes.Buffer) []byte {
+	plain := true
+	for i := 0; i < len(s); i++ {
+		if c := s[i]; c < 0x20 || c > 0x7e || c == '"' || c == '\\' {
+			plain = false
+			break
+		}
+	}
+	if plain {
+		b = append(b, '"')
+		b = append(b, s...)
+		return append(b, '"')
+	}
+	scratch.Reset()
+	e := json.NewEncoder(scratch)
+	e.SetEscapeHTML(false)
+	if err := e.Encode(s); err != nil { // a string always encodes
+		panic(err)
+	}
+	return append(b, bytes.TrimSuffix(scratch.Bytes(), []byte("\n"))...)
 }
 
 // JSONWriter streams traces as one JSON document,
@@ -108,8 +151,9 @@ type JSONWriter struct {
 	o       Options
 	started bool
 	closed  bool
-	err     error // first write error, returned from then on
-	buf     bytes.Buffer
+	err     error        // first write error, returned from then on
+	buf     []byte       // the bytes of one Add or Close, reused
+	scratch bytes.Buffer // for appendString
 }
 
 // NewJSON returns a JSONWriter writing to w. Nothing is written before the
@@ -124,19 +168,13 @@ func (j *JSONWriter) Add(tr *analyze.Trace) error {
 	if j.closed {
 		return errClosed
 	}
-	j.buf.Reset()
 	if !j.started {
-		j.buf.WriteString("{\n  \"traces\": [\n    ")
+		j.buf = append(j.buf[:0], "{\n  \"traces\": [\n    "...)
 	} else {
-		j.buf.WriteString(",\n    ")
+		j.buf = append(j.buf[:0], ",\n    "...)
 	}
-	e := json.NewEncoder(&j.buf)
-	e.SetEscapeHTML(false)
-	e.SetIndent("    ", "  ")
-	if err := e.Encode(jsonOf(tr, j.o)); err != nil {
-		return err
-	}
-	j.buf.Truncate(j.buf.Len() - 1) // Encode's newline: the next separator or Close ends the line
+	// No final newline: the next separator or Close ends the line.
+	j.buf = appendJSON(j.buf, tr, j.o, &j.scratch)
 	j.started = true
 	return j.write()
 }
@@ -149,17 +187,16 @@ func (j *JSONWriter) Close() error {
 		return j.err
 	}
 	j.closed = true
-	j.buf.Reset()
 	if !j.started {
-		j.buf.WriteString("{\n  \"traces\": []\n}\n")
+		j.buf = append(j.buf[:0], "{\n  \"traces\": []\n}\n"...)
 	} else {
-		j.buf.WriteString("\n  ]\n}\n")
+		j.buf = append(j.buf[:0], "\n  ]\n}\n"...)
 	}
 	return j.write()
 }
 
 func (j *JSONWriter) write() error {
-	if _, err := j.w.Write(j.buf.Bytes()); err != nil {
+	if _, err := j.w.Write(j.buf); err != nil {
 		j.err = err
 	}
 	return j.err
@@ -179,3 +216,6 @@ func JSON(w io.Writer, traces []*analyze.Trace, o Options) error {
 // rfc3339Nano9 is RFC 3339 with all nine digits of nanoseconds, so that
 // timestamps line up and compare as strings.
 const rfc3339Nano9 = "2006-01-02T15:04:05.000000000Z07:00"
+
+// appendMS appends a millisecond value as formatMS formats it.
+func appendMS(b []byte, v float64) []byte { return strconv.AppendFloat(b, v, 'f', -1, 64) }

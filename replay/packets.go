@@ -64,20 +64,9 @@ func Packets(ctx context.Context, o PacketOptions, out io.Writer) error {
 	defer r.Close()
 
 	var first, prev time.Time
-	var readErr, outErr error
-	for n := 1; ; n++ {
-		if n&1023 == 0 && ctx.Err() != nil {
-			readErr = ctx.Err()
-			break
-		}
-		p, err := r.Next()
-		if errors.Is(err, io.EOF) {
-			break
-		}
-		if err != nil {
-			readErr = err
-			break
-		}
+	n := 0
+	readErr, outErr := each(ctx, r, func(p analyze.Packet) error {
+		n++
 		if n == 1 {
 			first, prev = p.Time, p.Time
 		}
@@ -87,12 +76,10 @@ func Packets(ctx context.Context, o PacketOptions, out io.Writer) error {
 			if an != nil {
 				an.Skip()
 			}
-			continue
+			return nil
 		}
-		if outErr = write(fr, p); outErr != nil {
-			break
-		}
-	}
+		return write(fr, p)
+	})
 	if err := bw.Flush(); outErr == nil {
 		outErr = err
 	}

@@ -90,30 +90,13 @@ func compareLines(t *testing.T, what, got, want string) {
 	}
 }
 
-func packetCaptures(t *testing.T) []string {
-	t.Helper()
-	var files []string
-	for _, pat := range []string{"*.pcap", "*.pcapng"} {
-		m, err := filepath.Glob(filepath.Join(capturesDir, pat))
-		if err != nil {
-			t.Fatal(err)
-		}
-		files = append(files, m...)
-	}
-	if len(files) < 20 {
-		t.Fatalf("found %d captures in %s, want the whole set", len(files), capturesDir)
-	}
-	slices.Sort(files)
-	return files
-}
-
 // TestPacketsFieldsMatchTshark checks every capture against tshark: all
 // the fields in one call, then (unless -short) each field in a call of its
 // own.
 func TestPacketsFieldsMatchTshark(t *testing.T) {
 	needTshark(t)
 	all := report.FieldNames()
-	for _, file := range packetCaptures(t) {
+	for _, file := range captureFiles(t) {
 		t.Run(filepath.Base(file), func(t *testing.T) {
 			t.Parallel()
 			got := packets(t, replay.PacketOptions{File: file, Format: "fields", Fields: all})

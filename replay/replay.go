@@ -123,25 +123,12 @@ func Run(ctx context.Context, o Options, out io.Writer) error {
 		}
 		n++
 	}})
-	var readErr error
-	for i := 0; ; i++ {
-		if i&1023 == 0 && ctx.Err() != nil {
-			readErr = ctx.Err()
-			break
+	readErr, _ := each(ctx, r, func(p analyze.Packet) error {
+		if filter == nil || filter.Match(p) {
+			an.Add(p)
 		}
-		p, err := r.Next()
-		if errors.Is(err, io.EOF) {
-			break
-		}
-		if err != nil {
-			readErr = err
-			break
-		}
-		if filter != nil && !filter.Match(p) {
-			continue
-		}
-		an.Add(p)
-	}
+		return nil
+	})
 	an.Close()
 	if err := closeOut(); outErr == nil {
 		outErr = err

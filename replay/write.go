@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"io"
 
 	"github.com/google/gopacket/layers"
 
@@ -49,48 +48,34 @@ func export(ctx context.Context, o Options, filter *capture.Filter, keep frames)
 	var w *capture.Writer
 	var link layers.LinkType
 	frame := 0
-	for i := 0; ; i++ {
-		if i&1023 == 0 && ctx.Err() != nil {
-			err = ctx.Err()
-			break
-		}
-		var p analyze.Packet
-		p, err = r.Next()
-		if errors.Is(err, io.EOF) {
-			err = nil
-			break
-		}
-		if err != nil {
-			break // the first pass reported it
-		}
+	_, err = each(ctx, r, func(p analyze.Packet) error {
+		// A read error was reported by the first pass: export what came
+		// before it.
 		if filter != nil && !filter.Match(p) {
-			continue
+			return nil
 		}
 		frame++
 		if !keep.has(frame) {
-			continue
+			return nil
 		}
 		if w == nil {
-			link = p.Link
-			w, err = capture.Create(o.Write, link, capture.Meta{Application: o.App, Comment: o.Command})
+			nw, err := capture.Create(o.Write, p.Link, capture.Meta{Application: o.App, Comment: o.Command})
 			if err != nil {
 				return err
 			}
-		} else if p.Link != link {
-			err = fmt.Errorf("write %s: %w", o.Write, errMixedLinks)
-			break
+			w, link = nw, p.Link
 		}
-		if err = w.Write(p); err != nil {
-			break
+		if p.Link != link {
+			return fmt.Errorf("write %s: %w", o.Write, errMixedLinks)
 		}
+		return w.Write(p)
+	})
+	if w == nil && err == nil {
+		// Nothing belonged to a trace: still leave a valid, empty capture.
+		w, err = capture.Create(o.Write, layers.LinkTypeRaw, capture.Meta{Application: o.App, Comment: o.Command})
 	}
 	if w == nil {
-		// Nothing belonged to a trace: still leave a valid, empty capture.
-		if w, err2 := capture.Create(o.Write, layers.LinkTypeRaw, capture.Meta{Application: o.App, Comment: o.Command}); err2 == nil {
-			return errors.Join(err, w.Close())
-		} else {
-			return errors.Join(err, err2)
-		}
+		return err
 	}
 	return errors.Join(err, w.Close())
 }

@@ -1,0 +1,33 @@
+package replay
+
+import (
+	"context"
+	"errors"
+	"io"
+
+	"github.com/tracers/tracers/analyze"
+	"github.com/tracers/tracers/capture"
+)
+
+// each reads r to its end and hands every packet to fn, stopping early when
+// ctx is done or fn fails. It returns the read error (nil at the clean end
+// of the file; ctx's error when cancelled) apart from fn's, since callers
+// report damage in the file and failures of their output differently. The
+// packet's bytes are valid only during fn.
+func each(ctx context.Context, r *capture.Reader, fn func(analyze.Packet) error) (readErr, fnErr error) {
+	for i := 0; ; i++ {
+		if i&1023 == 0 && ctx.Err() != nil {
+			return ctx.Err(), nil
+		}
+		p, err := r.Next()
+		if errors.Is(err, io.EOF) {
+			return nil, nil
+		}
+		if err != nil {
+			return err, nil
+		}
+		if err := fn(p); err != nil {
+			return nil, err
+		}
+	}
+}

@@ -30,8 +30,8 @@ const (
 	DefaultMaxHops  = 30
 	DefaultQueries  = 3
 	DefaultWait     = 5 * time.Second
-	DefaultRate     = 1000 // probes per second
-	DefaultInFlight = 16   // like traceroute -N 16
+	DefaultRate     = 10000 // probes per second; DefaultInFlight is the real bound, as traceroute -N
+	DefaultInFlight = 16    // like traceroute -N 16
 )
 
 // Options describe one trace.

@@ -1,14 +1,10 @@
 package main
 
 import (
-	"encoding/hex"
-	"encoding/json"
 	"fmt"
 	"io"
 	"net/netip"
 	"os"
-	"strings"
-	"text/tabwriter"
 	"time"
 
 	"github.com/google/gopacket/layers"
@@ -17,6 +13,7 @@ import (
 	"github.com/tracers/tracers/analyze"
 	"github.com/tracers/tracers/capture"
 	"github.com/tracers/tracers/craft"
+	"github.com/tracers/tracers/report"
 )
 
 // Defaults of tracers craft, stated in its help.
@@ -114,23 +111,15 @@ func showProbe(o craftOptions, out io.Writer) error {
 	if err != nil {
 		return err
 	}
-	fields, err := craft.Fields(pkt)
-	if err != nil {
-		return err
-	}
-	checks, err := craft.Checks(pkt)
-	if err != nil {
-		return err
-	}
 	if o.Write != "" {
 		if err := writeProbe(o, pkt); err != nil {
 			return err
 		}
 	}
 	if o.Format == "json" {
-		return writeProbeJSON(out, o, pkt, fields, checks)
+		return report.ProbeJSON(out, o.Spec, pkt, o.Write)
 	}
-	return writeProbeText(out, o, pkt, fields, checks)
+	return report.Probe(out, o.Spec, pkt, o.Write)
 }
 
 // writeProbe saves pkt as a one-packet capture stamped with the time now.
@@ -146,114 +135,4 @@ func writeProbe(o craftOptions, pkt []byte) error {
 		werr = cerr
 	}
 	return werr
-}
-
-func writeProbeText(out io.Writer, o craftOptions, pkt []byte, fields []craft.Field, checks []craft.Check) error {
-	s := o.Spec
-	var b strings.Builder
-	fmt.Fprintf(&b, "probe %v -> %v, TTL %d, ICMP id 0x%04x seq 0x%04x: %d bytes (crafted, not sent)\n\n",
-		s.Src, s.Dst, s.TTL, s.ID, s.Seq, len(pkt))
-
-	tw := tabwriter.NewWriter(&b, 0, 8, 2, ' ', 0)
-	fmt.Fprintln(tw, "layer\toffset\tsize\tfield\tvalue\tmeaning")
-	for _, f := range fields {
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\n", f.Layer, fieldOffset(f), fieldSize(f), f.Name, f.Value, f.Meaning)
-	}
-	tw.Flush()
-	b.WriteString("(offset: bytes from the start of the packet; .n: bit n of that byte, 0 the most significant)\n\n")
-
-	fmt.Fprintf(&b, "hex dump, %d bytes:\n", len(pkt))
-	b.WriteString(hex.Dump(pkt))
-
-	b.WriteString("\nchecksums (RFC 1071; craft.Checksum over the covered bytes with the field zeroed):\n")
-	tw = tabwriter.NewWriter(&b, 0, 8, 2, ' ', 0)
-	fmt.Fprintln(tw, "layer\tfield offset\tcovers\tin packet (gopacket)\tcraft.Checksum\tverdict")
-	for _, c := range checks {
-		fmt.Fprintf(tw, "%s\t%d\t%d bytes\t0x%04x\t0x%04x\t%s\n", c.Layer, c.Offset, c.Covers, c.InPacket, c.Computed, agreement(c))
-	}
-	tw.Flush()
-	if o.Write != "" {
-		fmt.Fprintf(&b, "\nwrote %s: 1 packet, link type raw IPv4 (%d)\n", o.Write, layers.LinkTypeRaw)
-	}
-	_, err := io.WriteString(out, b.String())
-	return err
-}
-
-func fieldOffset(f craft.Field) string {
-	if f.Bit != 0 {
-		return fmt.Sprintf("%d.%d", f.Offset, f.Bit)
-	}
-	return fmt.Sprint(f.Offset)
-}
-
-func fieldSize(f craft.Field) string {
-	if f.Layer == craft.LayerPayload || f.Bits > 32 {
-		return fmt.Sprintf("%d bytes", f.Bits/8)
-	}
-	return fmt.Sprintf("%d bits", f.Bits)
-}
-
-func agreement(c craft.Check) string {
-	switch {
-	case c.Agree() && c.Valid:
-		return "agree, valid"
-	case c.Valid:
-		return "differ but valid (0x0000 and 0xffff are both zero)"
-	}
-	return "DISAGREE, invalid"
-}
-
-// probeJSON is the --format json document.
-type probeJSON struct {
-	Src       string      `json:"src"`
-	Dst       string      `json:"dst"`
-	TTL       uint8       `json:"ttl"`
-	ID        uint16      `json:"id"`
-	Seq       uint16      `json:"seq"`
-	IPID      uint16      `json:"ip_id"`
-	Length    int         `json:"length"`
-	Fields    []fieldJSON `json:"fields"`
-	Hex       string      `json:"hex"`
-	Checksums []checkJSON `json:"checksums"`
-	Written   string      `json:"written,omitempty"`
-}
-
-type fieldJSON struct {
-	Layer     string `json:"layer"`
-	Offset    int    `json:"offset"`
-	BitOffset int    `json:"bit_offset"`
-	SizeBits  int    `json:"size_bits"`
-	Name      string `json:"name"`
-	Value     string `json:"value"`
-	Meaning   string `json:"meaning"`
-}
-
-type checkJSON struct {
-	Layer    string `json:"layer"`
-	Offset   int    `json:"offset"`
-	Covers   int    `json:"covers"`
-	InPacket string `json:"in_packet"`
-	Computed string `json:"computed"`
-	Agree    bool   `json:"agree"`
-	Valid    bool   `json:"valid"`
-}
-
-func writeProbeJSON(out io.Writer, o craftOptions, pkt []byte, fields []craft.Field, checks []craft.Check) error {
-	s := o.Spec
-	doc := probeJSON{
-		Src: s.Src.String(), Dst: s.Dst.String(), TTL: s.TTL, ID: s.ID, Seq: s.Seq, IPID: s.IPID,
-		Length: len(pkt), Hex: hex.EncodeToString(pkt), Written: o.Write,
-	}
-	for _, f := range fields {
-		doc.Fields = append(doc.Fields, fieldJSON{f.Layer, f.Offset, f.Bit, f.Bits, f.Name, f.Value, f.Meaning})
-	}
-	for _, c := range checks {
-		doc.Checksums = append(doc.Checksums, checkJSON{
-			c.Layer, c.Offset, c.Covers, fmt.Sprintf("0x%04x", c.InPacket), fmt.Sprintf("0x%04x", c.Computed), c.Agree(), c.Valid,
-		})
-	}
-	enc := json.NewEncoder(out)
-	enc.SetIndent("", "  ")
-	enc.SetEscapeHTML(false)
-	return enc.Encode(doc)
 }

@@ -31,3 +31,20 @@ func each(ctx context.Context, r *capture.Reader, fn func(analyze.Packet) error)
 		}
 	}
 }
+
+// open compiles filter (none when "") and opens file ("-": standard
+// input). The caller closes the reader.
+func open(file, filter string) (*capture.Reader, *capture.Filter, error) {
+	var f *capture.Filter
+	if filter != "" {
+		var err error
+		if f, err = capture.NewFilter(filter); err != nil {
+			return nil, nil, err
+		}
+	}
+	r, err := capture.OpenFile(file)
+	if err != nil {
+		return nil, nil, err
+	}
+	return r, f, nil
+}

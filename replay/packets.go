@@ -9,7 +9,6 @@ import (
 	"time"
 
 	"github.com/tracers/tracers/analyze"
-	"github.com/tracers/tracers/capture"
 	"github.com/tracers/tracers/report"
 )
 
@@ -49,15 +48,7 @@ func Packets(ctx context.Context, o PacketOptions, out io.Writer) error {
 	default:
 		return fmt.Errorf("unknown packet format %q (want text or fields)", o.Format)
 	}
-	var filter *capture.Filter
-	if o.Filter != "" {
-		f, err := capture.NewFilter(o.Filter)
-		if err != nil {
-			return err
-		}
-		filter = f
-	}
-	r, err := capture.OpenFile(o.File)
+	r, filter, err := open(o.File, o.Filter)
 	if err != nil {
 		return err
 	}

@@ -10,7 +10,6 @@ import (
 	"runtime/metrics"
 
 	"github.com/tracers/tracers/analyze"
-	"github.com/tracers/tracers/capture"
 	"github.com/tracers/tracers/report"
 )
 
@@ -67,18 +66,10 @@ func limitMemory() (restore func()) {
 // spend its time collecting under.
 func Run(ctx context.Context, o Options, out io.Writer) error {
 	defer limitMemory()()
-	var filter *capture.Filter
-	if o.Filter != "" {
-		f, err := capture.NewFilter(o.Filter)
-		if err != nil {
-			return err
-		}
-		filter = f
-	}
 	if o.Write != "" && o.File == "-" {
 		return fmt.Errorf("--write needs a capture file it can read twice, not standard input")
 	}
-	r, err := capture.OpenFile(o.File)
+	r, filter, err := open(o.File, o.Filter)
 	if err != nil {
 		return err
 	}

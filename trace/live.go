@@ -160,20 +160,17 @@ func Live(ctx context.Context, o LiveOptions, out io.Writer) error {
 	}
 	var hops chan analyze.Hop
 	printed := make(chan struct{})
+	if o.Format == "text" {
+		name := o.Host
+		if name == dst.String() {
+			name = ""
+		}
+		report.Header(out, dst, name, o.MaxHopsOr(), 20+8+o.Payload)
+	}
 	if o.Format == "text" && o.Explain {
 		// An explanation looks at later hops: print them all at the end.
-		name := o.Host
-		if name == dst.String() {
-			name = ""
-		}
-		report.Header(out, dst, name, o.MaxHopsOr(), 20+8+o.Payload)
 		close(printed)
 	} else if o.Format == "text" {
-		name := o.Host
-		if name == dst.String() {
-			name = ""
-		}
-		report.Header(out, dst, name, o.MaxHopsOr(), 20+8+o.Payload)
 		// Hops are printed by their own goroutine, so that a slow name
 		// lookup or terminal never holds up the engine.
 		hops = make(chan analyze.Hop, 256)

@@ -189,6 +189,20 @@ func TestLabSilentRouter(t *testing.T) {
 	if h := hops(got.stdout); got.code != 0 || strings.Join(h, "\n") != strings.Join(want, "\n") {
 		t.Errorf("exit %d, hops:\n%s\nwant:\n%s\nstderr: %s", got.code, strings.Join(h, "\n"), strings.Join(want, "\n"), got.stderr)
 	}
+	// --explain prints the same hops, each with what its packets show.
+	ex := l.inSrc(t, bin, "run", "-n", "--explain", l.dst)
+	if h := hops(ex.stdout); ex.code != 0 || strings.Join(h, "\n") != strings.Join(want, "\n") {
+		t.Errorf("--explain: exit %d, hops:\n%s", ex.code, ex.stdout)
+	}
+	for _, w := range []string{
+		"10.77.1.2 sent ICMP Time Exceeded (type 11, code 0)",
+		"No reply to any of the 3 probes, yet later hops answer",
+		"The destination 10.77.5.2 answered with ICMP Echo Reply (type 0): it was reached after 5 hops.",
+	} {
+		if !strings.Contains(ex.stdout, "      "+w) {
+			t.Errorf("run --explain does not say %q:\n%s", w, ex.stdout)
+		}
+	}
 }
 
 func TestLabHostUnreachable(t *testing.T) {

@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"net"
 	"net/netip"
 	"os"
 	"time"
@@ -62,32 +61,6 @@ func be32(a netip.Addr) uint32 {
 	return uint32(b[0])<<24 | uint32(b[1])<<16 | uint32(b[2])<<8 | uint32(b[3])
 }
 
-// Resolve returns the IPv4 address of host, a literal or a name.
-func Resolve(ctx context.Context, host string) (netip.Addr, error) {
-	if a, err := netip.ParseAddr(host); err == nil {
-		if !a.Unmap().Is4() {
-			return netip.Addr{}, fmt.Errorf("%s is not an IPv4 address (only IPv4 is traced for now)", host)
-		}
-		return a.Unmap(), nil
-	}
-	ctx, cancel := context.WithTimeout(ctx, 5*time.Second)
-	defer cancel()
-	addrs, err := net.DefaultResolver.LookupNetIP(ctx, "ip", host)
-	if err != nil {
-		var dnsErr *net.DNSError
-		if errors.As(err, &dnsErr) && dnsErr.IsNotFound {
-			return netip.Addr{}, fmt.Errorf("unknown host %s", host)
-		}
-		return netip.Addr{}, fmt.Errorf("resolve %s: %w", host, err)
-	}
-	for _, a := range addrs {
-		if a.Unmap().Is4() {
-			return a.Unmap(), nil
-		}
-	}
-	return netip.Addr{}, fmt.Errorf("host %s has no IPv4 address", host)
-}
-
 // Live traces a host on the network and writes the hops to out as they
 // complete (text) or the whole trace at the end (json).
 func Live(ctx context.Context, o LiveOptions, out io.Writer) error {
@@ -101,7 +74,7 @@ func Live(ctx context.Context, o LiveOptions, out io.Writer) error {
 	if stderr == nil {
 		stderr = io.Discard
 	}
-	dst, err := Resolve(ctx, o.Host)
+	dst, err := capture.Resolve(ctx, o.Host)
 	if err != nil {
 		return err
 	}
@@ -153,10 +126,10 @@ func Live(ctx context.Context, o LiveOptions, out io.Writer) error {
 	}
 
 	ro := report.Options{StopAtEnd: true, Explain: o.Explain}
-	var nm *names
+	var nm *capture.Names
 	if !o.Numeric {
-		nm = newNames()
-		ro.Names = func(a netip.Addr) string { return nm.get(a) }
+		nm = capture.NewNames(500 * time.Millisecond)
+		ro.Names = func(a netip.Addr) string { return nm.Get(a) }
 	}
 	var hops chan analyze.Hop
 	printed := make(chan struct{})
@@ -183,7 +156,7 @@ func Live(ctx context.Context, o LiveOptions, out io.Writer) error {
 		o.OnHop = func(h analyze.Hop) {
 			if nm != nil {
 				for _, a := range h.Responders() {
-					nm.start(a)
+					nm.Start(a)
 				}
 			}
 			hops <- cloneHop(h)
@@ -199,7 +172,7 @@ func Live(ctx context.Context, o LiveOptions, out io.Writer) error {
 		if nm != nil {
 			for _, p := range res.Trace.Probes {
 				if p.Reply != nil {
-					nm.start(p.Reply.From)
+					nm.Start(p.Reply.From)
 				}
 			}
 		}

@@ -1,4 +1,4 @@
-package trace
+package capture
 
 import (
 	"context"
@@ -9,9 +9,9 @@ import (
 	"time"
 )
 
-// names looks up responders' names in the background, so that a hop line
-// waits for a name at most a short bound.
-type names struct {
+// Names looks up responders' names (reverse DNS) in the background, so
+// that a hop line waits for a name at most a short bound.
+type Names struct {
 	mu    sync.Mutex
 	r     *net.Resolver
 	bound time.Duration
@@ -24,12 +24,15 @@ type lookup struct {
 	name     string
 }
 
-func newNames() *names {
-	return &names{r: net.DefaultResolver, bound: 500 * time.Millisecond, m: make(map[netip.Addr]*lookup)}
+// NewNames returns a Names whose lines wait at most bound for a name.
+func NewNames(bound time.Duration) *Names {
+	return &Names{r: net.DefaultResolver, bound: bound, m: make(map[netip.Addr]*lookup)}
 }
 
-// start begins a lookup of a unless one is under way.
-func (n *names) start(a netip.Addr) *lookup {
+// Start begins a lookup of a unless one is under way.
+func (n *Names) Start(a netip.Addr) { n.start(a) }
+
+func (n *Names) start(a netip.Addr) *lookup {
 	n.mu.Lock()
 	defer n.mu.Unlock()
 	if l, ok := n.m[a]; ok {
@@ -48,9 +51,9 @@ func (n *names) start(a netip.Addr) *lookup {
 	return l
 }
 
-// get returns a's name, waiting at most until the bound after its lookup
+// Get returns a's name, waiting at most until the bound after its lookup
 // started: lookups run in parallel, so a line waits at most one bound.
-func (n *names) get(a netip.Addr) string {
+func (n *Names) Get(a netip.Addr) string {
 	l := n.start(a)
 	t := time.NewTimer(time.Until(l.deadline))
 	defer t.Stop()

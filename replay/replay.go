@@ -5,9 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"math"
-	"runtime/debug"
-	"runtime/metrics"
 
 	"github.com/tracers/tracers/analyze"
 	"github.com/tracers/tracers/report"
@@ -25,47 +22,15 @@ type Options struct {
 	Command string // the command line, written into pcapng files
 }
 
-// memoryLimit is the soft memory limit Run sets for its duration (see
-// runtime/debug.SetMemoryLimit), and memoryHeadroom what it leaves above
-// the memory the program already used when Run began.
-const (
-	memoryLimit    = 48 << 20
-	memoryHeadroom = 40 << 20
-)
-
-// limitMemory sets a soft memory limit for a replay, unless the program
-// has one, and returns the function that restores the previous limit.
-func limitMemory() (restore func()) {
-	if debug.SetMemoryLimit(-1) != math.MaxInt64 {
-		return func() {}
-	}
-	// What the limit counts: all the runtime's memory but the heap
-	// memory released to the OS.
-	s := []metrics.Sample{{Name: "/memory/classes/total:bytes"}, {Name: "/memory/classes/heap/released:bytes"}}
-	metrics.Read(s)
-	used := int64(0)
-	if s[0].Value.Kind() == metrics.KindUint64 && s[1].Value.Kind() == metrics.KindUint64 {
-		used = int64(s[0].Value.Uint64() - s[1].Value.Uint64())
-	}
-	prev := debug.SetMemoryLimit(max(memoryLimit, used+memoryHeadroom))
-	return func() { debug.SetMemoryLimit(prev) }
-}
-
 // Run replays o.File into out. Traces found before any damage in the file
 // are rendered even when reading fails; the error then says where.
 //
 // A replay keeps only the probes within the analyzer's window and the
 // traces still open, about 20 MB for a busy capture; left alone, the
-// garbage collector would let the heap grow to twice that between
-// collections. Unless the program already has a memory limit (GOMEMLIMIT),
-// Run sets a soft limit of 48 MiB while it runs, so that peak RSS stays
-// under 64 MB: collections come more often as the heap nears it, and a
-// capture with more in flight than fits goes over it rather than fail.
-// The limit is process-wide, so a program that already uses memory gets
-// 40 MiB above what it used when Run began instead of a limit it would
-// spend its time collecting under.
+// garbage collector lets the heap grow to twice that between collections.
+// A program that wants a lower peak sets a soft memory limit (tracers
+// replay sets 48 MiB, see runtime/debug.SetMemoryLimit).
 func Run(ctx context.Context, o Options, out io.Writer) error {
-	defer limitMemory()()
 	if o.Write != "" && o.File == "-" {
 		return fmt.Errorf("--write needs a capture file it can read twice, not standard input")
 	}

@@ -3,11 +3,15 @@ package main
 import (
 	"fmt"
 	"os"
+	"runtime/debug"
 
 	"github.com/spf13/cobra"
 
 	"github.com/tracers/tracers/replay"
 )
+
+// replayMemoryLimit is the soft memory limit of tracers replay.
+const replayMemoryLimit = 48 << 20
 
 func newReplay() *cobra.Command {
 	var o replay.Options
@@ -40,6 +44,12 @@ func newReplay() *cobra.Command {
 			}
 			o.App = "tracers " + version
 			o.Command = commandLine(os.Args)
+			// A soft memory limit keeps the peak RSS of a replay under 64 MB
+			// (the analyzer holds ~20 MB on a busy capture; the collector
+			// would let the heap double). GOMEMLIMIT, when set, wins.
+			if os.Getenv("GOMEMLIMIT") == "" {
+				debug.SetMemoryLimit(replayMemoryLimit)
+			}
 			return replay.Run(cmd.Context(), o, cmd.OutOrStdout())
 		},
 	}

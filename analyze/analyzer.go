@@ -96,15 +96,6 @@ func traceKeyOf(k key) traceKey {
 	return tk
 }
 
-// pending is a probe waiting in the fifo to leave Window: its identity and
-// its capture time, so that expiry reads the fifo in order and touches
-// neither the probe nor its trace. It holds no pointers.
-type pending struct {
-	sec  int64 // p.Sent as Unix seconds and nanoseconds
-	k    key
-	nsec int32
-}
-
 type openTrace struct {
 	last time.Time
 	tr   *Trace
@@ -117,11 +108,8 @@ type Analyzer struct {
 	dec   *Decoder
 	inf   Info
 	frame int
-	// byKey holds the latest probe of each identity still within Window;
-	// Probe.prev links it to the earlier ones, latest first.
-	byKey  map[key]*Probe
-	fifo   []pending // probes in capture order, for expiry
-	head   int
+	// win holds the probes still within Window, by identity.
+	win    *window
 	active map[traceKey]*Trace
 	// open is the active traces with the time of their latest probe,
 	// densely, so that the idle sweep reads no Trace (Trace.open indexes it).
@@ -143,7 +131,7 @@ func New(o Options) *Analyzer {
 	return &Analyzer{
 		opt:    o,
 		dec:    NewDecoder(),
-		byKey:  make(map[key]*Probe),
+		win:    newWindow(),
 		active: make(map[traceKey]*Trace),
 	}
 }
@@ -153,10 +141,23 @@ func (a *Analyzer) Stats() Stats { return a.stats }
 
 // Add feeds one packet. Packets must come in capture order.
 func (a *Analyzer) Add(p Packet) Event {
+	err := a.dec.Decode(p.Link, p.Data, &a.inf)
+	return a.add(p.Time, err)
+}
+
+// AddDecoded feeds one packet that a Decoder already decoded, captured at
+// at: inf and err are what Decode returned for it. It lets a caller decode
+// on another goroutine; the analyzer is the same as with Add.
+func (a *Analyzer) AddDecoded(at time.Time, inf *Info, err error) Event {
+	a.inf = *inf
+	return a.add(at, err)
+}
+
+func (a *Analyzer) add(at time.Time, err error) Event {
 	a.frame++
 	a.stats.Packets++
 	ev := Event{Frame: a.frame, Info: &a.inf}
-	if err := a.dec.Decode(p.Link, p.Data, &a.inf); err != nil {
+	if err != nil {
 		if errors.Is(err, errNoIPv4) || errors.Is(err, errUnknownLink) || errors.Is(err, errFragment) {
 			a.stats.Other++
 			ev.Kind = EventOther
@@ -166,11 +167,11 @@ func (a *Analyzer) Add(p Packet) Event {
 		}
 		return ev
 	}
-	a.expire(p.Time)
+	a.expire(at)
 	inf := &a.inf
 	if k, r, ok := replyOf(inf); ok {
 		a.stats.Replies++
-		r.At, r.Frame = p.Time, a.frame
+		r.At, r.Frame = at, a.frame
 		a.match(k, r, &ev)
 		return ev
 	}
@@ -182,7 +183,7 @@ func (a *Analyzer) Add(p Packet) Event {
 		a.stats.Other++
 		return ev
 	}
-	a.addProbe(p.Time, inf, &ev)
+	a.addProbe(at, inf, &ev)
 	return ev
 }
 
@@ -285,7 +286,8 @@ func (a *Analyzer) match(k key, r Reply, ev *Event) {
 	late := false
 	// Wireshark's rule: the latest probe sent before the reply, preferring
 	// one still unanswered.
-	for p := a.byKey[k]; p != nil; p = p.prev {
+	for n, ok := a.win.latest(k); ok; n, ok = a.win.before(n) {
+		p := a.win.probe(n)
 		if p.Sent.After(r.At) {
 			continue
 		}
@@ -304,16 +306,23 @@ func (a *Analyzer) match(k key, r Reply, ev *Event) {
 		ev.Kind = EventUnmatched
 		return
 	}
+	tr := a.active[traceKeyOf(k)]
+	if tr != nil && hit.Frame < tr.Probes[0].Frame {
+		tr = nil // hit's trace was finished when this one started after Gap
+	}
+	if tr == nil && a.opt.OnTrace != nil {
+		// hit's trace went to OnTrace, which may be reading it on
+		// another goroutine: it is never changed again.
+		a.stats.LateReplies++
+		ev.Kind = EventUnmatched
+		return
+	}
 	r.RTT = r.At.Sub(hit.Sent)
 	if r.Kind == TimeExceeded || r.Kind == OtherError {
 		r.FromDest = false
 	}
 	hit.reply = r
 	hit.Reply = &hit.reply
-	tr := a.active[traceKeyOf(k)]
-	if tr != nil && hit.Frame < tr.Probes[0].Frame {
-		tr = nil // hit's trace was finished when this one started after Gap
-	}
 	if tr != nil && r.Kind == TimeExceeded {
 		tr.hasTE = true
 	}
@@ -323,8 +332,10 @@ func (a *Analyzer) match(k key, r Reply, ev *Event) {
 func (a *Analyzer) addProbe(at time.Time, inf *Info, ev *Event) {
 	proto := protoOf(inf.Proto)
 	k := probeKey(inf.Src, inf.Dst, proto, inf.ID, inf.Seq, inf.SrcPort, inf.DstPort, inf.IPID, inf.TCPSeq)
-	last := a.byKey[k]
-	if last != nil {
+	var last *Probe
+	sp, n := a.win.lookup(&k)
+	if sp.found {
+		last = a.win.probe(n)
 		dt := at.Sub(last.Sent)
 		// The same packet captured twice keeps its IP ID; tcptraceroute's
 		// probes share ports and sequence number and differ only in it.
@@ -349,7 +360,6 @@ func (a *Analyzer) addProbe(at time.Time, inf *Info, ev *Event) {
 		TTL: int(inf.TTL), Sent: at, Frame: a.frame,
 		IPID: inf.IPID, ID: inf.ID, Seq: inf.Seq,
 		SrcPort: inf.SrcPort, DstPort: inf.DstPort, TCPSeq: inf.TCPSeq,
-		prev: last,
 	}
 	if last != nil {
 		p.Ambiguous = true
@@ -361,26 +371,14 @@ func (a *Analyzer) addProbe(at time.Time, inf *Info, ev *Event) {
 	tr.Probes = append(tr.Probes, p)
 	tr.last = at
 	a.open[tr.open].last = at
-	a.byKey[k] = p
-	a.fifo = append(a.fifo, pending{sec: at.Unix(), k: k, nsec: int32(at.Nanosecond())})
+	a.win.add(sp, k, p, at)
 	a.stats.Probes++
 	ev.Kind, ev.Probe, ev.Trace = EventProbe, p, tr
 }
 
 // expire forgets probes older than Window and finishes idle traces.
 func (a *Analyzer) expire(now time.Time) {
-	for a.head < len(a.fifo) {
-		e := &a.fifo[a.head]
-		if now.Sub(time.Unix(e.sec, int64(e.nsec))) <= a.opt.Window {
-			break
-		}
-		a.forget(e.k)
-		a.head++
-	}
-	if a.head > 1024 && a.head*2 > len(a.fifo) {
-		n := copy(a.fifo, a.fifo[a.head:])
-		a.fifo, a.head = a.fifo[:n], 0
-	}
+	a.win.expire(now, a.opt.Window)
 	if a.opt.OnTrace == nil || now.Before(a.next) {
 		return
 	}
@@ -402,23 +400,6 @@ func (a *Analyzer) expire(now time.Time) {
 // byFirst sorts traces in the order their first probe was captured.
 func byFirst(trs []*Trace) {
 	slices.SortFunc(trs, func(a, b *Trace) int { return cmp.Compare(a.Probes[0].Frame, b.Probes[0].Frame) })
-}
-
-// forget drops the oldest probe with identity k from byKey. The fifo and
-// each chain of Probe.prev run in capture order and lose probes only
-// here, oldest first, so that probe is the chain's tail.
-func (a *Analyzer) forget(k key) {
-	q := a.byKey[k]
-	switch {
-	case q == nil:
-	case q.prev == nil:
-		delete(a.byKey, k)
-	default:
-		for q.prev.prev != nil {
-			q = q.prev
-		}
-		q.prev = nil
-	}
 }
 
 func (a *Analyzer) finish(tk traceKey, tr *Trace) {

@@ -159,12 +159,9 @@ type Probe struct {
 	// match follows Wireshark's rule: the latest earlier unanswered probe.
 	Ambiguous bool
 
-	// Analyzer state, kept in the Probe so that a probe costs one
-	// allocation: the storage Reply points to once matched, and the
-	// previous probe with the same identity still within Window (cleared
-	// when that one leaves it).
+	// The storage Reply points to once matched, kept in the Probe so that
+	// a probe costs one allocation.
 	reply Reply
-	prev  *Probe
 }
 
 // Hop is every probe sent with one TTL, in send order.

@@ -1,6 +1,7 @@
 package replay
 
 import (
+	"bufio"
 	"context"
 	"errors"
 	"fmt"
@@ -39,6 +40,8 @@ func Run(ctx context.Context, o Options, out io.Writer) error {
 		return err
 	}
 	defer r.Close()
+	bw := bufio.NewWriterSize(out, 64<<10)
+	out = bw
 	var keep frames
 	ro := report.Options{Explain: o.Explain}
 	var emit func(*analyze.Trace) error
@@ -69,28 +72,43 @@ func Run(ctx context.Context, o Options, out io.Writer) error {
 	default:
 		return fmt.Errorf("unknown format %q (want text, json or csv)", o.Format)
 	}
+	// Traces are rendered on a goroutine of their own while the analyzer
+	// goes on: it never changes a trace once handed to OnTrace.
 	var outErr error
+	traces := make(chan *analyze.Trace, 64)
+	rendered := make(chan struct{})
+	go func() {
+		defer close(rendered)
+		for t := range traces {
+			if outErr == nil {
+				outErr = emit(t)
+			}
+			n++
+			if len(traces) == 0 && outErr == nil {
+				// Nothing more to render for now: let a reader of a
+				// pipe (replay -) see the traces finished so far.
+				outErr = bw.Flush()
+			}
+		}
+		if err := closeOut(); outErr == nil {
+			outErr = err
+		}
+	}()
 	an := analyze.New(analyze.Options{OnTrace: func(t *analyze.Trace) {
 		if o.Write != "" {
 			keep.addTrace(t)
 		}
-		if outErr == nil {
-			outErr = emit(t)
-		}
-		n++
+		traces <- t
 	}})
-	readErr, _ := each(ctx, r, func(p analyze.Packet) error {
-		if filter == nil || filter.Match(p) {
-			an.Add(p)
-		}
-		return nil
-	})
+	readErr := analyzeFile(ctx, r, filter, an)
 	an.Close()
-	if err := closeOut(); outErr == nil {
-		outErr = err
-	}
+	close(traces)
+	<-rendered
 	if o.Format == "text" && n == 0 && readErr == nil {
 		fmt.Fprintf(out, "no traceroute found in %s (%d packets)\n", o.File, r.Count())
+	}
+	if err := bw.Flush(); outErr == nil {
+		outErr = err
 	}
 	var writeErr error
 	if o.Write != "" {

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"io"
 	"strconv"
+	"time"
 
 	"github.com/tracers/tracers/analyze"
 )
@@ -16,9 +17,9 @@ var errClosed = errors.New("report: writer closed")
 // json.Encoder with SetIndent("    ", "  ") would write it, starting at its
 // opening brace, without a final newline. The schema is a contract with
 // whoever reads the output; it is spelled out field by field here, in the
-// order encoding/json wrote the struct that described it. scratch is for
-// the rare string that needs escaping.
-func appendJSON(b []byte, tr *analyze.Trace, o Options, scratch *bytes.Buffer) []byte {
+// order encoding/json wrote the struct that described it. sc is reused
+// between calls.
+func appendJSON(b []byte, tr *analyze.Trace, o Options, sc *scratch) []byte {
 	b = append(b, "{\n      \"source\": \""...)
 	b = tr.Src.AppendTo(b)
 	b = append(b, "\",\n      \"destination\": \""...)
@@ -49,7 +50,7 @@ func appendJSON(b []byte, tr *analyze.Trace, o Options, scratch *bytes.Buffer) [
 			if k > 0 {
 				b = append(b, ',')
 			}
-			b = appendProbe(b, p, o, scratch)
+			b = appendProbe(b, p, o, sc)
 		}
 		if len(h.Probes) > 0 {
 			b = append(b, "\n          "...)
@@ -63,10 +64,10 @@ func appendJSON(b []byte, tr *analyze.Trace, o Options, scratch *bytes.Buffer) [
 }
 
 // appendProbe appends one element of a hop's "probes" array.
-func appendProbe(b []byte, p *analyze.Probe, o Options, scratch *bytes.Buffer) []byte {
+func appendProbe(b []byte, p *analyze.Probe, o Options, sc *scratch) []byte {
 	const in = "\n              " // the probe's fields
 	b = append(b, "\n            {"+in+"\"sent_at\": \""...)
-	b = p.Sent.UTC().AppendFormat(b, rfc3339Nano9)
+	b = sc.appendTime(b, p.Sent)
 	b = append(b, "\","+in+"\"responder\": "...)
 	r := p.Reply
 	if r == nil {
@@ -79,7 +80,7 @@ func appendProbe(b []byte, p *analyze.Probe, o Options, scratch *bytes.Buffer) [
 	b = append(b, "\","...)
 	if name := o.name(r.From); name != "" {
 		b = append(b, in+"\"name\": "...)
-		b = appendString(b, name, scratch)
+		b = appendString(b, name, &sc.buf)
 		b = append(b, ',')
 	}
 	b = append(b, in+"\"rtt_ms\": "...)
@@ -151,9 +152,9 @@ type JSONWriter struct {
 	o       Options
 	started bool
 	closed  bool
-	err     error        // first write error, returned from then on
-	buf     []byte       // the bytes of one Add or Close, reused
-	scratch bytes.Buffer // for appendString
+	err     error  // first write error, returned from then on
+	buf     []byte // the bytes of one Add or Close, reused
+	scratch scratch
 }
 
 // NewJSON returns a JSONWriter writing to w. Nothing is written before the
@@ -216,6 +217,34 @@ func JSON(w io.Writer, traces []*analyze.Trace, o Options) error {
 // rfc3339Nano9 is RFC 3339 with all nine digits of nanoseconds, so that
 // timestamps line up and compare as strings.
 const rfc3339Nano9 = "2006-01-02T15:04:05.000000000Z07:00"
+
+// scratch is what appendJSON reuses from one call to the next: a buffer
+// for the rare string that needs escaping, and the text of the latest
+// second it formatted, which the probes of a trace mostly share.
+type scratch struct {
+	buf    bytes.Buffer
+	sec    int64
+	second []byte // sec as "2006-01-02T15:04:05.", UTC; nil when unset
+}
+
+// appendTime appends t in UTC as rfc3339Nano9 formats it.
+func (sc *scratch) appendTime(b []byte, t time.Time) []byte {
+	t = t.UTC()
+	if sec := t.Unix(); sc.second == nil || sec != sc.sec {
+		if y := t.Year(); y < 0 || y > 9999 {
+			return t.AppendFormat(b, rfc3339Nano9)
+		}
+		sc.sec, sc.second = sec, t.AppendFormat(sc.second[:0], "2006-01-02T15:04:05.")
+	}
+	b = append(b, sc.second...)
+	var d [9]byte
+	for i, ns := 8, t.Nanosecond(); i >= 0; i-- {
+		d[i] = byte('0' + ns%10)
+		ns /= 10
+	}
+	b = append(b, d[:]...)
+	return append(b, 'Z')
+}
 
 // appendMS appends a millisecond value as formatMS formats it.
 func appendMS(b []byte, v float64) []byte { return strconv.AppendFloat(b, v, 'f', -1, 64) }

@@ -1,0 +1,200 @@
+package analyze
+
+import (
+	"math/bits"
+	"math/rand/v2"
+	"time"
+)
+
+// window holds the probes still within the analyzer's Window in capture
+// order and finds the latest one with a given identity.
+//
+// It is the analyzer's hot path, so it is laid out for the cache: a probe
+// is numbered in capture order; entries (identity, capture time, previous
+// probe with the same identity) sit in a slice in that order; the index is
+// an open-addressing table of 8-byte slots (hash tag, number of the latest
+// probe with that identity) small enough to stay in the CPU's cache. Expiry
+// reads the oldest entries in order and never touches a Probe, which by
+// then is long out of the cache. Nothing but the probes slice holds
+// pointers.
+type window struct {
+	seed0, seed1 uint64
+	// The ring holds probes oldest..next-1, probe n at n&(len-1).
+	oldest, next uint32
+	ents         []entry  // probes in capture order
+	probes       []*Probe // ents[i]'s probe
+	slots        []slot   // open addressing, linear probing
+	used         int      // occupied slots
+}
+
+type entry struct {
+	k    key
+	back uint32 // how many probes back the previous one with k is; 0: none
+	at   int64  // capture time, Unix nanoseconds
+}
+
+// slot indexes the latest probe with one identity: tag is tagOf its hash,
+// 0 in an empty slot.
+type slot struct {
+	tag uint32
+	num uint32
+}
+
+func newWindow() *window {
+	return &window{
+		seed0: rand.Uint64(), seed1: rand.Uint64(),
+		ents: make([]entry, 1024), probes: make([]*Probe, 1024), slots: make([]slot, 1024),
+	}
+}
+
+// hash mixes k with the window's random seed, so that a hostile capture
+// cannot choose identities that collide.
+func (w *window) hash(k *key) uint64 {
+	x := uint64(k.src)<<32 | uint64(k.dst)
+	y := uint64(k.c)<<32 | uint64(k.a)<<16 | uint64(k.b)
+	hi, lo := bits.Mul64(x^w.seed0, y^w.seed1)
+	hi, lo = bits.Mul64(hi^lo^uint64(k.proto), 0x9e3779b97f4a7c15)
+	return hi ^ lo
+}
+
+// tagOf is the slot tag of hash h: its low 32 bits, which also give the
+// slot where the search starts, and never 0.
+func tagOf(h uint64) uint32 { return max(uint32(h), 1) }
+
+// find returns the slot holding k, or the empty slot where k would go.
+func (w *window) find(k *key, h uint64) (int, bool) {
+	mask := len(w.slots) - 1
+	tag := tagOf(h)
+	for i := int(tag) & mask; ; i = (i + 1) & mask {
+		s := w.slots[i]
+		if s.tag == 0 {
+			return i, false
+		}
+		if s.tag == tag && w.ents[s.num&uint32(len(w.ents)-1)].k == *k {
+			return i, true
+		}
+	}
+}
+
+// latest returns the number of the latest probe with identity k.
+func (w *window) latest(k key) (uint32, bool) {
+	i, ok := w.find(&k, w.hash(&k))
+	return w.slots[i].num, ok
+}
+
+// before returns the number of the probe with the same identity as probe
+// n sent before it, if that one is still within Window.
+func (w *window) before(n uint32) (uint32, bool) {
+	e := &w.ents[n&uint32(len(w.ents)-1)]
+	if e.back == 0 {
+		return 0, false
+	}
+	m := n - e.back
+	return m, m-w.oldest < w.next-w.oldest
+}
+
+// probe returns probe number n.
+func (w *window) probe(n uint32) *Probe { return w.probes[n&uint32(len(w.probes)-1)] }
+
+// spot is where lookup found an identity in the table, or where it would
+// go; it stays valid until the next add.
+type spot struct {
+	h     uint64
+	i     int
+	found bool
+}
+
+// lookup finds k for a following add, and the number of the latest probe
+// with identity k when there is one.
+func (w *window) lookup(k *key) (spot, uint32) {
+	if w.used+1 > len(w.slots)/4*3 {
+		w.growSlots()
+	}
+	h := w.hash(k)
+	i, ok := w.find(k, h)
+	return spot{h: h, i: i, found: ok}, w.slots[i].num
+}
+
+// add appends p, with identity k, captured at at; sp is lookup(&k).
+func (w *window) add(sp spot, k key, p *Probe, at time.Time) {
+	if int(w.next-w.oldest) == len(w.ents) {
+		w.growRing()
+	}
+	n := w.next
+	e := entry{k: k, at: at.UnixNano()}
+	if sp.found {
+		e.back = n - w.slots[sp.i].num
+	} else {
+		w.used++
+	}
+	w.slots[sp.i] = slot{tag: tagOf(sp.h), num: n}
+	j := n & uint32(len(w.ents)-1)
+	w.ents[j], w.probes[j] = e, p
+	w.next++
+}
+
+// growRing doubles the ring, keeping every probe at its number's place.
+func (w *window) growRing() {
+	ents := make([]entry, len(w.ents)*2)
+	probes := make([]*Probe, len(ents))
+	om, nm := uint32(len(w.ents)-1), uint32(len(ents)-1)
+	for n := w.oldest; n != w.next; n++ {
+		ents[n&nm], probes[n&nm] = w.ents[n&om], w.probes[n&om]
+	}
+	w.ents, w.probes = ents, probes
+}
+
+// growSlots doubles the table and indexes the probes within Window again.
+func (w *window) growSlots() {
+	w.slots = make([]slot, len(w.slots)*2)
+	w.used = 0
+	m := uint32(len(w.ents) - 1)
+	for n := w.oldest; n != w.next; n++ {
+		k := &w.ents[n&m].k
+		h := w.hash(k)
+		i, ok := w.find(k, h)
+		if !ok {
+			w.used++
+		}
+		w.slots[i] = slot{tag: tagOf(h), num: n}
+	}
+}
+
+// expire forgets the probes captured more than d before now.
+func (w *window) expire(now time.Time, d time.Duration) {
+	limit := now.UnixNano() - int64(d)
+	m := uint32(len(w.ents) - 1)
+	for ; w.oldest != w.next; w.oldest++ {
+		j := w.oldest & m
+		e := &w.ents[j]
+		if e.at >= limit {
+			break
+		}
+		// Only the latest probe of an identity is indexed: drop the slot
+		// when that is this one.
+		if i, ok := w.find(&e.k, w.hash(&e.k)); ok && w.slots[i].num == w.oldest {
+			w.remove(i)
+		}
+		w.probes[j] = nil
+	}
+}
+
+// remove empties slot i, shifting back the slots after it that probed
+// past it, so that lookups need no tombstones.
+func (w *window) remove(i int) {
+	mask := len(w.slots) - 1
+	for j := (i + 1) & mask; ; j = (j + 1) & mask {
+		s := w.slots[j]
+		if s.tag == 0 {
+			break
+		}
+		home := int(s.tag) & mask
+		// s may move to i when i lies cyclically in [home, j).
+		if (j-home)&mask >= (j-i)&mask {
+			w.slots[i] = s
+			i = j
+		}
+	}
+	w.slots[i] = slot{}
+	w.used--
+}

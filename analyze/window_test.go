@@ -1,0 +1,77 @@
+package analyze
+
+import (
+	"math/rand/v2"
+	"testing"
+	"time"
+)
+
+// TestWindowModel drives a window and a plain map model with the same
+// random stream of probes, many sharing identities, through table and
+// ring growth and expiry, and checks after every step that each identity
+// still within the window leads to the same probes, latest first, and
+// that expired ones are gone.
+func TestWindowModel(t *testing.T) {
+	r := rand.New(rand.NewPCG(7, 9))
+	w := newWindow()
+	type rec struct {
+		k  key
+		p  *Probe
+		at time.Time
+	}
+	var all []rec
+	oldest := 0
+	const span = 2 * time.Second
+	now := time.Unix(1_700_000_000, 0)
+	keys := func() key {
+		// Few distinct keys so that chains form; small fields so that
+		// slots collide.
+		return key{src: 1, dst: uint32(r.IntN(4)), proto: ICMP, a: uint16(r.IntN(3)), b: uint16(r.IntN(2000))}
+	}
+	for step := range 30000 {
+		now = now.Add(time.Duration(r.IntN(int(time.Millisecond))))
+		if step == 20000 {
+			now = now.Add(3 * time.Second) // everything expires at once
+		}
+		w.expire(now, span)
+		for oldest < len(all) && now.Sub(all[oldest].at) > span {
+			oldest++
+		}
+		k := keys()
+		sp, n := w.lookup(&k)
+		var want []*Probe
+		for i := len(all) - 1; i >= oldest; i-- {
+			if all[i].k == k {
+				want = append(want, all[i].p)
+			}
+		}
+		if sp.found != (len(want) > 0) {
+			t.Fatalf("step %d: lookup(%v) found = %v, model has %d probes", step, k, sp.found, len(want))
+		}
+		var got []*Probe
+		for ok := sp.found; ok; n, ok = w.before(n) {
+			got = append(got, w.probe(n))
+		}
+		if len(got) != len(want) {
+			t.Fatalf("step %d: %v has %d probes in the window, model %d", step, k, len(got), len(want))
+		}
+		for i := range got {
+			if got[i] != want[i] {
+				t.Fatalf("step %d: probe %d of %v differs from the model", step, i, k)
+			}
+		}
+		p := &Probe{Frame: step}
+		w.add(sp, k, p, now)
+		all = append(all, rec{k, p, now})
+	}
+	live := map[key]bool{}
+	for _, e := range all[oldest:] {
+		live[e.k] = true
+	}
+	if w.used != len(live) {
+		t.Errorf("%d slots used, %d identities live", w.used, len(live))
+	}
+	if len(w.slots) < 2048 || len(w.ents) < 2048 {
+		t.Errorf("table %d slots, ring %d: the test never made them grow", len(w.slots), len(w.ents))
+	}
+}

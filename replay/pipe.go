@@ -1,0 +1,68 @@
+package replay
+
+import (
+	"context"
+	"time"
+
+	"github.com/tracers/tracers/analyze"
+	"github.com/tracers/tracers/capture"
+)
+
+// batchSize is how many decoded packets go from the reading goroutine to
+// the analyzer at a time: enough that handing over costs nothing per
+// packet, few enough that a batch stays in the CPU's cache.
+const batchSize = 256
+
+// batches is how many batches are in flight; it bounds the read-ahead.
+const batches = 4
+
+// batch is packets read and decoded ahead of the analyzer.
+type batch struct {
+	n   int
+	at  [batchSize]time.Time
+	inf [batchSize]analyze.Info
+	err [batchSize]error
+}
+
+// analyzeFile feeds every packet of r that matches filter (all when nil)
+// to an, reading and decoding on a goroutine of its own while an analyzes
+// the packets before, so that the two share the work of a replay between
+// two CPUs. It returns the read error as each does. an sees exactly what
+// an.Add would have shown it, in the same order.
+func analyzeFile(ctx context.Context, r *capture.Reader, filter *capture.Filter, an *analyze.Analyzer) error {
+	free := make(chan *batch, batches)
+	full := make(chan *batch, batches)
+	for range batches {
+		free <- new(batch)
+	}
+	var readErr error
+	go func() {
+		defer close(full)
+		dec := analyze.NewDecoder()
+		b := <-free
+		readErr, _ = each(ctx, r, func(p analyze.Packet) error {
+			if filter != nil && !filter.Match(p) {
+				return nil
+			}
+			i := b.n
+			b.at[i] = p.Time
+			b.err[i] = dec.Decode(p.Link, p.Data, &b.inf[i])
+			if b.n++; b.n == batchSize {
+				full <- b
+				b = <-free
+			}
+			return nil
+		})
+		if b.n > 0 {
+			full <- b
+		}
+	}()
+	for b := range full {
+		for i := range b.n {
+			an.AddDecoded(b.at[i], &b.inf[i], b.err[i])
+		}
+		b.n = 0
+		free <- b
+	}
+	return readErr // written before full was closed
+}

@@ -1,0 +1,36 @@
+package report
+
+import (
+	"math/rand/v2"
+	"testing"
+	"time"
+)
+
+// TestAppendTime checks the cached formatter against time.AppendFormat on
+// times in one second, across seconds, days and years, in other zones,
+// and outside the years RFC 3339 can write.
+func TestAppendTime(t *testing.T) {
+	base := time.Date(2026, 11, 25, 16, 8, 4, 0, time.UTC)
+	zone := time.FixedZone("x", -7*3600-1800)
+	times := []time.Time{
+		base, base.Add(1), base.Add(999_999_999), base.Add(time.Second), base.Add(-1),
+		time.Date(1999, 12, 31, 23, 59, 59, 999_999_999, time.UTC),
+		time.Date(2000, 1, 1, 0, 0, 0, 0, time.UTC),
+		base.In(zone), base.Add(time.Hour).In(zone),
+		time.Unix(0, 0), time.Unix(0, 1).In(zone),
+		time.Date(9999, 12, 31, 23, 59, 59, 5, time.UTC), time.Date(10000, 1, 1, 0, 0, 0, 7, time.UTC),
+		time.Date(-1, 3, 1, 0, 0, 0, 123, time.UTC), base,
+	}
+	r := rand.New(rand.NewPCG(1, 2))
+	for range 2000 {
+		times = append(times, base.Add(time.Duration(r.Int64N(int64(48*time.Hour)))-24*time.Hour))
+	}
+	var sc scratch
+	for _, tm := range times {
+		got := string(sc.appendTime([]byte("x"), tm))
+		want := "x" + tm.UTC().Format(rfc3339Nano9)
+		if got != want {
+			t.Fatalf("appendTime(%v) = %q, want %q", tm, got, want)
+		}
+	}
+}

@@ -142,21 +142,21 @@ func (a *Analyzer) Stats() Stats { return a.stats }
 // Add feeds one packet. Packets must come in capture order.
 func (a *Analyzer) Add(p Packet) Event {
 	err := a.dec.Decode(p.Link, p.Data, &a.inf)
-	return a.add(p.Time, err)
+	return a.add(p.Time, &a.inf, err)
 }
 
 // AddDecoded feeds one packet that a Decoder already decoded, captured at
 // at: inf and err are what Decode returned for it. It lets a caller decode
-// on another goroutine; the analyzer is the same as with Add.
+// on another goroutine; the analyzer is the same as with Add. The event's
+// Info is inf.
 func (a *Analyzer) AddDecoded(at time.Time, inf *Info, err error) Event {
-	a.inf = *inf
-	return a.add(at, err)
+	return a.add(at, inf, err)
 }
 
-func (a *Analyzer) add(at time.Time, err error) Event {
+func (a *Analyzer) add(at time.Time, inf *Info, err error) Event {
 	a.frame++
 	a.stats.Packets++
-	ev := Event{Frame: a.frame, Info: &a.inf}
+	ev := Event{Frame: a.frame, Info: inf}
 	if err != nil {
 		if errors.Is(err, errNoIPv4) || errors.Is(err, errUnknownLink) || errors.Is(err, errFragment) {
 			a.stats.Other++
@@ -168,7 +168,6 @@ func (a *Analyzer) add(at time.Time, err error) Event {
 		return ev
 	}
 	a.expire(at)
-	inf := &a.inf
 	if k, r, ok := replyOf(inf); ok {
 		a.stats.Replies++
 		r.At, r.Frame = at, a.frame

@@ -87,7 +87,14 @@ func NewDecoder() *Decoder {
 	d := &Decoder{decoded: make([]gopacket.LayerType, 0, 8)}
 	common := []gopacket.DecodingLayer{&d.ip4, &d.icmp, &d.udp, &d.tcp, &d.payload}
 	mk := func(first gopacket.LayerType, link ...gopacket.DecodingLayer) *gopacket.DecodingLayerParser {
-		p := gopacket.NewDecodingLayerParser(first, append(link, common...)...)
+		p := gopacket.NewDecodingLayerParser(first)
+		// A slice indexed by layer type rather than the default map: the
+		// quickest of gopacket's containers for its small layer numbers.
+		dlc := gopacket.DecodingLayerContainer(gopacket.DecodingLayerSparse(nil))
+		for _, l := range append(link, common...) {
+			dlc = dlc.Put(l)
+		}
+		p.SetDecodingLayerContainer(dlc)
 		p.IgnoreUnsupported = true
 		return p
 	}

@@ -11,7 +11,7 @@ import (
 // batchSize is how many decoded packets go from the reading goroutine to
 // the analyzer at a time: enough that handing over costs nothing per
 // packet, few enough that a batch stays in the CPU's cache.
-const batchSize = 256
+const batchSize = 1024
 
 // batches is how many batches are in flight; it bounds the read-ahead.
 const batches = 4

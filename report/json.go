@@ -84,7 +84,7 @@ func appendProbe(b []byte, p *analyze.Probe, o Options, sc *scratch) []byte {
 		b = append(b, ',')
 	}
 	b = append(b, in+"\"rtt_ms\": "...)
-	b = appendMS(b, msValue(r.RTT))
+	b = appendRTT(b, r.RTT)
 	b = append(b, ","+in+"\"reply\": \""...)
 	b = append(b, r.Kind.String()...)
 	b = append(b, "\","+in+"\"icmp_type\": "...)
@@ -246,5 +246,36 @@ func (sc *scratch) appendTime(b []byte, t time.Time) []byte {
 	return append(b, 'Z')
 }
 
-// appendMS appends a millisecond value as formatMS formats it.
-func appendMS(b []byte, v float64) []byte { return strconv.AppendFloat(b, v, 'f', -1, 64) }
+// appendRTT appends d as formatMS(msValue(d)) formats it. Below 10^12
+// microseconds the shortest decimal that reads back as the float64 is the
+// exact count of milliseconds with at most three decimals, trailing zeros
+// dropped: that is written from the integer, which is quicker.
+func appendRTT(b []byte, d time.Duration) []byte {
+	us := micros(d)
+	if us <= -1e12 || us >= 1e12 {
+		return strconv.AppendFloat(b, msValue(d), 'f', -1, 64)
+	}
+	if us < 0 {
+		b = append(b, '-')
+		us = -us
+	}
+	b = strconv.AppendInt(b, us/1000, 10)
+	frac := us % 1000
+	if frac == 0 {
+		return b
+	}
+	digits := 3
+	for frac%10 == 0 {
+		frac /= 10
+		digits--
+	}
+	b = append(b, '.')
+	for p := digits - 1; p >= 0; p-- {
+		div := int64(1)
+		for range p {
+			div *= 10
+		}
+		b = append(b, byte('0'+frac/div%10))
+	}
+	return b
+}

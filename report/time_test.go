@@ -34,3 +34,25 @@ func TestAppendTime(t *testing.T) {
 		}
 	}
 }
+
+// TestAppendRTT checks the integer formatting of RTTs against
+// strconv's shortest float formatting, which it replaces.
+func TestAppendRTT(t *testing.T) {
+	var ds []time.Duration
+	for us := int64(-3000); us <= 3000; us++ {
+		ds = append(ds, time.Duration(us)*time.Microsecond)
+	}
+	r := rand.New(rand.NewPCG(3, 4))
+	for range 100000 {
+		ds = append(ds, time.Duration(r.Int64N(int64(1e12)))*time.Microsecond, time.Duration(r.Int64()))
+	}
+	ds = append(ds, 999_999_999_999*time.Microsecond, -999_999_999_999*time.Microsecond,
+		time.Duration(1e12)*time.Microsecond, 1500*time.Nanosecond, 499*time.Nanosecond, -500*time.Nanosecond)
+	for _, d := range ds {
+		got := string(appendRTT([]byte("x"), d))
+		want := "x" + formatMS(msValue(d))
+		if got != want {
+			t.Fatalf("appendRTT(%d) = %q, want %q", int64(d), got, want)
+		}
+	}
+}

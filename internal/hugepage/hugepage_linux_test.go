@@ -1,0 +1,72 @@
+package hugepage
+
+import (
+	"bytes"
+	"fmt"
+	"os"
+	"testing"
+	"unsafe"
+)
+
+func TestMappingOf(t *testing.T) {
+	maps := []byte(`00400000-00402000 r--p 00000000 fe:00 10011556                           /tmp/rb/tracers
+00916000-00938000 rw-p 00515000 fe:00 10011556                           /tmp/rb/tracers
+00938000-0109e000 rw-p 00000000 00:00 0 
+15a9c000-15abd000 rw-p 00000000 00:00 0                                  [heap]
+7f9870000000-7f9870021000 r--p 00000000 00:00 0 
+`)
+	for _, c := range []struct {
+		addr   uintptr
+		lo, hi uintptr
+		ok     bool
+	}{
+		{0x00938000, 0x00938000, 0x0109e000, true},
+		{0x0109dfff, 0x00938000, 0x0109e000, true},
+		{0x0109e000, 0, 0, false}, // just past it
+		{0x00920000, 0, 0, false}, // the file's own data
+		{0x15a9c100, 0, 0, false}, // the C heap
+		{0x7f9870000010, 0, 0, false},
+	} {
+		lo, hi, ok := mappingOf(maps, c.addr)
+		if lo != c.lo || hi != c.hi || ok != c.ok {
+			t.Errorf("mappingOf(%#x) = %#x, %#x, %v; want %#x, %#x, %v", c.addr, lo, hi, ok, c.lo, c.hi, c.ok)
+		}
+	}
+}
+
+// TestAdvised checks that init advised huge pages for the 2 MiB pages of
+// the mapping holding the program's zero-initialised data: the kernel
+// lists the mapping with the "hg" flag.
+func TestAdvised(t *testing.T) {
+	if _, err := os.Stat("/sys/kernel/mm/transparent_hugepage/enabled"); err != nil {
+		t.Skipf("no transparent huge pages here: %v", err)
+	}
+	if advisedErr != nil {
+		t.Fatalf("init: %v", advisedErr)
+	}
+	a := uintptr(unsafe.Pointer(&anchor))
+	t.Logf("advised %#x-%#x (%d huge pages); anchor at %#x", advisedStart, advisedEnd, (advisedEnd-advisedStart)/hugePage, a)
+	if advisedStart%hugePage != 0 || advisedEnd%hugePage != 0 || advisedEnd <= advisedStart {
+		t.Fatalf("advised range %#x-%#x is not whole huge pages", advisedStart, advisedEnd)
+	}
+	smaps, err := os.ReadFile("/proc/self/smaps")
+	if err != nil {
+		t.Fatal(err)
+	}
+	// The advised part is a mapping of its own now, listed with "hg".
+	head := fmt.Sprintf("%08x-%08x ", advisedStart, advisedEnd)
+	i := bytes.Index(smaps, []byte(head))
+	if i < 0 {
+		t.Fatalf("/proc/self/smaps lists no mapping %s", head)
+	}
+	rest := smaps[i:]
+	j := bytes.Index(rest, []byte("VmFlags:"))
+	if j < 0 {
+		t.Fatal("no VmFlags for the mapping")
+	}
+	flags := rest[j:]
+	flags = flags[:bytes.IndexByte(flags, '\n')]
+	if !bytes.Contains(flags, []byte(" hg")) {
+		t.Errorf("mapping %s: %s, want the hg (MADV_HUGEPAGE) flag", head, flags)
+	}
+}

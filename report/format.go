@@ -25,13 +25,19 @@ type Options struct {
 
 // host is an address as traceroute prints it: "name (addr)" when o.Names
 // knows a name, else the bare address.
-func (o Options) host(a netip.Addr) string {
+func (o Options) host(a netip.Addr) string { return string(o.appendHost(nil, a)) }
+
+// appendHost appends o.host(a).
+func (o Options) appendHost(b []byte, a netip.Addr) []byte {
 	if o.Names != nil {
 		if n := o.Names(a); n != "" {
-			return n + " (" + a.String() + ")"
+			b = append(b, n...)
+			b = append(b, " ("...)
+			b = a.AppendTo(b)
+			return append(b, ')')
 		}
 	}
-	return a.String()
+	return a.AppendTo(b)
 }
 
 // name is o.Names(a), or "" when o.Names is nil.
@@ -64,17 +70,18 @@ func micros(d time.Duration) int64 { return d.Round(time.Microsecond).Microsecon
 
 // ms formats d in milliseconds with three decimals ("0.121"), from the
 // rounded microseconds so that every format agrees to the digit.
-func ms(d time.Duration) string {
+func ms(d time.Duration) string { return string(appendMS3(nil, d)) }
+
+// appendMS3 appends ms(d).
+func appendMS3(b []byte, d time.Duration) []byte {
 	us := micros(d)
-	sign := ""
 	if us < 0 {
-		sign, us = "-", -us
+		b = append(b, '-')
+		us = -us
 	}
-	frac := strconv.FormatInt(us%1000, 10)
-	for len(frac) < 3 {
-		frac = "0" + frac
-	}
-	return sign + strconv.FormatInt(us/1000, 10) + "." + frac
+	b = strconv.AppendInt(b, us/1000, 10)
+	f := us % 1000
+	return append(b, '.', byte('0'+f/100), byte('0'+f/10%10), byte('0'+f%10))
 }
 
 // msValue is d in milliseconds with microsecond precision, as a number.

@@ -4,7 +4,7 @@ import (
 	"fmt"
 	"io"
 	"net/netip"
-	"strings"
+	"strconv"
 
 	"github.com/tracers/tracers/analyze"
 )
@@ -38,32 +38,39 @@ func Header(w io.Writer, dst netip.Addr, name string, maxHops, packetSize int) e
 // ...) if any. A hop past the destination ends with "  (past destination)".
 // Hop writes the line with a single Write.
 func Hop(w io.Writer, h analyze.Hop, o Options) error {
-	var b strings.Builder
-	fmt.Fprintf(&b, "%2d ", h.TTL)
+	_, err := w.Write(appendHop(nil, h, o))
+	return err
+}
+
+// appendHop appends the line Hop writes.
+func appendHop(b []byte, h analyze.Hop, o Options) []byte {
+	if h.TTL >= 0 && h.TTL < 10 {
+		b = append(b, ' ')
+	}
+	b = strconv.AppendInt(b, int64(h.TTL), 10)
+	b = append(b, ' ')
 	var last netip.Addr // invalid until a responder is printed
 	for _, p := range h.Probes {
 		r := p.Reply
 		if r == nil {
-			b.WriteString(" *")
+			b = append(b, " *"...)
 			continue
 		}
 		if !last.IsValid() || r.From != last {
-			b.WriteString(" ")
-			b.WriteString(o.host(r.From))
+			b = append(b, ' ')
+			b = o.appendHost(b, r.From)
 			last = r.From
 		}
-		b.WriteString("  ")
-		b.WriteString(ms(r.RTT))
-		b.WriteString(" ms")
+		b = append(b, "  "...)
+		b = appendMS3(b, r.RTT)
+		b = append(b, " ms"...)
 		if a := r.Annotation(); a != "" {
-			b.WriteString(" ")
-			b.WriteString(a)
+			b = append(b, ' ')
+			b = append(b, a...)
 		}
 	}
 	if h.PastDest {
-		b.WriteString("  (past destination)")
+		b = append(b, "  (past destination)"...)
 	}
-	b.WriteString("\n")
-	_, err := io.WriteString(w, b.String())
-	return err
+	return append(b, '\n')
 }

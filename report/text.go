@@ -1,8 +1,8 @@
 package report
 
 import (
-	"fmt"
 	"io"
+	"strconv"
 
 	"github.com/tracers/tracers/analyze"
 )
@@ -20,52 +20,79 @@ import (
 // unreachable from elsewhere ended the trace, or "destination DST not
 // reached". The probe count is every probe of the trace, shown or not.
 func Text(w io.Writer, tr *analyze.Trace, o Options) error {
-	if _, err := io.WriteString(w, title(tr)); err != nil {
-		return err
-	}
-	if err := Hops(w, tr, o); err != nil {
-		return err
-	}
-	_, err := io.WriteString(w, summary(tr)+"\n")
+	b := appendTitle(nil, tr)
+	b = appendHops(b, tr, o)
+	b = appendSummary(b, tr)
+	_, err := w.Write(append(b, '\n'))
 	return err
 }
 
 // Hops writes the hop lines of tr that o shows, each followed by its
 // explanation when o.Explain is set.
 func Hops(w io.Writer, tr *analyze.Trace, o Options) error {
+	_, err := w.Write(appendHops(nil, tr, o))
+	return err
+}
+
+func appendHops(b []byte, tr *analyze.Trace, o Options) []byte {
 	for _, h := range o.hops(tr) {
-		if err := Hop(w, h, o); err != nil {
-			return err
-		}
+		b = appendHop(b, h, o)
 		if !o.Explain {
 			continue
 		}
 		for _, s := range Explain(tr, h) {
-			if _, err := io.WriteString(w, "      "+s+"\n"); err != nil {
-				return err
-			}
+			b = append(b, "      "...)
+			b = append(b, s...)
+			b = append(b, '\n')
 		}
 	}
-	return nil
+	return b
 }
 
-// title is the line that opens Text and Stats.
-func title(tr *analyze.Trace) string {
-	return fmt.Sprintf("trace %s -> %s (%s), %d probes\n", tr.Src, tr.Dst, tr.Proto, len(tr.Probes))
+// appendTitle appends the line that opens Text and Stats.
+func appendTitle(b []byte, tr *analyze.Trace) []byte {
+	b = append(b, "trace "...)
+	b = tr.Src.AppendTo(b)
+	b = append(b, " -> "...)
+	b = tr.Dst.AppendTo(b)
+	b = append(b, " ("...)
+	b = append(b, tr.Proto.String()...)
+	b = append(b, "), "...)
+	b = strconv.AppendInt(b, int64(len(tr.Probes)), 10)
+	return append(b, " probes\n"...)
 }
 
-// summary says how tr ended.
-func summary(tr *analyze.Trace) string {
+// title is appendTitle's line as a string.
+func title(tr *analyze.Trace) string { return string(appendTitle(nil, tr)) }
+
+// appendSummary appends how tr ended, without a newline.
+func appendSummary(b []byte, tr *analyze.Trace) []byte {
 	if d := tr.DestTTL(); d != 0 {
 		r := firstReply(tr, d, func(r *analyze.Reply) bool { return r.FromDest })
-		return fmt.Sprintf("destination %s reached at hop %d (%s)", tr.Dst, d, r.Kind)
+		b = append(b, "destination "...)
+		b = tr.Dst.AppendTo(b)
+		b = append(b, " reached at hop "...)
+		b = strconv.AppendInt(b, int64(d), 10)
+		b = append(b, " ("...)
+		b = append(b, r.Kind.String()...)
+		return append(b, ')')
 	}
 	if e := tr.EndTTL(); e != 0 {
 		r := firstReply(tr, e, func(r *analyze.Reply) bool { return r.FromDest || r.Kind.Terminal() })
-		return fmt.Sprintf("stopped at hop %d: %s from %s", e, r.Kind, r.From)
+		b = append(b, "stopped at hop "...)
+		b = strconv.AppendInt(b, int64(e), 10)
+		b = append(b, ": "...)
+		b = append(b, r.Kind.String()...)
+		b = append(b, " from "...)
+		return r.From.AppendTo(b)
 	}
-	return fmt.Sprintf("destination %s not reached", tr.Dst)
+	b = append(b, "destination "...)
+	b = tr.Dst.AppendTo(b)
+	return append(b, " not reached"...)
 }
+
+// summary says how tr ended.
+func summary(tr *analyze.Trace) string { return string(appendSummary(nil, tr)) }
 
 // firstReply returns the first reply, in send order, to a probe with the
 // given TTL that satisfies ok. The caller knows there is one.

@@ -280,6 +280,10 @@ func (r *Reader) checkNg() error {
 	}
 }
 
+// Buffered reports whether the bytes of more packets are already read
+// ahead, so that Next will not wait for the file (or the pipe) to give more.
+func (r *Reader) Buffered() bool { return r.br.Buffered() > 0 }
+
 // Count is the number of packets read so far.
 func (r *Reader) Count() int { return r.n }
 

@@ -47,7 +47,11 @@ func analyzeFile(ctx context.Context, r *capture.Reader, filter *capture.Filter,
 			i := b.n
 			b.at[i] = p.Time
 			b.err[i] = dec.Decode(p.Link, p.Data, &b.inf[i])
-			if b.n++; b.n == batchSize {
+			// Hand the batch over when it is full, or when reading on
+			// would wait for more input: a capture streamed through a
+			// pipe (tcpdump -w - | tracers replay -) is analysed as it
+			// comes.
+			if b.n++; b.n == batchSize || !r.Buffered() {
 				full <- b
 				b = <-free
 			}

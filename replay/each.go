@@ -3,6 +3,7 @@ package replay
 import (
 	"context"
 	"errors"
+	"fmt"
 	"io"
 
 	"github.com/tracers/tracers/analyze"
@@ -11,13 +12,13 @@ import (
 
 // each reads r to its end and hands every packet to fn, stopping early when
 // ctx is done or fn fails. It returns the read error (nil at the clean end
-// of the file; ctx's error when cancelled) apart from fn's, since callers
-// report damage in the file and failures of their output differently. The
-// packet's bytes are valid only during fn.
+// of the file; an *interrupted when ctx is done) apart from fn's, since
+// callers report damage in the file and failures of their output
+// differently. The packet's bytes are valid only during fn.
 func each(ctx context.Context, r *capture.Reader, fn func(analyze.Packet) error) (readErr, fnErr error) {
 	for i := 0; ; i++ {
 		if i&1023 == 0 && ctx.Err() != nil {
-			return ctx.Err(), nil
+			return &interrupted{packets: r.Count(), err: ctx.Err()}, nil
 		}
 		p, err := r.Next()
 		if errors.Is(err, io.EOF) {
@@ -31,6 +32,15 @@ func each(ctx context.Context, r *capture.Reader, fn func(analyze.Packet) error)
 		}
 	}
 }
+
+// interrupted says that a replay stopped early (Ctrl-C) and where.
+type interrupted struct {
+	packets int
+	err     error // the context's
+}
+
+func (e *interrupted) Error() string { return fmt.Sprintf("interrupted after %d packets", e.packets) }
+func (e *interrupted) Unwrap() error { return e.err }
 
 // open compiles filter (none when "") and opens file ("-": standard
 // input). The caller closes the reader.

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/binary"
+	"errors"
 	"os"
 	"strings"
 	"sync"
@@ -100,4 +101,29 @@ func lastRecord(t *testing.T, data []byte) []byte {
 		t.Fatal("no packet in the capture")
 	}
 	return rec
+}
+
+// TestReplayInterrupted cancels a replay part way, as Ctrl-C does: the
+// error says so in words and how far it got, and still wraps the
+// context's error; the JSON document is complete.
+func TestReplayInterrupted(t *testing.T) {
+	dir := t.TempDir()
+	data, err := os.ReadFile("../testdata/captures/traceroute-icmp.pcap")
+	if err != nil {
+		t.Fatal(err)
+	}
+	name := dir + "/x.pcap"
+	if err := os.WriteFile(name, data, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	var out bytes.Buffer
+	err = replay.Run(ctx, replay.Options{File: name, Format: "json"}, &out)
+	if err == nil || err.Error() != "interrupted after 0 packets" || !errors.Is(err, context.Canceled) {
+		t.Fatalf("Run with a cancelled context: %v; want \"interrupted after 0 packets\" wrapping context.Canceled", err)
+	}
+	if got := out.String(); got != "{\n  \"traces\": []\n}\n" {
+		t.Errorf("output %q, want an empty but complete JSON document", got)
+	}
 }

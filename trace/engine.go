@@ -106,6 +106,8 @@ func (o *Options) Check() error {
 		return fmt.Errorf("queries per hop %d out of range 1..10", o.Queries)
 	case o.Wait < 0 || o.Wait > time.Minute:
 		return fmt.Errorf("wait %s out of range (0, 60s]", o.Wait)
+	case o.InFlight < 0 || o.InFlight > 255:
+		return fmt.Errorf("probes in flight %d out of range 1..255", o.InFlight)
 	case o.Rate < 0 || o.Rate > 100000:
 		return fmt.Errorf("rate %g out of range (0, 100000] probes/s", o.Rate)
 	case o.Payload < 0 || o.Payload > 1472:

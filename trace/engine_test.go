@@ -204,6 +204,37 @@ func TestEngineRate(t *testing.T) {
 	}
 }
 
+// TestEngineInFlight checks the -N bound on a path where nothing answers:
+// every probe waits its whole time, and no more than InFlight of them are
+// ever outstanding at once.
+func TestEngineInFlight(t *testing.T) {
+	for _, n := range []int{1, 3, 16} {
+		s := newSim(4)
+		s.dstSilent = true
+		for _, r := range s.routers {
+			r.silent = true
+		}
+		o := Options{MaxHops: 8, Queries: 2, InFlight: n, Wait: time.Second, TailWait: time.Second}
+		_, res, _, err := runSim(t, context.Background(), s, o)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if res.Sent != 16 {
+			t.Fatalf("-N %d: sent %d probes, want 16", n, res.Sent)
+		}
+		// Nothing is answered, so probe i+n can leave only once probe i
+		// has waited its second.
+		for i := 0; i+n < len(s.sends); i++ {
+			if gap := s.sends[i+n].Sub(s.sends[i]); gap < time.Second {
+				t.Errorf("-N %d: probes %d and %d sent %s apart: more than %d in flight", n, i, i+n, gap, n)
+			}
+		}
+		if n < 16 && s.sends[n-1].Sub(s.sends[0]) >= time.Second {
+			t.Errorf("-N %d: the first %d probes did not leave together", n, n)
+		}
+	}
+}
+
 func TestEngineCancel(t *testing.T) {
 	s := newSim(3)
 	s.dstSilent = true
@@ -230,7 +261,7 @@ func TestEngineCancel(t *testing.T) {
 }
 
 func TestOptionsCheck(t *testing.T) {
-	bad := []Options{{FirstHop: 300}, {MaxHops: 256}, {FirstHop: 9, MaxHops: 3}, {Queries: 11}, {Rate: -1}, {Payload: 2000}, {Wait: 2 * time.Minute}}
+	bad := []Options{{FirstHop: 300}, {MaxHops: 256}, {FirstHop: 9, MaxHops: 3}, {Queries: 11}, {Rate: -1}, {Payload: 2000}, {Wait: 2 * time.Minute}, {InFlight: 256}, {InFlight: -1}}
 	for _, o := range bad {
 		if err := o.Check(); err == nil {
 			t.Errorf("Check(%+v) = nil, want an error", o)

@@ -326,6 +326,8 @@ func TestLabErrors(t *testing.T) {
 		{name: "missing interface", args: []string{bin, "run", "-n", "-i", "nosuch0", l.dst}, code: 1, want: "nosuch0"},
 		{name: "bad max hops", args: []string{bin, "run", "-n", "-m", "300", l.dst}, code: 2, want: "max hops"},
 		{name: "bad flag", args: []string{bin, "run", "--nope", l.dst}, code: 2, want: "unknown flag"},
+		{name: "zero in flight", args: []string{bin, "run", "-n", "-N", "0", l.dst}, code: 2, want: "-N"},
+		{name: "too many in flight", args: []string{bin, "run", "-n", "-N", "300", l.dst}, code: 2, want: "in flight"},
 		// The namespace has no route to any name server: resolving fails
 		// at once, and nothing leaves the lab.
 		{name: "unresolvable host", args: []string{bin, "run", "-n", "no-such-host.invalid"}, code: 1, want: "no-such-host.invalid"},

@@ -30,8 +30,8 @@ func newRun() *cobra.Command {
 				return usageError{fmt.Errorf("-w %g: wait must be in (0, 60] seconds", wait)}
 			}
 			o.Wait = time.Duration(wait * float64(time.Second))
-			if o.FirstHop < 1 || o.MaxHops < 1 || o.Queries < 1 || o.Rate <= 0 {
-				return usageError{fmt.Errorf("-f, -m, -q and --rate must be positive")}
+			if o.FirstHop < 1 || o.MaxHops < 1 || o.Queries < 1 || o.InFlight < 1 || o.Rate <= 0 {
+				return usageError{fmt.Errorf("-f, -m, -q, -N and --rate must be positive")}
 			}
 			if err := o.Check(); err != nil {
 				return usageError{err}
@@ -50,6 +50,7 @@ func newRun() *cobra.Command {
 	f.BoolVarP(&o.Numeric, "numeric", "n", false, "print addresses only, no reverse DNS")
 	f.StringVarP(&o.Iface, "interface", "i", "", "interface to send and capture on (default: the route's)")
 	f.StringVarP(&o.Source, "source", "s", "", "source address (default: the kernel's choice for the route)")
+	f.IntVarP(&o.InFlight, "sim-queries", "N", trace.DefaultInFlight, "probes awaiting an answer at once, as traceroute -N")
 	f.Float64Var(&o.Rate, "rate", trace.DefaultRate, "probes per second at most")
 	f.StringVar(&o.Write, "write", "", "save every captured packet to FILE (.pcap, or .pcapng)")
 	f.StringVar(&o.Format, "format", "text", "output format: text or json")

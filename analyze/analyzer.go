@@ -22,6 +22,11 @@ type Options struct {
 	// Gap ends a trace: a probe more than Gap after the previous probe of
 	// the same source, destination and method starts a new trace (default 20s).
 	Gap time.Duration
+	// MaxProbes cuts a trace into parts of at most this many probes, each
+	// a Trace of its own (default 16384), so that a trace that never ends
+	// (mtr left running for hours) holds only its latest parts in memory.
+	// A part is handed over once its late replies can no longer come.
+	MaxProbes int
 	// OnTrace, when set, receives each finished traceroute trace as soon as
 	// it is idle for Gap, and the rest at Close; finished traces are then
 	// forgotten, so memory follows the probes in flight, not the capture.
@@ -127,6 +132,9 @@ func New(o Options) *Analyzer {
 	}
 	if o.Gap <= 0 {
 		o.Gap = 20 * time.Second
+	}
+	if o.MaxProbes <= 0 {
+		o.MaxProbes = 16384
 	}
 	return &Analyzer{
 		opt:    o,
@@ -305,10 +313,7 @@ func (a *Analyzer) match(k key, r Reply, ev *Event) {
 		ev.Kind = EventUnmatched
 		return
 	}
-	tr := a.active[traceKeyOf(k)]
-	if tr != nil && hit.Frame < tr.Probes[0].Frame {
-		tr = nil // hit's trace was finished when this one started after Gap
-	}
+	tr := a.traceOf(traceKeyOf(k), hit)
 	if tr == nil && a.opt.OnTrace != nil {
 		// hit's trace went to OnTrace, which may be reading it on
 		// another goroutine: it is never changed again.
@@ -326,6 +331,25 @@ func (a *Analyzer) match(k key, r Reply, ev *Event) {
 		tr.hasTE = true
 	}
 	ev.Kind, ev.Probe, ev.Trace = EventReply, hit, tr
+}
+
+// traceOf returns the trace, still open, that probe p of trace key tk
+// belongs to: the active one, or an earlier part still waiting for late
+// replies; nil when p's trace is finished.
+func (a *Analyzer) traceOf(tk traceKey, p *Probe) *Trace {
+	tr := a.active[tk]
+	if tr == nil || p.Frame >= tr.Probes[0].Frame {
+		return tr
+	}
+	// An earlier part (rare: only replies that cross a cut look here).
+	var part *Trace
+	for _, o := range a.open {
+		if t := o.tr; t.key == tk && t != tr && t.Probes[0].Frame <= p.Frame &&
+			(part == nil || t.Probes[0].Frame > part.Probes[0].Frame) {
+			part = t
+		}
+	}
+	return part
 }
 
 func (a *Analyzer) addProbe(at time.Time, inf *Info, ev *Event) {
@@ -348,6 +372,12 @@ func (a *Analyzer) addProbe(at time.Time, inf *Info, ev *Event) {
 	tr := a.active[tk]
 	if tr != nil && at.Sub(tr.last) > a.opt.Gap {
 		a.finish(tk, tr)
+		tr = nil
+	}
+	if tr != nil && len(tr.Probes) >= a.opt.MaxProbes {
+		// Cut: tr stays open, out of active, until the idle sweep finds
+		// it past Window and hands it over.
+		delete(a.active, tk)
 		tr = nil
 	}
 	if tr == nil {
@@ -402,7 +432,9 @@ func byFirst(trs []*Trace) {
 }
 
 func (a *Analyzer) finish(tk traceKey, tr *Trace) {
-	delete(a.active, tk)
+	if a.active[tk] == tr {
+		delete(a.active, tk)
+	}
 	last := len(a.open) - 1
 	a.open[tr.open] = a.open[last]
 	a.open[tr.open].tr.open = tr.open
@@ -421,9 +453,9 @@ func (a *Analyzer) finish(tk traceKey, tr *Trace) {
 // Close finishes every trace still open; with OnTrace set they are handed
 // over in the order their first probe was seen.
 func (a *Analyzer) Close() {
-	open := make([]*Trace, 0, len(a.active))
-	for _, tr := range a.active {
-		open = append(open, tr)
+	open := make([]*Trace, 0, len(a.open))
+	for _, o := range a.open {
+		open = append(open, o.tr)
 	}
 	byFirst(open)
 	for _, tr := range open {
@@ -435,8 +467,8 @@ func (a *Analyzer) Close() {
 // the order their first probe was seen (without OnTrace).
 func (a *Analyzer) Traces() []*Trace {
 	out := append([]*Trace(nil), a.done...)
-	for _, tr := range a.active {
-		if tr.IsTraceroute() {
+	for _, o := range a.open {
+		if tr := o.tr; tr.IsTraceroute() {
 			out = append(out, tr)
 		}
 	}

@@ -515,3 +515,73 @@ func TestAnalyzerPingBesideTrace(t *testing.T) {
 		t.Errorf("trace probe TTLs (-want +got):\n%s", diff)
 	}
 }
+
+// endless is an mtr-like run: rounds of probes at TTL 1..5 under one ICMP
+// identifier, one probe every 10ms, each answered 1ms later (Time
+// Exceeded from hop1, the destination's Echo Reply at TTL 5); the last
+// probe of the round that ends at probe cross is answered only after the
+// next probe has left.
+func endless(t *testing.T, c *capture, probes, cross int) {
+	for i := 0; i < probes; i++ {
+		ttl := uint8(i%5 + 1)
+		seq := uint16(i)
+		at := time.Duration(i) * 10 * time.Millisecond
+		p := echoRequest(t, srcAddr, dstAddr, ttl, seq, 0x77, seq)
+		c.add(at, p)
+		delay := time.Millisecond
+		if i == cross {
+			delay = 15 * time.Millisecond
+		}
+		if ttl == 5 {
+			c.add(at+delay, echoReply(t, dstAddr, srcAddr, 60, seq, 0x77, seq))
+		} else {
+			c.add(at+delay, icmpError(t, hop1, srcAddr, 250, seq, layers.ICMPv4TypeTimeExceeded, 0, p, 1))
+		}
+	}
+}
+
+// TestAnalyzerParts cuts a trace that never ends into parts of MaxProbes:
+// every probe lands in exactly one part, in order; a reply that comes
+// after the cut still reaches its probe in the earlier part; parts are
+// handed over as the run goes on, so that only the latest stay in memory.
+func TestAnalyzerParts(t *testing.T) {
+	const probes, max = 2000, 100
+	var c capture
+	endless(t, &c, probes, 3*max-1)
+	var parts []*analyze.Trace
+	a := analyze.New(analyze.Options{MaxProbes: max, Window: 2 * time.Second, Gap: time.Second,
+		OnTrace: func(tr *analyze.Trace) { parts = append(parts, tr) }})
+	c.feed(a)
+	before := len(parts)
+	a.Close()
+	if len(parts) != probes/max {
+		t.Fatalf("%d parts, want %d", len(parts), probes/max)
+	}
+	// A part is handed over once Window has passed since its last probe:
+	// at the end only the parts of the last 2 seconds (200 probes) are
+	// still held.
+	if before < len(parts)-3 {
+		t.Errorf("%d of %d parts handed over before Close, want all but the last 3 at most", before, len(parts))
+	}
+	next := 1
+	for i, tr := range parts {
+		if len(tr.Probes) != max {
+			t.Errorf("part %d: %d probes, want %d", i, len(tr.Probes), max)
+		}
+		for _, p := range tr.Probes {
+			if p.Frame < next {
+				t.Fatalf("part %d: probe of frame %d out of order", i, p.Frame)
+			}
+			next = p.Frame
+			if p.Reply == nil {
+				t.Errorf("part %d: probe seq %d (frame %d) unanswered", i, p.Seq, p.Frame)
+			}
+		}
+		if !tr.Reached() {
+			t.Errorf("part %d: destination not reached", i)
+		}
+	}
+	if st := a.Stats(); st.LateReplies+st.Unmatched != 0 || st.Probes != probes {
+		t.Errorf("stats %+v: want %d probes, every reply matched", st, probes)
+	}
+}

@@ -37,7 +37,10 @@ func Packets(ctx context.Context, o PacketOptions, out io.Writer) error {
 	switch o.Format {
 	case "", "text":
 		pw := report.NewPacketWriter(bw)
-		an = analyze.New(analyze.Options{})
+		// Finished traces are dropped (the view needs each packet's
+		// verdict only as it goes), so that memory follows the probes in
+		// flight, not the file.
+		an = analyze.New(analyze.Options{OnTrace: pw.Forget})
 		write = func(fr report.Frame, p analyze.Packet) error { return pw.Write(fr, an.Add(p)) }
 	case "fields":
 		fw, err := report.NewFieldWriter(bw, o.Fields)

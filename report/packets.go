@@ -33,6 +33,15 @@ type attemptKey struct {
 	ttl int
 }
 
+// Forget drops what w keeps about tr, once no packet of tr can come any
+// more (an analyzer's OnTrace), so that w's memory follows the traces in
+// progress.
+func (pw *PacketWriter) Forget(tr *analyze.Trace) {
+	for _, p := range tr.Probes {
+		delete(pw.attempt, attemptKey{tr, p.TTL})
+	}
+}
+
 // NewPacketWriter returns a PacketWriter writing to w.
 func NewPacketWriter(w io.Writer) *PacketWriter {
 	return &PacketWriter{w: w, attempt: make(map[attemptKey]int)}

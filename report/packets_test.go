@@ -50,3 +50,35 @@ func TestPacketWriter(t *testing.T) {
 		t.Errorf("PacketWriter output (-want +got):\n%s", diff)
 	}
 }
+
+// TestPacketWriterForget checks that Forget drops the attempt counts
+// kept for a trace: the writer holds nothing of finished traces, and a
+// probe seen after it (which an analyzer never hands over) counts anew.
+func TestPacketWriterForget(t *testing.T) {
+	tr := &analyze.Trace{Src: netip.MustParseAddr("10.77.1.1"), Dst: netip.MustParseAddr("10.77.5.2"), Proto: analyze.UDP}
+	var b bytes.Buffer
+	pw := report.NewPacketWriter(&b)
+	probe := func(n int) {
+		p := &analyze.Probe{TTL: 1, Frame: n}
+		tr.Probes = append(tr.Probes, p)
+		if err := pw.Write(frame(n, 0, udpProbe), analyze.Event{Kind: analyze.EventProbe, Frame: n, Probe: p, Trace: tr}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	probe(1)
+	probe(2)
+	pw.Forget(tr)
+	probe(3)
+	var got []string
+	for _, l := range strings.Split(strings.TrimSpace(b.String()), "\n") {
+		got = append(got, l[strings.Index(l, "[probe"):])
+	}
+	want := []string{
+		"[probe ttl=1 attempt=1 (trace 10.77.1.1->10.77.5.2)]",
+		"[probe ttl=1 attempt=2 (trace 10.77.1.1->10.77.5.2)]",
+		"[probe ttl=1 attempt=1 (trace 10.77.1.1->10.77.5.2)]",
+	}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("attempts (-want +got):\n%s", diff)
+	}
+}

@@ -28,6 +28,12 @@ func newReplay() *cobra.Command {
 		},
 		RunE: func(cmd *cobra.Command, args []string) error {
 			o.File = args[0]
+			// A soft memory limit keeps the peak RSS of a replay under 64 MB
+			// (the analyzer holds ~20 MB on a busy capture; the collector
+			// would let the heap double). GOMEMLIMIT, when set, wins.
+			if os.Getenv("GOMEMLIMIT") == "" {
+				debug.SetMemoryLimit(replayMemoryLimit)
+			}
 			if packets || o.Format == "fields" {
 				if len(fields) > 0 && o.Format != "fields" {
 					return usageError{fmt.Errorf("-e needs --format fields")}
@@ -44,12 +50,6 @@ func newReplay() *cobra.Command {
 			}
 			o.App = "tracers " + version
 			o.Command = commandLine(os.Args)
-			// A soft memory limit keeps the peak RSS of a replay under 64 MB
-			// (the analyzer holds ~20 MB on a busy capture; the collector
-			// would let the heap double). GOMEMLIMIT, when set, wins.
-			if os.Getenv("GOMEMLIMIT") == "" {
-				debug.SetMemoryLimit(replayMemoryLimit)
-			}
 			return replay.Run(cmd.Context(), o, cmd.OutOrStdout())
 		},
 	}

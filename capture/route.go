@@ -17,7 +17,7 @@ type Route struct {
 
 // RouteTo asks the kernel which source address it uses to reach dst (through
 // iface when not empty, from src when valid), by connecting a UDP socket,
-// which sends nothing.
+// which sends nothing, and through which interface (its route to dst).
 func RouteTo(dst netip.Addr, iface string, src netip.Addr) (Route, error) {
 	d := net.Dialer{}
 	if src.IsValid() {
@@ -38,7 +38,7 @@ func RouteTo(dst netip.Addr, iface string, src netip.Addr) (Route, error) {
 	if iface != "" {
 		return Route{Src: src, Iface: iface}, nil
 	}
-	name, err := ifaceOf(src)
+	name, err := egress(dst, src)
 	if err != nil {
 		return Route{}, fmt.Errorf("route to %s: %w", dst, err)
 	}

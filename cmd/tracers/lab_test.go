@@ -179,6 +179,16 @@ func TestLabSameHopsAsTraceroute(t *testing.T) {
 			t.Errorf("hop line %q has %d RTTs, want 3", line, n)
 		}
 	}
+	// The source's own address (routed through lo, not through the
+	// interface that holds it) and the first router.
+	for _, dst := range []string{"10.77.1.1", "10.77.1.2"} {
+		got := l.inSrc(t, bin, "run", "-n", dst)
+		tr := l.inSrc(t, "traceroute", "-I", "-n", dst)
+		want := "1 " + dst
+		if a, b := strings.Join(hops(got.stdout), "\n"), strings.Join(hops(tr.stdout), "\n"); got.code != 0 || a != want || b != want {
+			t.Errorf("run %s: exit %d, hops %q (traceroute -I: %q), want %q\n%s", dst, got.code, a, b, want, got.stderr)
+		}
+	}
 }
 
 func TestLabSilentRouter(t *testing.T) {

@@ -13,7 +13,8 @@ import (
 // egress names the interface the kernel sends packets for dst from src
 // through (ip route get DST from SRC): RTM_GETROUTE over netlink. A
 // destination that is one of the host's own addresses goes through lo,
-// whichever interface holds it.
+// whichever interface holds it. A route to a broadcast or multicast
+// address is an error: a trace follows the path to one host.
 func egress(dst, src netip.Addr) (string, error) {
 	fd, err := syscall.Socket(syscall.AF_NETLINK, syscall.SOCK_RAW|syscall.SOCK_CLOEXEC, syscall.NETLINK_ROUTE)
 	if err != nil {
@@ -32,9 +33,15 @@ func egress(dst, src netip.Addr) (string, error) {
 	if err != nil {
 		return "", os.NewSyscallError("recvfrom", err)
 	}
-	oif, err := parseRoute(buf[:n])
+	oif, typ, err := parseRoute(buf[:n])
 	if err != nil {
 		return "", err
+	}
+	switch typ {
+	case syscall.RTN_BROADCAST:
+		return "", errBroadcast
+	case syscall.RTN_MULTICAST:
+		return "", errMulticast
 	}
 	ifc, err := net.InterfaceByIndex(oif)
 	if err != nil {
@@ -67,32 +74,37 @@ func routeRequest(dst, src netip.Addr) []byte {
 	return b
 }
 
-// parseRoute returns the output interface index of the route in an
-// RTM_NEWROUTE answer, or the error an NLMSG_ERROR answer carries.
-func parseRoute(b []byte) (int, error) {
+// parseRoute returns the output interface index and the type (unicast,
+// local, broadcast...) of the route in an RTM_NEWROUTE answer, or the
+// error an NLMSG_ERROR answer carries.
+func parseRoute(b []byte) (oif int, typ uint8, err error) {
 	msgs, err := syscall.ParseNetlinkMessage(b)
 	if err != nil {
-		return 0, fmt.Errorf("netlink: %w", err)
+		return 0, 0, fmt.Errorf("netlink: %w", err)
 	}
 	for _, m := range msgs {
 		switch m.Header.Type {
 		case syscall.NLMSG_ERROR:
 			if len(m.Data) >= 4 {
 				if errno := int32(binary.NativeEndian.Uint32(m.Data)); errno != 0 {
-					return 0, syscall.Errno(-errno)
+					return 0, 0, syscall.Errno(-errno)
 				}
 			}
 		case syscall.RTM_NEWROUTE:
+			if len(m.Data) < syscall.SizeofRtMsg {
+				return 0, 0, fmt.Errorf("netlink: short route message")
+			}
+			typ := (*syscall.RtMsg)(unsafe.Pointer(&m.Data[0])).Type
 			attrs, err := syscall.ParseNetlinkRouteAttr(&m)
 			if err != nil {
-				return 0, fmt.Errorf("netlink: %w", err)
+				return 0, 0, fmt.Errorf("netlink: %w", err)
 			}
 			for _, a := range attrs {
 				if a.Attr.Type == syscall.RTA_OIF && len(a.Value) >= 4 {
-					return int(binary.NativeEndian.Uint32(a.Value)), nil
+					return int(binary.NativeEndian.Uint32(a.Value)), typ, nil
 				}
 			}
 		}
 	}
-	return 0, fmt.Errorf("netlink: the kernel's answer names no interface")
+	return 0, 0, fmt.Errorf("netlink: the kernel's answer names no interface")
 }

@@ -82,15 +82,35 @@ func TestParseRoute(t *testing.T) {
 	body = binary.NativeEndian.AppendUint16(body, 8)
 	body = binary.NativeEndian.AppendUint16(body, syscall.RTA_OIF)
 	body = binary.NativeEndian.AppendUint32(body, 7)
-	if oif, err := parseRoute(msg(syscall.RTM_NEWROUTE, body)); err != nil || oif != 7 {
-		t.Errorf("parseRoute(route via 7) = %d, %v", oif, err)
+	if oif, typ, err := parseRoute(msg(syscall.RTM_NEWROUTE, body)); err != nil || oif != 7 || typ != 0 {
+		t.Errorf("parseRoute(route via 7) = %d, %d, %v", oif, typ, err)
+	}
+	bcast := append([]byte(nil), body...)
+	bcast[7] = syscall.RTN_BROADCAST // rtm_type
+	if _, typ, err := parseRoute(msg(syscall.RTM_NEWROUTE, bcast)); err != nil || typ != syscall.RTN_BROADCAST {
+		t.Errorf("parseRoute(broadcast route) type %d, %v", typ, err)
 	}
 	errno := -int32(syscall.ENETUNREACH)
 	errMsg := binary.NativeEndian.AppendUint32(nil, uint32(errno))
-	if _, err := parseRoute(msg(syscall.NLMSG_ERROR, append(errMsg, make([]byte, 16)...))); !errors.Is(err, syscall.ENETUNREACH) {
+	if _, _, err := parseRoute(msg(syscall.NLMSG_ERROR, append(errMsg, make([]byte, 16)...))); !errors.Is(err, syscall.ENETUNREACH) {
 		t.Errorf("parseRoute(error ENETUNREACH) = %v", err)
 	}
-	if _, err := parseRoute(msg(syscall.RTM_NEWROUTE, body[:syscall.SizeofRtMsg])); err == nil {
+	if _, _, err := parseRoute(msg(syscall.RTM_NEWROUTE, body[:syscall.SizeofRtMsg])); err == nil {
 		t.Error("parseRoute(route without RTA_OIF) = nil error")
+	}
+}
+
+// TestRouteToNotOneHost checks that broadcast, multicast and unspecified
+// destinations are refused with a sentence, before anything is sent.
+func TestRouteToNotOneHost(t *testing.T) {
+	for dst, want := range map[string]string{
+		"255.255.255.255": "255.255.255.255 is a broadcast address: give one host",
+		"224.0.0.1":       "224.0.0.1 is a multicast address: give one host",
+		"0.0.0.0":         "0.0.0.0 is no host address: give one host",
+	} {
+		_, err := RouteTo(netip.MustParseAddr(dst), "", netip.Addr{})
+		if err == nil || err.Error() != want {
+			t.Errorf("RouteTo(%s) = %v, want %q", dst, err, want)
+		}
 	}
 }

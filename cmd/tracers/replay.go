@@ -28,6 +28,11 @@ func newReplay() *cobra.Command {
 		},
 		RunE: func(cmd *cobra.Command, args []string) error {
 			o.File = args[0]
+			switch o.Format {
+			case "text", "json", "csv", "fields":
+			default:
+				return usageError{fmt.Errorf("--format %q: want text, json, csv or fields", o.Format)}
+			}
 			// A soft memory limit keeps the peak RSS of a replay under 64 MB
 			// (the analyzer holds ~20 MB on a busy capture; the collector
 			// would let the heap double). GOMEMLIMIT, when set, wins.

@@ -26,6 +26,9 @@ func newRun() *cobra.Command {
 		},
 		RunE: func(cmd *cobra.Command, args []string) error {
 			o.Host = args[0]
+			if o.Format != "text" && o.Format != "json" {
+				return usageError{fmt.Errorf("--format %q: want text or json", o.Format)}
+			}
 			if wait <= 0 || wait > 60 {
 				return usageError{fmt.Errorf("-w %g: wait must be in (0, 60] seconds", wait)}
 			}

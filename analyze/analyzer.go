@@ -63,6 +63,10 @@ type Stats struct {
 	Replies, Unmatched, LateReplies int
 }
 
+// dupWindow is how soon a copy of a probe must follow it to count as the
+// same packet captured twice rather than the probe sent again.
+const dupWindow = 100 * time.Millisecond
+
 // key is the identity a probe carries and its replies echo. It holds no
 // pointers and is 20 bytes, so that map lookups hash little and the map
 // gives the garbage collector nothing to scan.
@@ -360,9 +364,11 @@ func (a *Analyzer) addProbe(at time.Time, inf *Info, ev *Event) {
 	if sp.found {
 		last = a.win.probe(n)
 		dt := at.Sub(last.Sent)
-		// The same packet captured twice keeps its IP ID; tcptraceroute's
-		// probes share ports and sequence number and differ only in it.
-		if dt >= 0 && dt < time.Second && inf.IPID == last.IPID && (int(inf.TTL) == last.TTL || int(inf.TTL) == last.TTL-1) {
+		// The same packet captured twice keeps its IP ID and comes again
+		// within microseconds (-i any, a router's in and out); tcptraceroute's
+		// probes share ports and sequence number and differ only in the IP
+		// ID; lft sends a probe again, byte for byte, after 250ms.
+		if dt >= 0 && dt < dupWindow && inf.IPID == last.IPID && (int(inf.TTL) == last.TTL || int(inf.TTL) == last.TTL-1) {
 			a.stats.Duplicates++
 			ev.Kind, ev.Probe = EventDuplicate, last
 			return

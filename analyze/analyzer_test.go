@@ -585,3 +585,24 @@ func TestAnalyzerParts(t *testing.T) {
 		t.Errorf("stats %+v: want %d probes, every reply matched", st, probes)
 	}
 }
+
+// TestAnalyzerResent feeds lft's way: a probe sent again byte for byte
+// (same ports, IP ID 0) 250ms later, after no answer. That is a second
+// probe, ambiguous with the first, not the same packet captured twice.
+func TestAnalyzerResent(t *testing.T) {
+	var c capture
+	c.add(0, udpProbe(t, srcAddr, dstAddr, 2, 0, 53, 33435))
+	c.add(250*time.Millisecond, udpProbe(t, srcAddr, dstAddr, 2, 0, 53, 33435))
+	c.add(250*time.Millisecond+10*time.Microsecond, udpProbe(t, srcAddr, dstAddr, 2, 0, 53, 33435)) // captured twice
+	a := analyze.New(analyze.Options{})
+	evs := c.feed(a)
+	if evs[1].Kind != analyze.EventProbe || !evs[1].Probe.Ambiguous {
+		t.Errorf("probe sent again: event %v, want an ambiguous EventProbe", evs[1].Kind)
+	}
+	if evs[2].Kind != analyze.EventDuplicate || evs[2].Probe != evs[1].Probe {
+		t.Errorf("its second capture: event %v, want EventDuplicate of it", evs[2].Kind)
+	}
+	if s := a.Stats(); s.Probes != 2 || s.Duplicates != 1 {
+		t.Errorf("Stats() = %+v, want 2 probes and 1 duplicate", s)
+	}
+}

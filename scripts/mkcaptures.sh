@@ -4,7 +4,8 @@
 # as NAME.pcap (or .pcapng) beside NAME.txt, what the tool printed.
 #
 # Needs root, tcpdump, editcap, python3 and the tools: traceroute, mtr,
-# tracepath, tcptraceroute, scamper, and tracers (built here). Traffic goes
+# tracepath, tcptraceroute, scamper, and tracers (built here); lft, nmap
+# and inetutils-traceroute when installed. Traffic goes
 # only to the lab's own namespaces (prefix "trc"), bounded by each tool's
 # own limits and by `timeout`.
 set -euo pipefail
@@ -114,6 +115,23 @@ lab --routers 2
 ip netns exec "$P-dst" iptables -w 5 -A INPUT -j DROP
 capture noanswer-tracers "$IF" "" -- "$TRACERS" run -n -m 6 -w 1 "$DST"
 capture noanswer-traceroute-icmp "$IF" "" -- traceroute -n -I -m 6 -w 1 "$DST"
+
+# --- other tools (when installed: apt-get install lft nmap
+# inetutils-traceroute), with a silent router
+lab --routers 4 --silent 2
+others() {
+	command -v lft >/dev/null && {
+		capture lft-tcp "$IF" "" -- lft -n "$DST"
+		capture lft-udp "$IF" "" -- lft -n -u "$DST"
+	}
+	command -v nmap >/dev/null && capture nmap "$IF" "" -- nmap -n -sn --traceroute "$DST"
+	command -v inetutils-traceroute >/dev/null && {
+		capture inetutils-udp "$IF" "" -- inetutils-traceroute "$DST"
+		capture inetutils-icmp "$IF" "" -- inetutils-traceroute -M icmp "$DST"
+	}
+	return 0
+}
+others
 
 ls -la "$OUT"
 du -sh "$OUT"

@@ -51,6 +51,11 @@ func TestReplayExplain(t *testing.T) {
 		{"noanswer-tracers.pcap", 3, []string{"no later hop answered"}},
 		{"traceroute-udp.pcap", 5, []string{"answered with ICMP port unreachable (type 3, code 3)"}},
 		{"scamper-tcp.pcap", 5, []string{"TCP RST"}},
+		// lab.sh --ecmp 2: router 1 splits UDP flows between router 2 and
+		// its twin, and router 3 answers from the link each came in on.
+		{"ecmp-traceroute-udp.pcap", 2, []string{"Replies came from 2 addresses at this TTL (10.77.2.2, 10.77.102.2)", "balances load (ECMP)"}},
+		{"ecmp-traceroute-udp.pcap", 3, []string{"Replies came from 2 addresses at this TTL (10.77.3.2, 10.77.152.2)"}},
+		{"ecmp-traceroute-udp.pcap", 4, []string{"10.77.4.2 sent ICMP Time Exceeded"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.file, func(t *testing.T) {

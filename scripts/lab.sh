@@ -2,7 +2,7 @@
 # lab.sh - build a chain of Linux network namespaces to trace through.
 #
 #   scripts/lab.sh up     [--prefix P] [--routers N] [--silent LIST] [--lossy LIST]
-#                         [--loss PCT] [--unreach K]
+#                         [--loss PCT] [--unreach K] [--ecmp K]
 #   scripts/lab.sh down   [--prefix P]
 #   scripts/lab.sh status [--prefix P]
 #
@@ -23,6 +23,13 @@
 #   --loss PCT     loss percentage for --lossy, 0..100 (default 30)
 #   --unreach K    router K answers packets for the destination with
 #                  ICMP host unreachable (!H) instead of forwarding them
+#   --ecmp K       router K gets a twin, P-rKx, beside it (K in 2..N-1):
+#                  router K-1 sends to both by a multipath route hashed
+#                  on ports (fib_multipath_hash_policy=1), so UDP probes with
+#                  different ports cross either, and TTL K shows two
+#                  responders: 10.77.K.2 and the twin, 10.77.(100+K).2. The
+#                  twin's links are 10.77.(100+K).0/24 (from node K-1) and
+#                  10.77.(150+K).0/24 (to router K+1).
 #
 # All traffic stays inside the namespaces. Needs root, iproute2, and
 # iptables (nft or legacy) only for --silent/--lossy/--unreach.
@@ -57,6 +64,7 @@ SILENT=""
 LOSSY=""
 LOSS=30
 UNREACH=0
+ECMP=0
 
 need_val() { [[ $# -ge 2 && -n "$2" ]] || die "option $1 needs a value"; }
 
@@ -75,6 +83,7 @@ while [[ $# -gt 0 ]]; do
 	--lossy) need_val "$@"; LOSSY="$2"; shift 2 ;;
 	--loss) need_val "$@"; LOSS="$2"; shift 2 ;;
 	--unreach) need_val "$@"; UNREACH="$2"; shift 2 ;;
+	--ecmp) need_val "$@"; ECMP="$2"; shift 2 ;;
 	-h | --help) usage 0 ;;
 	*) die "unknown argument: $1 (try --help)" ;;
 	esac
@@ -98,14 +107,14 @@ node_ns() {
 lab_namespaces() {
 	# "ip netns list" prints "name" or "name (id: N)".
 	ip netns list 2>/dev/null | awk '{print $1}' |
-		grep -E "^${PREFIX}-(src|dst|r[0-9]+)\$" || true
+		grep -E "^${PREFIX}-(src|dst|r[0-9]+x?)\$" || true
 }
 
 # lab_root_links: stray lab veths left in the root namespace (only after a
 # crash mid-build; links are normally created directly inside namespaces).
 lab_root_links() {
 	ip -o link show 2>/dev/null | awk -F': ' '{print $2}' | sed 's/@.*//' |
-		grep -E "^${PREFIX}-l[0-9]+[ab]\$" || true
+		grep -E "^${PREFIX}-l[0-9]+[abxy]\$" || true
 }
 
 require_root_ip() {
@@ -198,6 +207,10 @@ do_up() {
 	[[ "$UNREACH" =~ ^[0-9]+$ ]] || die "bad --unreach '$UNREACH': want a router number"
 	UNREACH=$((10#$UNREACH))
 	((UNREACH <= ROUTERS)) || die "--unreach: router $UNREACH out of range 1..$ROUTERS"
+	[[ "$ECMP" =~ ^[0-9]+$ ]] || die "bad --ecmp '$ECMP': want a router number"
+	ECMP=$((10#$ECMP))
+	((ECMP == 0 || (ECMP >= 2 && ECMP < ROUTERS))) ||
+		die "--ecmp: router $ECMP out of range 2..$((ROUTERS - 1)) (a router before it splits the flows, the twin joins router K+1)"
 	local silent lossy
 	silent="$(parse_list --silent "$SILENT")"
 	lossy="$(parse_list --lossy "$LOSSY")"
@@ -280,6 +293,46 @@ do_up() {
 		done
 		ip netns exec "$ns" sysctl -q -w "${sc[@]}" >/dev/null || die "sysctl failed in $ns"
 	done
+
+	# A twin of router K beside it, reached by a multipath route.
+	if ((ECMP > 0)); then
+		local K=$ECMP tw="$PREFIX-r${ECMP}x" prev next
+		prev="$(node_ns $((ECMP - 1)))"
+		next="$(node_ns $((ECMP + 1)))"
+		ip netns add "$tw" 2>/dev/null || die "cannot create network namespace $tw"
+		ip netns exec "$tw" sysctl -q -w net.ipv6.conf.all.disable_ipv6=1 >/dev/null 2>&1 || true
+		ip netns exec "$tw" sysctl -q -w net.ipv4.ip_forward=1 net.ipv4.conf.all.rp_filter=0 \
+			net.ipv4.conf.default.rp_filter=0 net.ipv4.icmp_errors_use_inbound_ifaddr=1 \
+			net.ipv4.icmp_ratelimit=0 net.ipv4.icmp_msgs_burst=10000 \
+			net.ipv4.icmp_msgs_per_sec=100000 >/dev/null || die "sysctl failed in $tw"
+		ip link add "$PREFIX-l${K}x" netns "$prev" type veth peer name "$PREFIX-l${K}y" netns "$tw" ||
+			die "cannot create the twin's left link"
+		ip link add "$PREFIX-l$((K + 1))x" netns "$tw" type veth peer name "$PREFIX-l$((K + 1))y" netns "$next" ||
+			die "cannot create the twin's right link"
+		local a=$((100 + K)) b=$((150 + K)) batch j
+		# Router K-1: both ways forward, by ports.
+		batch="addr add 10.77.$a.1/24 dev $PREFIX-l${K}x"$'\n'"link set $PREFIX-l${K}x up"$'\n'
+		batch+="route replace default nexthop via 10.77.$K.2 nexthop via 10.77.$a.2"$'\n'
+		ip -n "$prev" -batch - <<<"$batch" || die "ip configuration failed in $prev"
+		ip netns exec "$prev" sysctl -q -w net.ipv4.fib_multipath_hash_policy=1 \
+			"net.ipv4.conf.$PREFIX-l${K}x.rp_filter=0" >/dev/null || die "sysctl failed in $prev"
+		# The twin: forward to router K+1, back to the node before K.
+		batch="link set lo up"$'\n'"addr add 10.77.$a.2/24 dev $PREFIX-l${K}y"$'\n'"link set $PREFIX-l${K}y up"$'\n'
+		batch+="addr add 10.77.$b.1/24 dev $PREFIX-l$((K + 1))x"$'\n'"link set $PREFIX-l$((K + 1))x up"$'\n'
+		batch+="route add default via 10.77.$b.2"$'\n'
+		for ((j = 1; j < K; j++)); do
+			batch+="route add 10.77.$j.0/24 via 10.77.$a.1"$'\n'
+		done
+		ip -n "$tw" -batch - <<<"$batch" || die "ip configuration failed in $tw"
+		ip netns exec "$tw" sysctl -q -w "net.ipv4.conf.$PREFIX-l${K}y.rp_filter=0" \
+			"net.ipv4.conf.$PREFIX-l$((K + 1))x.rp_filter=0" >/dev/null || die "sysctl failed in $tw"
+		# Router K+1: the twin's link, and the way back to it.
+		batch="addr add 10.77.$b.2/24 dev $PREFIX-l$((K + 1))y"$'\n'"link set $PREFIX-l$((K + 1))y up"$'\n'
+		batch+="route add 10.77.$a.0/24 via 10.77.$b.1"$'\n'
+		ip -n "$next" -batch - <<<"$batch" || die "ip configuration failed in $next"
+		ip netns exec "$next" sysctl -q -w "net.ipv4.conf.$PREFIX-l$((K + 1))y.rp_filter=0" >/dev/null ||
+			die "sysctl failed in $next"
+	fi
 
 	# Misbehaving routers.
 	if [[ -n "$want_ipt" ]]; then

@@ -116,6 +116,11 @@ ip netns exec "$P-dst" iptables -w 5 -A INPUT -j DROP
 capture noanswer-tracers "$IF" "" -- "$TRACERS" run -n -m 6 -w 1 "$DST"
 capture noanswer-traceroute-icmp "$IF" "" -- traceroute -n -I -m 6 -w 1 "$DST"
 
+# --- load balancing: router 1 splits UDP flows between router 2 and a
+# twin (8 probes per hop, so that both paths show)
+lab --routers 4 --ecmp 2
+capture ecmp-traceroute-udp "$IF" "" -- traceroute -n -q 8 "$DST"
+
 # --- other tools (when installed: apt-get install lft nmap
 # inetutils-traceroute), with a silent router
 lab --routers 4 --silent 2

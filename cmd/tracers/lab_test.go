@@ -408,3 +408,32 @@ func TestLabInterrupt(t *testing.T) {
 		t.Errorf("capture after Ctrl-C: tshark exit %d, %d packets, stderr %q", ts.code, len(strings.Fields(ts.stdout)), ts.stderr)
 	}
 }
+
+// TestLabECMP checks lab.sh --ecmp: router 1 splits UDP flows between
+// router 2 and its twin, so traceroute's UDP probes (a port each) meet both
+// at TTL 2, while tracers' ICMP probes (no ports to hash) all take one path
+// and still reach the destination.
+func TestLabECMP(t *testing.T) {
+	bin := needLab(t, "traceroute")
+	l := labUp(t, "trt9", 4, "--ecmp", "2")
+	// Ten probes all hashed onto one path: 1 in 512; a second run makes
+	// a false failure one in a quarter of a million.
+	var tr result
+	var h []string
+	both := false
+	for range 2 {
+		tr = l.inSrc(t, "traceroute", "-n", "-q", "10", l.dst)
+		h = hops(tr.stdout)
+		if both = len(h) == 5 && strings.Contains(h[1]+" ", " 10.77.2.2 ") && strings.Contains(h[1]+" ", " 10.77.102.2 "); both {
+			break
+		}
+	}
+	if tr.code != 0 || !both {
+		t.Errorf("traceroute -q 10: exit %d, hops %q; want both 10.77.2.2 and 10.77.102.2 at TTL 2\n%s", tr.code, h, tr.stderr)
+	}
+	got := l.inSrc(t, bin, "run", "-n", l.dst)
+	h = hops(got.stdout)
+	if got.code != 0 || len(h) != 5 || h[1] != "2 10.77.2.2" && h[1] != "2 10.77.102.2" || h[4] != "5 "+l.dst {
+		t.Errorf("tracers run: exit %d, hops %q; want one path through router 2 or its twin to %s", got.code, h, l.dst)
+	}
+}

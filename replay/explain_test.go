@@ -56,6 +56,11 @@ func TestReplayExplain(t *testing.T) {
 		{"ecmp-traceroute-udp.pcap", 2, []string{"Replies came from 2 addresses at this TTL (10.77.2.2, 10.77.102.2)", "balances load (ECMP)"}},
 		{"ecmp-traceroute-udp.pcap", 3, []string{"Replies came from 2 addresses at this TTL (10.77.3.2, 10.77.152.2)"}},
 		{"ecmp-traceroute-udp.pcap", 4, []string{"10.77.4.2 sent ICMP Time Exceeded"}},
+		// lab.sh --asym 3: replies from router 3 onwards come back through
+		// an extra router.
+		{"asym-traceroute-icmp.pcap", 2, []string{"crossed 2 hops back, as many as the probe crossed forward"}},
+		{"asym-traceroute-icmp.pcap", 3, []string{"crossed 4 hops back while the probe crossed 3 forward", "(an asymmetric route)"}},
+		{"asym-traceroute-icmp.pcap", 5, []string{"crossed 6 hops back while the probe crossed 5 forward"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.file, func(t *testing.T) {

@@ -2,7 +2,7 @@
 # lab.sh - build a chain of Linux network namespaces to trace through.
 #
 #   scripts/lab.sh up     [--prefix P] [--routers N] [--silent LIST] [--lossy LIST]
-#                         [--loss PCT] [--unreach K] [--ecmp K]
+#                         [--loss PCT] [--unreach K] [--ecmp K] [--asym K]
 #   scripts/lab.sh down   [--prefix P]
 #   scripts/lab.sh status [--prefix P]
 #
@@ -30,6 +30,12 @@
 #                  responders: 10.77.K.2 and the twin, 10.77.(100+K).2. The
 #                  twin's links are 10.77.(100+K).0/24 (from node K-1) and
 #                  10.77.(150+K).0/24 (to router K+1).
+#   --asym K       replies from router K onwards to the source take a detour
+#                  (K in 2..min(N,25)): router K sends them through an extra
+#                  router, P-rKd, to router K-1, so they cross one hop more
+#                  back than the probes crossed forward (an asymmetric
+#                  route). The detour's links are 10.77.(230+K).0/24 (from
+#                  router K) and 10.77.(200+K).0/24 (to router K-1).
 #
 # All traffic stays inside the namespaces. Needs root, iproute2, and
 # iptables (nft or legacy) only for --silent/--lossy/--unreach.
@@ -65,6 +71,7 @@ LOSSY=""
 LOSS=30
 UNREACH=0
 ECMP=0
+ASYM=0
 
 need_val() { [[ $# -ge 2 && -n "$2" ]] || die "option $1 needs a value"; }
 
@@ -84,6 +91,7 @@ while [[ $# -gt 0 ]]; do
 	--loss) need_val "$@"; LOSS="$2"; shift 2 ;;
 	--unreach) need_val "$@"; UNREACH="$2"; shift 2 ;;
 	--ecmp) need_val "$@"; ECMP="$2"; shift 2 ;;
+	--asym) need_val "$@"; ASYM="$2"; shift 2 ;;
 	-h | --help) usage 0 ;;
 	*) die "unknown argument: $1 (try --help)" ;;
 	esac
@@ -107,14 +115,14 @@ node_ns() {
 lab_namespaces() {
 	# "ip netns list" prints "name" or "name (id: N)".
 	ip netns list 2>/dev/null | awk '{print $1}' |
-		grep -E "^${PREFIX}-(src|dst|r[0-9]+x?)\$" || true
+		grep -E "^${PREFIX}-(src|dst|r[0-9]+[xd]?)\$" || true
 }
 
 # lab_root_links: stray lab veths left in the root namespace (only after a
 # crash mid-build; links are normally created directly inside namespaces).
 lab_root_links() {
 	ip -o link show 2>/dev/null | awk -F': ' '{print $2}' | sed 's/@.*//' |
-		grep -E "^${PREFIX}-l[0-9]+[abxy]\$" || true
+		grep -E "^${PREFIX}-l[0-9]+[abxypq]\$" || true
 }
 
 require_root_ip() {
@@ -211,6 +219,10 @@ do_up() {
 	ECMP=$((10#$ECMP))
 	((ECMP == 0 || (ECMP >= 2 && ECMP < ROUTERS))) ||
 		die "--ecmp: router $ECMP out of range 2..$((ROUTERS - 1)) (a router before it splits the flows, the twin joins router K+1)"
+	[[ "$ASYM" =~ ^[0-9]+$ ]] || die "bad --asym '$ASYM': want a router number"
+	ASYM=$((10#$ASYM))
+	((ASYM == 0 || (ASYM >= 2 && ASYM <= ROUTERS && ASYM <= 25))) ||
+		die "--asym: router $ASYM out of range 2..$((ROUTERS < 25 ? ROUTERS : 25))"
 	local silent lossy
 	silent="$(parse_list --silent "$SILENT")"
 	lossy="$(parse_list --lossy "$LOSSY")"
@@ -332,6 +344,36 @@ do_up() {
 		ip -n "$next" -batch - <<<"$batch" || die "ip configuration failed in $next"
 		ip netns exec "$next" sysctl -q -w "net.ipv4.conf.$PREFIX-l$((K + 1))y.rp_filter=0" >/dev/null ||
 			die "sysctl failed in $next"
+	fi
+
+	# A detour on the way back from router K to router K-1.
+	if ((ASYM > 0)); then
+		local K=$ASYM dt="$PREFIX-r${ASYM}d" rk rp batch
+		rk="$(node_ns "$K")"
+		rp="$(node_ns $((K - 1)))"
+		local up=$((230 + K)) down=$((200 + K))
+		ip netns add "$dt" 2>/dev/null || die "cannot create network namespace $dt"
+		ip netns exec "$dt" sysctl -q -w net.ipv6.conf.all.disable_ipv6=1 >/dev/null 2>&1 || true
+		ip netns exec "$dt" sysctl -q -w net.ipv4.ip_forward=1 net.ipv4.conf.all.rp_filter=0 \
+			net.ipv4.conf.default.rp_filter=0 net.ipv4.icmp_ratelimit=0 >/dev/null || die "sysctl failed in $dt"
+		ip link add "$PREFIX-l${K}p" netns "$rk" type veth peer name "$PREFIX-l${K}q" netns "$dt" ||
+			die "cannot create the detour's link from router $K"
+		ip link add "$PREFIX-l$((K - 1))p" netns "$dt" type veth peer name "$PREFIX-l$((K - 1))q" netns "$rp" ||
+			die "cannot create the detour's link to router $((K - 1))"
+		batch="addr add 10.77.$up.1/24 dev $PREFIX-l${K}p"$'\n'"link set $PREFIX-l${K}p up"$'\n'
+		batch+="route replace 10.77.1.0/24 via 10.77.$up.2"$'\n'
+		ip -n "$rk" -batch - <<<"$batch" || die "ip configuration failed in $rk"
+		batch="link set lo up"$'\n'"addr add 10.77.$up.2/24 dev $PREFIX-l${K}q"$'\n'"link set $PREFIX-l${K}q up"$'\n'
+		batch+="addr add 10.77.$down.2/24 dev $PREFIX-l$((K - 1))p"$'\n'"link set $PREFIX-l$((K - 1))p up"$'\n'
+		batch+="route add 10.77.1.0/24 via 10.77.$down.1"$'\n'"route add default via 10.77.$up.1"$'\n'
+		ip -n "$dt" -batch - <<<"$batch" || die "ip configuration failed in $dt"
+		batch="addr add 10.77.$down.1/24 dev $PREFIX-l$((K - 1))q"$'\n'"link set $PREFIX-l$((K - 1))q up"$'\n'
+		ip -n "$rp" -batch - <<<"$batch" || die "ip configuration failed in $rp"
+		ip netns exec "$rk" sysctl -q -w "net.ipv4.conf.$PREFIX-l${K}p.rp_filter=0" >/dev/null &&
+			ip netns exec "$dt" sysctl -q -w "net.ipv4.conf.$PREFIX-l${K}q.rp_filter=0" \
+				"net.ipv4.conf.$PREFIX-l$((K - 1))p.rp_filter=0" >/dev/null &&
+			ip netns exec "$rp" sysctl -q -w "net.ipv4.conf.$PREFIX-l$((K - 1))q.rp_filter=0" >/dev/null ||
+			die "sysctl failed on the detour"
 	fi
 
 	# Misbehaving routers.

@@ -121,6 +121,10 @@ capture noanswer-traceroute-icmp "$IF" "" -- traceroute -n -I -m 6 -w 1 "$DST"
 lab --routers 4 --ecmp 2
 capture ecmp-traceroute-udp "$IF" "" -- traceroute -n -q 8 "$DST"
 
+# --- an asymmetric route: replies from router 3 onwards take a detour
+lab --routers 4 --asym 3
+capture asym-traceroute-icmp "$IF" "" -- traceroute -n -I "$DST"
+
 # --- other tools (when installed: apt-get install lft nmap
 # inetutils-traceroute), with a silent router
 lab --routers 4 --silent 2

@@ -437,3 +437,23 @@ func TestLabECMP(t *testing.T) {
 		t.Errorf("tracers run: exit %d, hops %q; want one path through router 2 or its twin to %s", got.code, h, l.dst)
 	}
 }
+
+// TestLabAsymmetric checks lab.sh --asym: the replies of router 3 and
+// beyond come back through one router more, and run --explain says so.
+func TestLabAsymmetric(t *testing.T) {
+	bin := needLab(t, "iptables")
+	l := labUp(t, "trt10", 4, "--asym", "3")
+	got := l.inSrc(t, bin, "run", "-n", "--explain", l.dst)
+	want := []string{"1 10.77.1.2", "2 10.77.2.2", "3 10.77.3.2", "4 10.77.4.2", "5 10.77.5.2"}
+	if h := hops(got.stdout); got.code != 0 || strings.Join(h, "\n") != strings.Join(want, "\n") {
+		t.Fatalf("exit %d, hops %q, want %q\n%s", got.code, h, want, got.stderr)
+	}
+	for _, w := range []string{
+		"crossed 2 hops back, as many as the probe crossed forward",
+		"crossed 4 hops back while the probe crossed 3 forward: the return path differs from the forward path (an asymmetric route)",
+	} {
+		if !strings.Contains(got.stdout, w) {
+			t.Errorf("run --explain does not say %q:\n%s", w, got.stdout)
+		}
+	}
+}

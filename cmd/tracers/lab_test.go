@@ -166,7 +166,9 @@ func TestLabSameHopsAsTraceroute(t *testing.T) {
 	if h := hops(got.stdout); strings.Join(h, "\n") != strings.Join(want, "\n") {
 		t.Errorf("tracers hops:\n%s\nwant:\n%s\noutput:\n%s", strings.Join(h, "\n"), strings.Join(want, "\n"), got.stdout)
 	}
-	tr := l.inSrc(t, "traceroute", "-I", "-n", l.dst)
+	// -w 5 alone: traceroute's adaptive wait can print '*' for replies a
+	// busy machine delays (its manual says so).
+	tr := l.inSrc(t, "traceroute", "-I", "-n", "-w", "5", l.dst)
 	if tr.code != 0 {
 		t.Fatalf("traceroute: exit %d\n%s%s", tr.code, tr.stdout, tr.stderr)
 	}
@@ -183,7 +185,7 @@ func TestLabSameHopsAsTraceroute(t *testing.T) {
 	// interface that holds it) and the first router.
 	for _, dst := range []string{"10.77.1.1", "10.77.1.2"} {
 		got := l.inSrc(t, bin, "run", "-n", dst)
-		tr := l.inSrc(t, "traceroute", "-I", "-n", dst)
+		tr := l.inSrc(t, "traceroute", "-I", "-n", "-w", "5", dst)
 		want := "1 " + dst
 		if a, b := strings.Join(hops(got.stdout), "\n"), strings.Join(hops(tr.stdout), "\n"); got.code != 0 || a != want || b != want {
 			t.Errorf("run %s: exit %d, hops %q (traceroute -I: %q), want %q\n%s", dst, got.code, a, b, want, got.stderr)
@@ -422,7 +424,7 @@ func TestLabECMP(t *testing.T) {
 	var h []string
 	both := false
 	for range 2 {
-		tr = l.inSrc(t, "traceroute", "-n", "-q", "10", l.dst)
+		tr = l.inSrc(t, "traceroute", "-n", "-q", "10", "-w", "5", l.dst)
 		h = hops(tr.stdout)
 		if both = len(h) == 5 && strings.Contains(h[1]+" ", " 10.77.2.2 ") && strings.Contains(h[1]+" ", " 10.77.102.2 "); both {
 			break

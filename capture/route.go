@@ -65,25 +65,3 @@ func RouteTo(dst netip.Addr, iface string, src netip.Addr) (Route, error) {
 	}
 	return Route{Src: src, Iface: name}, nil
 }
-
-// ifaceOf names the interface that holds address a.
-func ifaceOf(a netip.Addr) (string, error) {
-	ifs, err := net.Interfaces()
-	if err != nil {
-		return "", err
-	}
-	for _, ifc := range ifs {
-		addrs, err := ifc.Addrs()
-		if err != nil {
-			continue
-		}
-		for _, ad := range addrs {
-			if n, ok := ad.(*net.IPNet); ok {
-				if ip, ok := netip.AddrFromSlice(n.IP); ok && ip.Unmap() == a {
-					return ifc.Name, nil
-				}
-			}
-		}
-	}
-	return "", fmt.Errorf("no interface holds source address %s", a)
-}

@@ -91,9 +91,6 @@ func appendSummary(b []byte, tr *analyze.Trace) []byte {
 	return append(b, " not reached"...)
 }
 
-// summary says how tr ended.
-func summary(tr *analyze.Trace) string { return string(appendSummary(nil, tr)) }
-
 // firstReply returns the first reply, in send order, to a probe with the
 // given TTL that satisfies ok. The caller knows there is one.
 func firstReply(tr *analyze.Trace, ttl int, ok func(*analyze.Reply) bool) *analyze.Reply {

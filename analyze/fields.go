@@ -271,27 +271,16 @@ func (l *Layers) transport(p layers.IPProtocol, b []byte, depth int) {
 	case layers.IPProtocolICMPv6:
 		l.icmp6(b, depth)
 	case layers.IPProtocolUDP:
-		if len(b) < 4 {
-			return
-		}
-		h := l.add(Header{Kind: HdrUDP, Have: HasPorts})
-		if h == nil {
-			return
-		}
-		h.SrcPort, h.DstPort = binary.BigEndian.Uint16(b[0:2]), binary.BigEndian.Uint16(b[2:4])
-		if len(b) >= 6 {
+		h := l.ports(HdrUDP, b)
+		if h != nil && len(b) >= 6 {
 			h.Have |= HasLength
 			h.Length = binary.BigEndian.Uint16(b[4:6])
 		}
 	case layers.IPProtocolTCP:
-		if len(b) < 4 {
-			return
-		}
-		h := l.add(Header{Kind: HdrTCP, Have: HasPorts})
+		h := l.ports(HdrTCP, b)
 		if h == nil {
 			return
 		}
-		h.SrcPort, h.DstPort = binary.BigEndian.Uint16(b[0:2]), binary.BigEndian.Uint16(b[2:4])
 		if len(b) >= 8 {
 			h.Have |= HasSeq
 			h.TCPSeq = binary.BigEndian.Uint32(b[4:8])
@@ -305,6 +294,19 @@ func (l *Layers) transport(p layers.IPProtocol, b []byte, depth int) {
 	case layers.IPProtocolIPv6:
 		l.ipv6(b, depth+1)
 	}
+}
+
+// ports records a UDP or TCP header with its ports, the first 4 bytes of
+// either; nil when b is shorter or the headers are full.
+func (l *Layers) ports(kind HeaderKind, b []byte) *Header {
+	if len(b) < 4 {
+		return nil
+	}
+	h := l.add(Header{Kind: kind, Have: HasPorts})
+	if h != nil {
+		h.SrcPort, h.DstPort = binary.BigEndian.Uint16(b[0:2]), binary.BigEndian.Uint16(b[2:4])
+	}
+	return h
 }
 
 // icmp4 records an ICMP header (RFC 792). Wireshark shows nothing of one

@@ -443,7 +443,7 @@ func TestLabECMP(t *testing.T) {
 // TestLabAsymmetric checks lab.sh --asym: the replies of router 3 and
 // beyond come back through one router more, and run --explain says so.
 func TestLabAsymmetric(t *testing.T) {
-	bin := needLab(t, "iptables")
+	bin := needLab(t)
 	l := labUp(t, "trt10", 4, "--asym", "3")
 	got := l.inSrc(t, bin, "run", "-n", "--explain", l.dst)
 	want := []string{"1 10.77.1.2", "2 10.77.2.2", "3 10.77.3.2", "4 10.77.4.2", "5 10.77.5.2"}

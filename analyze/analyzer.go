@@ -3,7 +3,6 @@ package analyze
 import (
 	"cmp"
 	"encoding/binary"
-	"errors"
 	"net/netip"
 	"slices"
 	"time"
@@ -127,6 +126,7 @@ type Analyzer struct {
 	done  []*Trace
 	next  time.Time // next idle sweep
 	stats Stats
+	note  Note // scratch for Add
 }
 
 // New returns an Analyzer.
@@ -151,50 +151,42 @@ func New(o Options) *Analyzer {
 // Stats returns the counts so far.
 func (a *Analyzer) Stats() Stats { return a.stats }
 
-// Add feeds one packet. Packets must come in capture order.
+// Add feeds one packet. Packets must come in capture order. The event's
+// Info is the decoded packet.
 func (a *Analyzer) Add(p Packet) Event {
 	err := a.dec.Decode(p.Link, p.Data, &a.inf)
-	return a.add(p.Time, &a.inf, err)
+	a.Prepare(&a.note, p.Time, &a.inf, err)
+	ev := a.AddNote(&a.note)
+	ev.Info = &a.inf
+	return ev
 }
 
-// AddDecoded feeds one packet that a Decoder already decoded, captured at
-// at: inf and err are what Decode returned for it. It lets a caller decode
-// on another goroutine; the analyzer is the same as with Add. The event's
-// Info is inf.
-func (a *Analyzer) AddDecoded(at time.Time, inf *Info, err error) Event {
-	return a.add(at, inf, err)
-}
-
-func (a *Analyzer) add(at time.Time, inf *Info, err error) Event {
+// AddNote feeds one packet that Prepare made into n. Packets must come in
+// capture order. The event's Info is nil.
+func (a *Analyzer) AddNote(n *Note) Event {
 	a.frame++
 	a.stats.Packets++
-	ev := Event{Frame: a.frame, Info: inf}
-	if err != nil {
-		if errors.Is(err, errNoIPv4) || errors.Is(err, errUnknownLink) || errors.Is(err, errFragment) {
-			a.stats.Other++
-			ev.Kind = EventOther
-		} else {
-			a.stats.Malformed++
-			ev.Kind = EventMalformed
-		}
-		return ev
-	}
-	a.expire(at)
-	if k, r, ok := replyOf(inf); ok {
-		a.stats.Replies++
-		r.At, r.Frame = at, a.frame
-		a.match(k, r, &ev)
-		return ev
-	}
-	isProbe := defaultIsProbe
-	if a.opt.IsProbe != nil {
-		isProbe = a.opt.IsProbe
-	}
-	if !isProbe(inf) {
+	ev := Event{Frame: a.frame}
+	switch n.kind {
+	case noteNotIPv4:
 		a.stats.Other++
+		ev.Kind = EventOther
+		return ev
+	case noteMalformed:
+		a.stats.Malformed++
+		ev.Kind = EventMalformed
 		return ev
 	}
-	a.addProbe(at, inf, &ev)
+	a.expire(n.at)
+	switch n.kind {
+	case noteReply:
+		a.stats.Replies++
+		a.match(n, &ev)
+	case noteProbe:
+		a.addProbe(n, &ev)
+	default:
+		a.stats.Other++
+	}
 	return ev
 }
 
@@ -236,34 +228,40 @@ func probeKey(src, dst netip.Addr, proto Proto, id, seq, sport, dport, ipid uint
 	return k
 }
 
-// replyOf recognises a reply and returns the identity of the probe it answers.
-func replyOf(inf *Info) (key, Reply, bool) {
-	r := Reply{From: inf.Src, TTL: inf.TTL}
+// replyOf recognises a reply: it fills n with the identity of the probe it
+// answers and what the reply says.
+func replyOf(inf *Info, n *Note) bool {
+	n.from = v4(inf.Src)
 	switch {
 	case inf.Proto == layers.IPProtocolICMPv4 && inf.IsError():
 		q := &inf.Quote
 		if !q.OK {
-			return key{}, r, false
+			return false
 		}
 		proto := protoOf(q.Proto)
 		if proto == 0 || (proto == ICMP && q.Type != layers.ICMPv4TypeEchoRequest) {
-			return key{}, r, false
+			return false
 		}
-		r.Type, r.Code, r.QuotedTTL = inf.Type, inf.Code, q.TTL
-		r.Kind = errorKind(inf.Type, inf.Code)
-		r.FromDest = inf.Src == q.Dst
-		return probeKey(q.Src, q.Dst, proto, q.ID, q.Seq, q.SrcPort, q.DstPort, q.IPID, q.TCPSeq), r, true
+		n.rtype, n.rcode, n.qttl = inf.Type, inf.Code, q.TTL
+		n.rkind = errorKind(inf.Type, inf.Code)
+		// A Time Exceeded is never the destination's answer, even when
+		// the destination sent it.
+		n.dest = inf.Src == q.Dst && n.rkind != TimeExceeded && n.rkind != OtherError
+		n.k = probeKey(q.Src, q.Dst, proto, q.ID, q.Seq, q.SrcPort, q.DstPort, q.IPID, q.TCPSeq)
+		return true
 	case inf.Proto == layers.IPProtocolICMPv4 && inf.Type == layers.ICMPv4TypeEchoReply:
-		r.Kind, r.FromDest = EchoReply, true
-		return probeKey(inf.Dst, inf.Src, ICMP, inf.ID, inf.Seq, 0, 0, 0, 0), r, true
+		n.rkind, n.dest = EchoReply, true
+		n.k = probeKey(inf.Dst, inf.Src, ICMP, inf.ID, inf.Seq, 0, 0, 0, 0)
+		return true
 	case inf.Proto == layers.IPProtocolTCP && inf.ACK && (inf.SYN || inf.RST):
-		r.Kind, r.FromDest = TCPSynAck, true
+		n.rkind, n.dest = TCPSynAck, true
 		if inf.RST {
-			r.Kind = TCPReset
+			n.rkind = TCPReset
 		}
-		return probeKey(inf.Dst, inf.Src, TCP, 0, 0, inf.DstPort, inf.SrcPort, 0, inf.TCPAck-1), r, true
+		n.k = probeKey(inf.Dst, inf.Src, TCP, 0, 0, inf.DstPort, inf.SrcPort, 0, inf.TCPAck-1)
+		return true
 	}
-	return key{}, r, false
+	return false
 }
 
 func errorKind(typ, code uint8) Kind {
@@ -292,16 +290,17 @@ func errorKind(typ, code uint8) Kind {
 	return OtherError
 }
 
-func (a *Analyzer) match(k key, r Reply, ev *Event) {
+func (a *Analyzer) match(n *Note, ev *Event) {
 	var hit *Probe
 	late := false
+	at := n.at.UnixNano()
 	// Wireshark's rule: the latest probe sent before the reply, preferring
 	// one still unanswered.
-	for n, ok := a.win.latest(k); ok; n, ok = a.win.before(n) {
-		p := a.win.probe(n)
-		if p.Sent.After(r.At) {
+	for num, ok := a.win.latest(&n.k); ok; num, ok = a.win.before(num) {
+		if a.win.sent(num) > at {
 			continue
 		}
+		p := a.win.probe(num)
 		if p.Reply == nil {
 			hit = p
 			break
@@ -317,66 +316,45 @@ func (a *Analyzer) match(k key, r Reply, ev *Event) {
 		ev.Kind = EventUnmatched
 		return
 	}
-	tr := a.traceOf(traceKeyOf(k), hit)
-	if tr == nil && a.opt.OnTrace != nil {
-		// hit's trace went to OnTrace, which may be reading it on
-		// another goroutine: it is never changed again.
-		a.stats.LateReplies++
-		ev.Kind = EventUnmatched
-		return
+	tr := hit.trace
+	if tr.finished {
+		// With OnTrace set, hit's trace went to OnTrace, which may be
+		// reading it on another goroutine: it is never changed again.
+		tr = nil
+		if a.opt.OnTrace != nil {
+			a.stats.LateReplies++
+			ev.Kind = EventUnmatched
+			return
+		}
 	}
-	r.RTT = r.At.Sub(hit.Sent)
-	if r.Kind == TimeExceeded || r.Kind == OtherError {
-		r.FromDest = false
-	}
-	hit.reply = r
+	hit.reply = n.reply(a.frame)
+	hit.reply.RTT = n.at.Sub(hit.Sent)
 	hit.Reply = &hit.reply
-	if tr != nil && r.Kind == TimeExceeded {
+	if tr != nil && n.rkind == TimeExceeded {
 		tr.hasTE = true
 	}
 	ev.Kind, ev.Probe, ev.Trace = EventReply, hit, tr
 }
 
-// traceOf returns the trace, still open, that probe p of trace key tk
-// belongs to: the active one, or an earlier part still waiting for late
-// replies; nil when p's trace is finished.
-func (a *Analyzer) traceOf(tk traceKey, p *Probe) *Trace {
-	tr := a.active[tk]
-	if tr == nil || p.Frame >= tr.Probes[0].Frame {
-		return tr
-	}
-	// An earlier part (rare: only replies that cross a cut look here).
-	var part *Trace
-	for _, o := range a.open {
-		if t := o.tr; t.key == tk && t != tr && t.Probes[0].Frame <= p.Frame &&
-			(part == nil || t.Probes[0].Frame > part.Probes[0].Frame) {
-			part = t
-		}
-	}
-	return part
-}
-
-func (a *Analyzer) addProbe(at time.Time, inf *Info, ev *Event) {
-	proto := protoOf(inf.Proto)
-	k := probeKey(inf.Src, inf.Dst, proto, inf.ID, inf.Seq, inf.SrcPort, inf.DstPort, inf.IPID, inf.TCPSeq)
+func (a *Analyzer) addProbe(n *Note, ev *Event) {
 	var last *Probe
-	sp, n := a.win.lookup(&k)
+	sp, num := a.win.lookup(&n.k)
 	if sp.found {
-		last = a.win.probe(n)
-		dt := at.Sub(last.Sent)
+		last = a.win.probe(num)
+		dt := n.at.Sub(last.Sent)
 		// The same packet captured twice keeps its IP ID and comes again
 		// within microseconds (-i any, a router's in and out); tcptraceroute's
 		// probes share ports and sequence number and differ only in the IP
 		// ID; lft sends a probe again, byte for byte, after 250ms.
-		if dt >= 0 && dt < dupWindow && inf.IPID == last.IPID && (int(inf.TTL) == last.TTL || int(inf.TTL) == last.TTL-1) {
+		if dt >= 0 && dt < dupWindow && n.ipid == last.IPID && (int(n.ttl) == last.TTL || int(n.ttl) == last.TTL-1) {
 			a.stats.Duplicates++
 			ev.Kind, ev.Probe = EventDuplicate, last
 			return
 		}
 	}
-	tk := traceKeyOf(k)
+	tk := traceKeyOf(n.k)
 	tr := a.active[tk]
-	if tr != nil && at.Sub(tr.last) > a.opt.Gap {
+	if tr != nil && n.at.Sub(tr.last) > a.opt.Gap {
 		a.finish(tk, tr)
 		tr = nil
 	}
@@ -387,15 +365,12 @@ func (a *Analyzer) addProbe(at time.Time, inf *Info, ev *Event) {
 		tr = nil
 	}
 	if tr == nil {
-		tr = &Trace{Src: inf.Src, Dst: inf.Dst, Proto: proto, first: at, key: tk, open: len(a.open)}
+		tr = &Trace{Src: addrOf(n.k.src), Dst: addrOf(n.k.dst), Proto: n.k.proto, first: n.at, key: tk, open: len(a.open)}
 		a.active[tk] = tr
 		a.open = append(a.open, openTrace{tr: tr})
 	}
-	p := &Probe{
-		TTL: int(inf.TTL), Sent: at, Frame: a.frame,
-		IPID: inf.IPID, ID: inf.ID, Seq: inf.Seq,
-		SrcPort: inf.SrcPort, DstPort: inf.DstPort, TCPSeq: inf.TCPSeq,
-	}
+	p := n.probe(a.frame)
+	p.trace = tr
 	if last != nil {
 		p.Ambiguous = true
 		tr.Ambiguous++
@@ -404,9 +379,9 @@ func (a *Analyzer) addProbe(at time.Time, inf *Info, ev *Event) {
 		tr.manyTTL = true
 	}
 	tr.Probes = append(tr.Probes, p)
-	tr.last = at
-	a.open[tr.open].last = at
-	a.win.add(sp, k, p, at)
+	tr.last = n.at
+	a.open[tr.open].last = n.at
+	a.win.add(sp, n.k, p, n.at)
 	a.stats.Probes++
 	ev.Kind, ev.Probe, ev.Trace = EventProbe, p, tr
 }
@@ -438,6 +413,7 @@ func byFirst(trs []*Trace) {
 }
 
 func (a *Analyzer) finish(tk traceKey, tr *Trace) {
+	tr.finished = true
 	if a.active[tk] == tr {
 		delete(a.active, tk)
 	}

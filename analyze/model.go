@@ -152,12 +152,14 @@ type Probe struct {
 	IPID             uint16
 	ID, Seq          uint16 // ICMP
 	SrcPort, DstPort uint16 // UDP, TCP
-	TCPSeq           uint32
-
-	Reply *Reply // nil while unanswered; the Analyzer points it into the Probe
 	// Ambiguous is set when another probe carried the same identity, so the
 	// match follows Wireshark's rule: the latest earlier unanswered probe.
 	Ambiguous bool
+	TCPSeq    uint32
+
+	Reply *Reply // nil while unanswered; the Analyzer points it into the Probe
+
+	trace *Trace // the trace the Analyzer put it in
 
 	// The storage Reply points to once matched, kept in the Probe so that
 	// a probe costs one allocation.
@@ -207,7 +209,8 @@ type Trace struct {
 	hasTE       bool
 	manyTTL     bool
 	key         traceKey
-	open        int // index in Analyzer.open while active
+	open        int  // index in Analyzer.open while active
+	finished    bool // handed over (OnTrace) or kept as done: never changed again
 }
 
 // First and Last are the capture times of the first and the latest probe.

@@ -77,8 +77,8 @@ func (w *window) find(k *key, h uint64) (int, bool) {
 }
 
 // latest returns the number of the latest probe with identity k.
-func (w *window) latest(k key) (uint32, bool) {
-	i, ok := w.find(&k, w.hash(&k))
+func (w *window) latest(k *key) (uint32, bool) {
+	i, ok := w.find(k, w.hash(k))
 	return w.slots[i].num, ok
 }
 
@@ -92,6 +92,9 @@ func (w *window) before(n uint32) (uint32, bool) {
 	m := n - e.back
 	return m, m-w.oldest < w.next-w.oldest
 }
+
+// sent is when probe number n was captured, in Unix nanoseconds.
+func (w *window) sent(n uint32) int64 { return w.ents[n&uint32(len(w.ents)-1)].at }
 
 // probe returns probe number n.
 func (w *window) probe(n uint32) *Probe { return w.probes[n&uint32(len(w.probes)-1)] }

@@ -2,7 +2,6 @@ package replay
 
 import (
 	"context"
-	"time"
 
 	"github.com/tracers/tracers/analyze"
 	"github.com/tracers/tracers/capture"
@@ -16,12 +15,10 @@ const batchSize = 1024
 // batches is how many batches are in flight; it bounds the read-ahead.
 const batches = 4
 
-// batch is packets read and decoded ahead of the analyzer.
+// batch is packets read, decoded and prepared ahead of the analyzer.
 type batch struct {
-	n   int
-	at  [batchSize]time.Time
-	inf [batchSize]analyze.Info
-	err [batchSize]error
+	n     int
+	notes [batchSize]analyze.Note
 }
 
 // analyzeFile feeds every packet of r that matches filter (all when nil)
@@ -39,14 +36,14 @@ func analyzeFile(ctx context.Context, r *capture.Reader, filter *capture.Filter,
 	go func() {
 		defer close(full)
 		dec := analyze.NewDecoder()
+		var inf analyze.Info
 		b := <-free
 		readErr, _ = each(ctx, r, func(p analyze.Packet) error {
 			if filter != nil && !filter.Match(p) {
 				return nil
 			}
-			i := b.n
-			b.at[i] = p.Time
-			b.err[i] = dec.Decode(p.Link, p.Data, &b.inf[i])
+			err := dec.Decode(p.Link, p.Data, &inf)
+			an.Prepare(&b.notes[b.n], p.Time, &inf, err)
 			// Hand the batch over when it is full, or when reading on
 			// would wait for more input: a capture streamed through a
 			// pipe (tcpdump -w - | tracers replay -) is analysed as it
@@ -63,7 +60,7 @@ func analyzeFile(ctx context.Context, r *capture.Reader, filter *capture.Filter,
 	}()
 	for b := range full {
 		for i := range b.n {
-			an.AddDecoded(b.at[i], &b.inf[i], b.err[i])
+			an.AddNote(&b.notes[i])
 		}
 		b.n = 0
 		free <- b

@@ -1,0 +1,92 @@
+package analyze
+
+import (
+	"errors"
+	"net/netip"
+	"time"
+)
+
+// Note is one decoded packet reduced to what the analyzer reads of it: 56
+// bytes where Info and its error take 176. A replay prepares Notes on the
+// goroutine that reads and decodes the capture and hands them to the
+// analyzer on another, so that little memory passes between the two CPUs.
+type Note struct {
+	at    time.Time
+	k     key // a probe's identity, or that of the probe a reply answers
+	kind  noteKind
+	ttl   uint8  // IP TTL of the packet
+	ipid  uint16 // IP ID (probes)
+	from  uint32 // source address (replies), big endian
+	rkind Kind   // reply kind
+	rtype uint8  // ICMP type and code (replies)
+	rcode uint8
+	qttl  uint8 // TTL left in the quoted probe (ICMP errors)
+	dest  bool  // the reply comes from the probe's destination
+}
+
+type noteKind uint8
+
+const (
+	noteOther   noteKind = iota // decoded, neither a probe nor a reply
+	noteNotIPv4                 // no IPv4 packet to analyse (counted as other)
+	noteMalformed
+	noteProbe
+	noteReply
+)
+
+// Prepare fills n from a packet captured at at, which a Decoder decoded
+// into inf with error err. It reads nothing the analyzer changes, so it
+// may run on another goroutine while the analyzer works; AddNote(n) then
+// does what Add would have done with the packet.
+func (a *Analyzer) Prepare(n *Note, at time.Time, inf *Info, err error) {
+	*n = Note{at: at}
+	if err != nil {
+		if errors.Is(err, errNoIPv4) || errors.Is(err, errUnknownLink) || errors.Is(err, errFragment) {
+			n.kind = noteNotIPv4
+		} else {
+			n.kind = noteMalformed
+		}
+		return
+	}
+	n.ttl = inf.TTL
+	if replyOf(inf, n) {
+		n.kind = noteReply
+		return
+	}
+	isProbe := defaultIsProbe
+	if a.opt.IsProbe != nil {
+		isProbe = a.opt.IsProbe
+	}
+	if !isProbe(inf) {
+		return // noteOther
+	}
+	n.kind, n.ipid = noteProbe, inf.IPID
+	n.k = probeKey(inf.Src, inf.Dst, protoOf(inf.Proto), inf.ID, inf.Seq, inf.SrcPort, inf.DstPort, inf.IPID, inf.TCPSeq)
+}
+
+// probe is the Probe that note n describes, sent at at as packet frame.
+func (n *Note) probe(frame int) *Probe {
+	p := &Probe{TTL: int(n.ttl), Sent: n.at, Frame: frame, IPID: n.ipid}
+	switch n.k.proto {
+	case ICMP:
+		p.ID, p.Seq = n.k.a, n.k.b
+	case UDP:
+		p.SrcPort, p.DstPort = n.k.a, n.k.b
+	case TCP:
+		p.SrcPort, p.DstPort, p.TCPSeq = n.k.a, n.k.b, n.k.c
+	}
+	return p
+}
+
+// reply is the Reply that note n describes, captured as packet frame.
+func (n *Note) reply(frame int) Reply {
+	return Reply{
+		From: addrOf(n.from), At: n.at, Kind: n.rkind, Type: n.rtype, Code: n.rcode,
+		TTL: n.ttl, QuotedTTL: n.qttl, FromDest: n.dest, Frame: frame,
+	}
+}
+
+// addrOf is the IPv4 address held big endian in a.
+func addrOf(a uint32) netip.Addr {
+	return netip.AddrFrom4([4]byte{byte(a >> 24), byte(a >> 16), byte(a >> 8), byte(a)})
+}

@@ -1,0 +1,82 @@
+package analyze_test
+
+import (
+	"net/netip"
+	"testing"
+	"time"
+
+	"github.com/google/go-cmp/cmp"
+	"github.com/google/go-cmp/cmp/cmpopts"
+	"github.com/google/gopacket/layers"
+
+	"github.com/tracers/tracers/analyze"
+)
+
+// TestAnalyzerNotes checks that packets prepared on another goroutine
+// (Prepare, as a replay does) and fed with AddNote give the analyzer
+// exactly what Add gives it: the same events, traces, replies and counts,
+// for traces, parts of an endless one, a ping, a resent probe, a
+// duplicate, malformed and non-IPv4 packets.
+func TestAnalyzerNotes(t *testing.T) {
+	var c capture
+	traceTo(t, &c, 0, dst2Addr, 0x100)
+	traceTo(t, &c, 500*time.Microsecond, dstAddr, 0x200)
+	endless(t, &c, 400, 150)
+	udp := udpProbe(t, srcAddr, dstAddr, 2, 0, 53, 33435)
+	c.add(time.Second, udp)
+	c.add(time.Second+10*time.Microsecond, udp)  // captured twice
+	c.add(time.Second+250*time.Millisecond, udp) // sent again
+	c.add(time.Second+260*time.Millisecond, icmpError(t, hop1, srcAddr, 250, 9, layers.ICMPv4TypeTimeExceeded, 0, udp, 1))
+	c.add(2*time.Second, echoRequest(t, srcAddr, dst2Addr, 64, 1, 0x300, 1)) // a ping
+	c.add(2*time.Second+time.Millisecond, echoReply(t, dst2Addr, srcAddr, 60, 1, 0x300, 1))
+	c.add(3*time.Second, timeExceededFrame(t)[:30])                                                   // malformed
+	c.add(3*time.Second, []byte{0x60, 0, 0, 0})                                                       // not IPv4
+	c.add(2*time.Second+500*time.Millisecond, echoReply(t, dst2Addr, srcAddr, 60, 1, 0x300, 1))       // again: late
+	c.add(4*time.Second, tcpSegment(t, srcAddr, dstAddr, 64, 5, 40000, 80, 1, 1, false, true, false)) // other
+	c.add(90*time.Second, echoReply(t, dstAddr, srcAddr, 60, 2, 0x200, 2))                            // long after its probe
+
+	opt := func(got *[]*analyze.Trace) analyze.Options {
+		return analyze.Options{MaxProbes: 64, Window: 2 * time.Second, Gap: time.Second,
+			OnTrace: func(tr *analyze.Trace) { *got = append(*got, tr) }}
+	}
+	var want, got []*analyze.Trace
+	direct := analyze.New(opt(&want))
+	wantEv := c.feed(direct)
+	direct.Close()
+
+	viaNotes := analyze.New(opt(&got))
+	notes := make(chan *analyze.Note, 8)
+	go func() {
+		defer close(notes)
+		dec := analyze.NewDecoder()
+		var inf analyze.Info
+		for _, p := range c {
+			n := new(analyze.Note)
+			viaNotes.Prepare(n, p.Time, &inf, dec.Decode(p.Link, p.Data, &inf))
+			notes <- n
+		}
+	}()
+	var gotEv []analyze.Event
+	for n := range notes {
+		gotEv = append(gotEv, viaNotes.AddNote(n))
+	}
+	viaNotes.Close()
+
+	for i := range wantEv {
+		wantEv[i].Info = nil // AddNote's events carry none
+	}
+	ignore := cmp.Options{cmpopts.IgnoreUnexported(analyze.Probe{}, analyze.Trace{}), cmpopts.EquateComparable(netip.Addr{})}
+	if diff := cmp.Diff(wantEv, gotEv, ignore); diff != "" {
+		t.Errorf("events differ (-Add +AddNote):\n%s", diff)
+	}
+	if diff := cmp.Diff(want, got, ignore); diff != "" {
+		t.Errorf("traces differ (-Add +AddNote):\n%s", diff)
+	}
+	if diff := cmp.Diff(direct.Stats(), viaNotes.Stats()); diff != "" {
+		t.Errorf("stats differ (-Add +AddNote):\n%s", diff)
+	}
+	st := viaNotes.Stats()
+	if len(got) < 8 || st.Duplicates != 1 || st.Malformed == 0 || st.Other == 0 || st.LateReplies == 0 || st.Unmatched == 0 {
+		t.Errorf("%d traces, stats %+v: the capture no longer covers parts, a duplicate, malformed, other, late and unmatched packets", len(got), st)
+	}
+}

@@ -54,12 +54,20 @@ func TestAdvised(t *testing.T) {
 	if advisedStart%hugePage != 0 || advisedEnd%hugePage != 0 || advisedEnd <= advisedStart {
 		t.Fatalf("advised range %#x-%#x is not whole huge pages", advisedStart, advisedEnd)
 	}
+	if flags := vmFlags(t, advisedStart, advisedEnd); !bytes.Contains(flags, []byte(" hg")) {
+		t.Errorf("mapping %#x-%#x: %s, want the hg (MADV_HUGEPAGE) flag", advisedStart, advisedEnd, flags)
+	}
+}
+
+// vmFlags is the VmFlags line /proc/self/smaps gives the mapping that
+// starts at start and ends at end: an advised range is a mapping of its own.
+func vmFlags(t *testing.T, start, end uintptr) []byte {
+	t.Helper()
 	smaps, err := os.ReadFile("/proc/self/smaps")
 	if err != nil {
 		t.Fatal(err)
 	}
-	// The advised part is a mapping of its own now, listed with "hg".
-	head := fmt.Sprintf("%08x-%08x ", advisedStart, advisedEnd)
+	head := fmt.Sprintf("%08x-%08x ", start, end)
 	i := bytes.Index(smaps, []byte(head))
 	if i < 0 {
 		t.Fatalf("/proc/self/smaps lists no mapping %s", head)
@@ -70,8 +78,29 @@ func TestAdvised(t *testing.T) {
 		t.Fatal("no VmFlags for the mapping")
 	}
 	flags := rest[j:]
-	flags = flags[:bytes.IndexByte(flags, '\n')]
-	if !bytes.Contains(flags, []byte(" hg")) {
-		t.Errorf("mapping %s: %s, want the hg (MADV_HUGEPAGE) flag", head, flags)
+	return flags[:bytes.IndexByte(flags, '\n')]
+}
+
+// TestHeap checks that Heap advised huge pages for the mapping the heap
+// grew into: whole 2 MiB pages covering at least the bytes asked for,
+// listed with the "hg" flag.
+func TestHeap(t *testing.T) {
+	if _, err := os.Stat("/sys/kernel/mm/transparent_hugepage/enabled"); err != nil {
+		t.Skipf("no transparent huge pages here: %v", err)
+	}
+	const n = 16 << 20
+	start, end, err := heap(n)
+	if errors.Is(err, syscall.EINVAL) {
+		t.Skipf("the kernel takes no MADV_HUGEPAGE here: %v", err)
+	}
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Logf("advised %#x-%#x (%d huge pages)", start, end, (end-start)/hugePage)
+	if start%hugePage != 0 || end%hugePage != 0 || end-start < n-2*hugePage {
+		t.Fatalf("advised range %#x-%#x: want whole huge pages covering about %d bytes", start, end, n)
+	}
+	if flags := vmFlags(t, start, end); !bytes.Contains(flags, []byte(" hg")) {
+		t.Errorf("mapping %#x-%#x: %s, want the hg (MADV_HUGEPAGE) flag", start, end, flags)
 	}
 }

@@ -3,6 +3,7 @@ package analyze
 import (
 	"cmp"
 	"encoding/binary"
+	"math"
 	"net/netip"
 	"slices"
 	"time"
@@ -105,7 +106,7 @@ func traceKeyOf(k key) traceKey {
 }
 
 type openTrace struct {
-	last time.Time
+	last int64 // capture time of the latest probe, Unix nanoseconds
 	tr   *Trace
 }
 
@@ -124,7 +125,7 @@ type Analyzer struct {
 	open  []openTrace
 	idle  []*Trace // scratch for the idle sweep
 	done  []*Trace
-	next  time.Time // next idle sweep
+	next  int64 // next idle sweep, Unix nanoseconds
 	stats Stats
 	note  Note // scratch for Add
 }
@@ -144,6 +145,7 @@ func New(o Options) *Analyzer {
 		opt:    o,
 		dec:    NewDecoder(),
 		win:    newWindow(),
+		next:   math.MinInt64, // sweep at the first packet
 		active: make(map[traceKey]*Trace),
 	}
 }
@@ -177,13 +179,14 @@ func (a *Analyzer) AddNote(n *Note) Event {
 		ev.Kind = EventMalformed
 		return ev
 	}
-	a.expire(n.at)
+	now := n.at.UnixNano()
+	a.expire(now)
 	switch n.kind {
 	case noteReply:
 		a.stats.Replies++
-		a.match(n, &ev)
+		a.match(n, now, &ev)
 	case noteProbe:
-		a.addProbe(n, &ev)
+		a.addProbe(n, now, &ev)
 	default:
 		a.stats.Other++
 	}
@@ -290,14 +293,16 @@ func errorKind(typ, code uint8) Kind {
 	return OtherError
 }
 
-func (a *Analyzer) match(n *Note, ev *Event) {
+// match finds the probe that reply n, captured at now (Unix nanoseconds),
+// answers.
+func (a *Analyzer) match(n *Note, now int64, ev *Event) {
 	var hit *Probe
+	var sent int64
 	late := false
-	at := n.at.UnixNano()
 	// Wireshark's rule: the latest probe sent before the reply, preferring
 	// one still unanswered.
 	for num, ok := a.win.latest(&n.k); ok; num, ok = a.win.before(num) {
-		if a.win.sent(num) > at {
+		if sent = a.win.sent(num); sent > now {
 			continue
 		}
 		p := a.win.probe(num)
@@ -328,7 +333,7 @@ func (a *Analyzer) match(n *Note, ev *Event) {
 		}
 	}
 	hit.reply = n.reply(a.frame)
-	hit.reply.RTT = n.at.Sub(hit.Sent)
+	hit.reply.RTT = time.Duration(now - sent)
 	hit.Reply = &hit.reply
 	if tr != nil && n.rkind == TimeExceeded {
 		tr.hasTE = true
@@ -336,12 +341,13 @@ func (a *Analyzer) match(n *Note, ev *Event) {
 	ev.Kind, ev.Probe, ev.Trace = EventReply, hit, tr
 }
 
-func (a *Analyzer) addProbe(n *Note, ev *Event) {
+// addProbe adds probe n, captured at now (Unix nanoseconds).
+func (a *Analyzer) addProbe(n *Note, now int64, ev *Event) {
 	var last *Probe
 	sp, num := a.win.lookup(&n.k)
 	if sp.found {
 		last = a.win.probe(num)
-		dt := n.at.Sub(last.Sent)
+		dt := time.Duration(now - a.win.sent(num))
 		// The same packet captured twice keeps its IP ID and comes again
 		// within microseconds (-i any, a router's in and out); tcptraceroute's
 		// probes share ports and sequence number and differ only in the IP
@@ -354,7 +360,7 @@ func (a *Analyzer) addProbe(n *Note, ev *Event) {
 	}
 	tk := traceKeyOf(n.k)
 	tr := a.active[tk]
-	if tr != nil && n.at.Sub(tr.last) > a.opt.Gap {
+	if tr != nil && time.Duration(now-a.open[tr.open].last) > a.opt.Gap {
 		a.finish(tk, tr)
 		tr = nil
 	}
@@ -375,27 +381,30 @@ func (a *Analyzer) addProbe(n *Note, ev *Event) {
 		p.Ambiguous = true
 		tr.Ambiguous++
 	}
-	if len(tr.Probes) > 0 && tr.Probes[0].TTL != p.TTL {
+	if len(tr.Probes) == 0 {
+		tr.firstTTL = p.TTL
+	} else if tr.firstTTL != p.TTL {
 		tr.manyTTL = true
 	}
 	tr.Probes = append(tr.Probes, p)
 	tr.last = n.at
-	a.open[tr.open].last = n.at
-	a.win.add(sp, n.k, p, n.at)
+	a.open[tr.open].last = now
+	a.win.add(sp, n.k, p, now)
 	a.stats.Probes++
 	ev.Kind, ev.Probe, ev.Trace = EventProbe, p, tr
 }
 
-// expire forgets probes older than Window and finishes idle traces.
-func (a *Analyzer) expire(now time.Time) {
+// expire forgets probes older than Window and finishes idle traces, at
+// capture time now (Unix nanoseconds).
+func (a *Analyzer) expire(now int64) {
 	a.win.expire(now, a.opt.Window)
-	if a.opt.OnTrace == nil || now.Before(a.next) {
+	if a.opt.OnTrace == nil || now < a.next {
 		return
 	}
-	a.next = now.Add(time.Second)
+	a.next = now + int64(time.Second)
 	idle := a.idle[:0]
 	for _, o := range a.open {
-		if d := now.Sub(o.last); d > a.opt.Gap && d > a.opt.Window {
+		if d := time.Duration(now - o.last); d > a.opt.Gap && d > a.opt.Window {
 			idle = append(idle, o.tr)
 		}
 	}

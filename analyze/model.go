@@ -208,6 +208,7 @@ type Trace struct {
 	first, last time.Time
 	hasTE       bool
 	manyTTL     bool
+	firstTTL    int // of Probes[0], kept here: that probe is long out of the cache
 	key         traceKey
 	open        int  // index in Analyzer.open while active
 	finished    bool // handed over (OnTrace) or kept as done: never changed again

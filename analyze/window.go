@@ -118,13 +118,14 @@ func (w *window) lookup(k *key) (spot, uint32) {
 	return spot{h: h, i: i, found: ok}, w.slots[i].num
 }
 
-// add appends p, with identity k, captured at at; sp is lookup(&k).
-func (w *window) add(sp spot, k key, p *Probe, at time.Time) {
+// add appends p, with identity k, captured at at (Unix nanoseconds); sp
+// is lookup(&k).
+func (w *window) add(sp spot, k key, p *Probe, at int64) {
 	if int(w.next-w.oldest) == len(w.ents) {
 		w.growRing()
 	}
 	n := w.next
-	e := entry{k: k, at: at.UnixNano()}
+	e := entry{k: k, at: at}
 	if sp.found {
 		e.back = n - w.slots[sp.i].num
 	} else {
@@ -163,9 +164,10 @@ func (w *window) growSlots() {
 	}
 }
 
-// expire forgets the probes captured more than d before now.
-func (w *window) expire(now time.Time, d time.Duration) {
-	limit := now.UnixNano() - int64(d)
+// expire forgets the probes captured more than d before now (Unix
+// nanoseconds).
+func (w *window) expire(now int64, d time.Duration) {
+	limit := now - int64(d)
 	m := uint32(len(w.ents) - 1)
 	for ; w.oldest != w.next; w.oldest++ {
 		j := w.oldest & m

@@ -33,7 +33,7 @@ func TestWindowModel(t *testing.T) {
 		if step == 20000 {
 			now = now.Add(3 * time.Second) // everything expires at once
 		}
-		w.expire(now, span)
+		w.expire(now.UnixNano(), span)
 		for oldest < len(all) && now.Sub(all[oldest].at) > span {
 			oldest++
 		}
@@ -61,7 +61,7 @@ func TestWindowModel(t *testing.T) {
 			}
 		}
 		p := &Probe{Frame: step}
-		w.add(sp, k, p, now)
+		w.add(sp, k, p, now.UnixNano())
 		all = append(all, rec{k, p, now})
 	}
 	live := map[key]bool{}

@@ -128,6 +128,13 @@ type Analyzer struct {
 	next  int64 // next idle sweep, Unix nanoseconds
 	stats Stats
 	note  Note // scratch for Add
+	// Probes given back by Recycle: held until the window forgets them
+	// (from heldOff on), then free for reuse.
+	held    []held
+	heldOff int
+	free    []*Probe
+	slices  [][]*Probe // empty probe slices of recycled traces
+	reused  int        // probes reused, for tests
 }
 
 // New returns an Analyzer.
@@ -371,11 +378,13 @@ func (a *Analyzer) addProbe(n *Note, now int64, ev *Event) {
 		tr = nil
 	}
 	if tr == nil {
-		tr = &Trace{Src: addrOf(n.k.src), Dst: addrOf(n.k.dst), Proto: n.k.proto, first: n.at, key: tk, open: len(a.open)}
+		tr = &Trace{Src: addrOf(n.k.src), Dst: addrOf(n.k.dst), Proto: n.k.proto, Probes: a.probeSlice(),
+			first: n.at, key: tk, open: len(a.open)}
 		a.active[tk] = tr
 		a.open = append(a.open, openTrace{tr: tr})
 	}
-	p := n.probe(a.frame)
+	p := a.newProbe()
+	n.fill(p, a.frame)
 	p.trace = tr
 	if last != nil {
 		p.Ambiguous = true

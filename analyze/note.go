@@ -64,9 +64,10 @@ func (a *Analyzer) Prepare(n *Note, at time.Time, inf *Info, err error) {
 	n.k = probeKey(inf.Src, inf.Dst, protoOf(inf.Proto), inf.ID, inf.Seq, inf.SrcPort, inf.DstPort, inf.IPID, inf.TCPSeq)
 }
 
-// probe is the Probe that note n describes, sent at at as packet frame.
-func (n *Note) probe(frame int) *Probe {
-	p := &Probe{TTL: int(n.ttl), Sent: n.at, Frame: frame, IPID: n.ipid}
+// fill makes the zeroed p the Probe that note n describes, captured as
+// packet frame.
+func (n *Note) fill(p *Probe, frame int) {
+	p.TTL, p.Sent, p.Frame, p.IPID = int(n.ttl), n.at, frame, n.ipid
 	switch n.k.proto {
 	case ICMP:
 		p.ID, p.Seq = n.k.a, n.k.b
@@ -75,7 +76,6 @@ func (n *Note) probe(frame int) *Probe {
 	case TCP:
 		p.SrcPort, p.DstPort, p.TCPSeq = n.k.a, n.k.b, n.k.c
 	}
-	return p
 }
 
 // reply is the Reply that note n describes, captured as packet frame.

@@ -25,8 +25,9 @@ type batch struct {
 // to an, reading and decoding on a goroutine of its own while an analyzes
 // the packets before, so that the two share the work of a replay between
 // two CPUs. It returns the read error as each does. an sees exactly what
-// an.Add would have shown it, in the same order.
-func analyzeFile(ctx context.Context, r *capture.Reader, filter *capture.Filter, an *analyze.Analyzer) error {
+// an.Add would have shown it, in the same order. Traces that come back on
+// done, rendered, are given back to an for reuse.
+func analyzeFile(ctx context.Context, r *capture.Reader, filter *capture.Filter, an *analyze.Analyzer, done <-chan *analyze.Trace) error {
 	free := make(chan *batch, batches)
 	full := make(chan *batch, batches)
 	for range batches {
@@ -59,6 +60,7 @@ func analyzeFile(ctx context.Context, r *capture.Reader, filter *capture.Filter,
 		}
 	}()
 	for b := range full {
+		recycle(an, done)
 		for i := range b.n {
 			an.AddNote(&b.notes[i])
 		}
@@ -66,4 +68,16 @@ func analyzeFile(ctx context.Context, r *capture.Reader, filter *capture.Filter,
 		free <- b
 	}
 	return readErr // written before full was closed
+}
+
+// recycle gives an the traces rendered so far.
+func recycle(an *analyze.Analyzer, done <-chan *analyze.Trace) {
+	for {
+		select {
+		case t := <-done:
+			an.Recycle(t)
+		default:
+			return
+		}
+	}
 }

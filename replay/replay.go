@@ -76,12 +76,18 @@ func Run(ctx context.Context, o Options, out io.Writer) error {
 	// goes on: it never changes a trace once handed to OnTrace.
 	var outErr error
 	traces := make(chan *analyze.Trace, 64)
+	// Rendered traces go back to the analyzer, which reuses their probes.
+	done := make(chan *analyze.Trace, 64)
 	rendered := make(chan struct{})
 	go func() {
 		defer close(rendered)
 		for t := range traces {
 			if outErr == nil {
 				outErr = emit(t)
+			}
+			select {
+			case done <- t:
+			default: // the analyzer is behind: the collector takes t
 			}
 			n++
 			if len(traces) == 0 && outErr == nil {
@@ -100,7 +106,7 @@ func Run(ctx context.Context, o Options, out io.Writer) error {
 		}
 		traces <- t
 	}})
-	readErr := analyzeFile(ctx, r, filter, an)
+	readErr := analyzeFile(ctx, r, filter, an, done)
 	an.Close()
 	close(traces)
 	<-rendered

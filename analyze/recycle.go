@@ -1,0 +1,89 @@
+package analyze
+
+// maxFree bounds the probes kept for reuse, so that a burst of probes in
+// flight does not hold its memory for the rest of a replay.
+const maxFree = 1 << 16
+
+// Probe slices of recycled traces are kept for new traces when they are
+// no larger than maxSlice, at most maxSlices of them (8 MB).
+const (
+	maxSlice  = 256
+	maxSlices = 4096
+)
+
+// held is a probe given back while the window may still index it: it is
+// reused once the window has forgotten every probe numbered before after.
+type held struct {
+	after uint32
+	p     *Probe
+}
+
+// Recycle gives back the probes of tr, a trace handed to OnTrace that
+// nothing reads any more, for the analyzer to reuse: a replay then
+// allocates few probes and the garbage collector seldom runs. It must be
+// called on the analyzer's goroutine; tr and its probes must not be used
+// after.
+func (a *Analyzer) Recycle(tr *Trace) {
+	if !tr.finished {
+		return // not handed over: the analyzer still uses it
+	}
+	after := a.win.next // every probe of tr was numbered before
+	for i, p := range tr.Probes {
+		if len(a.held)-a.heldOff+len(a.free) < maxFree {
+			a.held = append(a.held, held{after: after, p: p})
+		}
+		tr.Probes[i] = nil
+	}
+	if c := cap(tr.Probes); c >= 8 && c <= maxSlice && len(a.slices) < maxSlices {
+		a.slices = append(a.slices, tr.Probes[:0])
+	}
+	tr.Probes = nil
+}
+
+// probeSlice returns an empty slice for the probes of a new trace.
+func (a *Analyzer) probeSlice() []*Probe {
+	n := len(a.slices)
+	if n == 0 {
+		return nil
+	}
+	s := a.slices[n-1]
+	a.slices[n-1] = nil
+	a.slices = a.slices[:n-1]
+	return s
+}
+
+// newProbe returns a zeroed Probe: a recycled one when the window can no
+// longer reach it, or a new one.
+func (a *Analyzer) newProbe() *Probe {
+	if len(a.free) == 0 {
+		a.release()
+	}
+	if n := len(a.free); n > 0 {
+		p := a.free[n-1]
+		a.free[n-1] = nil
+		a.free = a.free[:n-1]
+		*p = Probe{}
+		a.reused++
+		return p
+	}
+	return new(Probe)
+}
+
+// release moves the held probes the window has forgotten to the free list.
+func (a *Analyzer) release() {
+	h := a.held[a.heldOff:]
+	i := 0
+	for i < len(h) && int32(a.win.oldest-h[i].after) >= 0 {
+		a.free = append(a.free, h[i].p)
+		h[i] = held{}
+		i++
+	}
+	a.heldOff += i
+	if a.heldOff == len(a.held) {
+		a.held, a.heldOff = a.held[:0], 0
+	} else if a.heldOff > len(a.held)/2 {
+		n := copy(a.held, a.held[a.heldOff:])
+		clear(a.held[n:])
+		a.held, a.heldOff = a.held[:n], 0
+	}
+}

@@ -1,0 +1,89 @@
+package analyze_test
+
+import (
+	"fmt"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/google/go-cmp/cmp"
+	"github.com/google/gopacket/layers"
+
+	"github.com/tracers/tracers/analyze"
+)
+
+// dump is every field of tr and its probes that an output shows.
+func dump(tr *analyze.Trace) string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "%v > %v %v reached=%v\n", tr.Src, tr.Dst, tr.Proto, tr.Reached())
+	for _, p := range tr.Probes {
+		fmt.Fprintf(&b, "  ttl %d frame %d sent %v id %d seq %d ipid %d ambiguous %v", p.TTL, p.Frame, p.Sent, p.ID, p.Seq, p.IPID, p.Ambiguous)
+		if r := p.Reply; r != nil {
+			fmt.Fprintf(&b, " <- %v frame %d rtt %v %v ttl %d", r.From, r.Frame, r.RTT, r.Kind, r.TTL)
+		}
+		b.WriteByte('\n')
+	}
+	return b.String()
+}
+
+// TestAnalyzerRecycle checks that giving traces back with Recycle as soon
+// as they are handed over changes nothing the analyzer reports, and that
+// their probes are reused. The hard case: a trace ended by Gap while its
+// unanswered probes are still within Window; their late replies, after
+// probes of a new trace took memory, must stay late and must not land on
+// the new trace's probes.
+func TestAnalyzerRecycle(t *testing.T) {
+	var c capture
+	var old [][]byte
+	for ttl := uint8(1); ttl <= 4; ttl++ {
+		p := echoRequest(t, srcAddr, dstAddr, ttl, uint16(ttl), 0x42, uint16(ttl))
+		old = append(old, p)
+		c.add(time.Duration(ttl)*time.Millisecond, p)
+	}
+	c.add(10*time.Millisecond, icmpError(t, hop1, srcAddr, 250, 1, layers.ICMPv4TypeTimeExceeded, 0, old[0], 1))
+	// 21s later, after Gap: a new trace of the same identifier, its probes
+	// answered only after the old probes' late replies.
+	for ttl := uint8(1); ttl <= 4; ttl++ {
+		c.add(21*time.Second+time.Duration(ttl)*time.Millisecond,
+			echoRequest(t, srcAddr, dstAddr, ttl, 100+uint16(ttl), 0x42, 100+uint16(ttl)))
+	}
+	for i, p := range old[1:] {
+		c.add(22*time.Second+time.Duration(i)*time.Millisecond, icmpError(t, hop2, srcAddr, 250, 9, layers.ICMPv4TypeTimeExceeded, 0, p, 1))
+	}
+	for ttl := uint8(1); ttl <= 4; ttl++ {
+		p := echoRequest(t, srcAddr, dstAddr, ttl, 100+uint16(ttl), 0x42, 100+uint16(ttl))
+		c.add(23*time.Second+time.Duration(ttl)*time.Millisecond, icmpError(t, hop1, srcAddr, 250, 7, layers.ICMPv4TypeTimeExceeded, 0, p, 1))
+	}
+	// Traces one after another, each finished by the idle sweep, so that
+	// later ones can reuse the probes of earlier ones.
+	for i := range 20 {
+		traceTo(t, &c, time.Duration(40+40*i)*time.Second, dst2Addr, uint16(0x1000+i))
+	}
+
+	run := func(recycle bool) (dumps []string, st analyze.Stats, reused int) {
+		var a *analyze.Analyzer
+		a = analyze.New(analyze.Options{OnTrace: func(tr *analyze.Trace) {
+			dumps = append(dumps, dump(tr))
+			if recycle {
+				a.Recycle(tr)
+			}
+		}})
+		c.feed(a)
+		a.Close()
+		return dumps, a.Stats(), analyze.Reused(a)
+	}
+	want, wantSt, _ := run(false)
+	got, gotSt, reused := run(true)
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("traces differ with Recycle (-without +with):\n%s", diff)
+	}
+	if diff := cmp.Diff(wantSt, gotSt); diff != "" {
+		t.Errorf("stats differ with Recycle (-without +with):\n%s", diff)
+	}
+	if wantSt.LateReplies != 3 {
+		t.Errorf("%d late replies, want the 3 to the trace ended by Gap", wantSt.LateReplies)
+	}
+	if reused < 30 {
+		t.Errorf("%d probes reused, want most of the 48 after the first traces", reused)
+	}
+}

@@ -52,6 +52,7 @@ func analyzeFile(ctx context.Context, r *capture.Reader, filter *capture.Filter,
 			if b.n++; b.n == batchSize || !r.Buffered() {
 				full <- b
 				b = <-free
+				clear(b.notes[:])
 			}
 			return nil
 		})

@@ -130,11 +130,12 @@ type Analyzer struct {
 	note  Note // scratch for Add
 	// Probes given back by Recycle: held until the window forgets them
 	// (from heldOff on), then free for reuse.
-	held    []held
-	heldOff int
-	free    []*Probe
-	slices  [][]*Probe // empty probe slices of recycled traces
-	reused  int        // probes reused, for tests
+	held       []held
+	heldOff    int
+	free       []*Probe
+	freeTraces []*Trace
+	slices     [][]*Probe // empty probe slices of recycled traces
+	reused     int        // probes reused, for tests
 }
 
 // New returns an Analyzer.
@@ -378,8 +379,9 @@ func (a *Analyzer) addProbe(n *Note, now int64, ev *Event) {
 		tr = nil
 	}
 	if tr == nil {
-		tr = &Trace{Src: addrOf(n.k.src), Dst: addrOf(n.k.dst), Proto: n.k.proto, Probes: a.probeSlice(),
-			first: n.at, key: tk, open: len(a.open)}
+		tr = a.newTrace()
+		tr.Src, tr.Dst, tr.Proto, tr.Probes = addrOf(n.k.src), addrOf(n.k.dst), n.k.proto, a.probeSlice()
+		tr.first, tr.key, tr.open = n.at, tk, len(a.open)
 		a.active[tk] = tr
 		a.open = append(a.open, openTrace{tr: tr})
 	}

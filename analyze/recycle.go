@@ -11,16 +11,18 @@ const (
 	maxSlices = 4096
 )
 
-// held is a probe given back while the window may still index it: it is
-// reused once the window has forgotten every probe numbered before after.
+// held is a probe given back while the window may still index it, or a
+// trace while its probes may still be reached: it is reused once the
+// window has forgotten every probe numbered before after.
 type held struct {
 	after uint32
 	p     *Probe
+	tr    *Trace // or a trace, which its probes point to
 }
 
-// Recycle gives back the probes of tr, a trace handed to OnTrace that
-// nothing reads any more, for the analyzer to reuse: a replay then
-// allocates few probes and the garbage collector seldom runs. It must be
+// Recycle gives back tr, a trace handed to OnTrace that nothing reads any
+// more, and its probes, for the analyzer to reuse: a replay then
+// allocates little and the garbage collector seldom runs. It must be
 // called on the analyzer's goroutine; tr and its probes must not be used
 // after.
 func (a *Analyzer) Recycle(tr *Trace) {
@@ -38,6 +40,25 @@ func (a *Analyzer) Recycle(tr *Trace) {
 		a.slices = append(a.slices, tr.Probes[:0])
 	}
 	tr.Probes = nil
+	if len(a.held)-a.heldOff+len(a.freeTraces) < maxFree {
+		a.held = append(a.held, held{after: after, tr: tr})
+	}
+}
+
+// newTrace returns a zeroed Trace: a recycled one when the window can no
+// longer reach its probes, or a new one.
+func (a *Analyzer) newTrace() *Trace {
+	if len(a.freeTraces) == 0 {
+		a.release()
+	}
+	if n := len(a.freeTraces); n > 0 {
+		tr := a.freeTraces[n-1]
+		a.freeTraces[n-1] = nil
+		a.freeTraces = a.freeTraces[:n-1]
+		*tr = Trace{}
+		return tr
+	}
+	return new(Trace)
 }
 
 // probeSlice returns an empty slice for the probes of a new trace.
@@ -74,7 +95,11 @@ func (a *Analyzer) release() {
 	h := a.held[a.heldOff:]
 	i := 0
 	for i < len(h) && int32(a.win.oldest-h[i].after) >= 0 {
-		a.free = append(a.free, h[i].p)
+		if h[i].tr != nil {
+			a.freeTraces = append(a.freeTraces, h[i].tr)
+		} else {
+			a.free = append(a.free, h[i].p)
+		}
 		h[i] = held{}
 		i++
 	}

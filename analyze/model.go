@@ -2,6 +2,7 @@ package analyze
 
 import (
 	"net/netip"
+	"slices"
 	"time"
 
 	"github.com/google/gopacket/layers"
@@ -253,8 +254,17 @@ func (t *Trace) EndTTL() int {
 
 // Hops groups the probes by TTL, lowest first.
 func (t *Trace) Hops() []Hop {
+	hops, _ := t.AppendHops(nil, nil)
+	return hops
+}
+
+// AppendHops is Hops reusing storage, for a renderer of many traces: it
+// appends the hops of t to hops and their probes to all, and returns both.
+// The hops' probe slices share all's array, so all must not change while
+// they are in use.
+func (t *Trace) AppendHops(hops []Hop, all []*Probe) ([]Hop, []*Probe) {
 	if len(t.Probes) == 0 {
-		return nil
+		return hops, all
 	}
 	maxTTL := 0
 	for _, p := range t.Probes {
@@ -262,8 +272,7 @@ func (t *Trace) Hops() []Hop {
 			maxTTL = p.TTL
 		}
 	}
-	// Count the probes of each TTL, then lay them out in one array, TTL
-	// by TTL: two allocations for any trace.
+	// Count the probes of each TTL, then lay them out in all, TTL by TTL.
 	var small [256]int
 	end := small[:]
 	if maxTTL >= len(small) {
@@ -277,19 +286,20 @@ func (t *Trace) Hops() []Hop {
 		}
 		end[p.TTL]++
 	}
-	hops := make([]Hop, 0, n)
-	off := 0
+	hops = slices.Grow(hops, n)
+	base := len(all)
+	off := base
 	for ttl, c := range end {
 		end[ttl] = off // where this TTL's probes start, then end
 		off += c
 	}
-	all := make([]*Probe, len(t.Probes))
+	all = slices.Grow(all, len(t.Probes))[:off]
 	for _, p := range t.Probes {
 		all[end[p.TTL]] = p
 		end[p.TTL]++
 	}
 	dest := t.DestTTL()
-	start := 0
+	start := base
 	for ttl, e := range end {
 		if e == start {
 			continue
@@ -299,5 +309,5 @@ func (t *Trace) Hops() []Hop {
 		hops = append(hops, Hop{TTL: ttl, Probes: all[start:e:e], PastDest: dest != 0 && ttl > dest})
 		start = e
 	}
-	return hops
+	return hops, all
 }

@@ -1,7 +1,6 @@
 package analyze_test
 
 import (
-	"net/netip"
 	"testing"
 	"time"
 
@@ -65,7 +64,7 @@ func TestAnalyzerNotes(t *testing.T) {
 	for i := range wantEv {
 		wantEv[i].Info = nil // AddNote's events carry none
 	}
-	ignore := cmp.Options{cmpopts.IgnoreUnexported(analyze.Probe{}, analyze.Trace{}), cmpopts.EquateComparable(netip.Addr{})}
+	ignore := cmp.Options{cmpopts.IgnoreUnexported(analyze.Probe{}, analyze.Trace{}), cmpAddr}
 	if diff := cmp.Diff(wantEv, gotEv, ignore); diff != "" {
 		t.Errorf("events differ (-Add +AddNote):\n%s", diff)
 	}

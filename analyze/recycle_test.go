@@ -87,3 +87,40 @@ func TestAnalyzerRecycle(t *testing.T) {
 		t.Errorf("%d probes reused, want most of the 48 after the first traces", reused)
 	}
 }
+
+// TestAppendHops checks that AppendHops, reusing a renderer's storage from
+// one trace to the next, gives each trace the hops Hops gives it, and
+// keeps what was in the storage before.
+func TestAppendHops(t *testing.T) {
+	var c capture
+	traceTo(t, &c, 0, dst2Addr, 0x100)
+	traceTo(t, &c, time.Millisecond, dstAddr, 0x200)
+	endless(t, &c, 40, -1)
+	a := analyze.New(analyze.Options{})
+	c.feed(a)
+	trs := a.Traces()
+	if len(trs) < 3 {
+		t.Fatalf("%d traces, want 3", len(trs))
+	}
+	// Room for all: appending must not need new arrays, whose copies
+	// would hide an overwrite.
+	hops := make([]analyze.Hop, 0, 256)
+	all := make([]*analyze.Probe, 0, 1024)
+	var prev []analyze.Hop // the hops appended for the trace before
+	var prevSum []hopSum
+	for i, tr := range trs {
+		before := len(hops)
+		hops, all = tr.AppendHops(hops, all)
+		if diff := cmp.Diff(summarize(tr.Hops()), summarize(hops[before:]), cmpAddr); diff != "" {
+			t.Errorf("trace %d: AppendHops after %d hops differs from Hops (-Hops +AppendHops):\n%s", i, before, diff)
+		}
+		if diff := cmp.Diff(prevSum, summarize(prev), cmpAddr); prev != nil && diff != "" {
+			t.Errorf("trace %d: appending changed the hops appended before:\n%s", i, diff)
+		}
+		prev, prevSum = hops[before:], summarize(hops[before:])
+		if i == 1 {
+			// As a renderer reuses them from one trace to the next.
+			hops, all, prev = hops[:0], all[:0], nil
+		}
+	}
+}

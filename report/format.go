@@ -50,7 +50,11 @@ func (o Options) name(a netip.Addr) string {
 
 // hops returns the hops of tr that o shows.
 func (o Options) hops(tr *analyze.Trace) []analyze.Hop {
-	hs := tr.Hops()
+	return o.shown(tr, tr.Hops())
+}
+
+// shown cuts hs, the hops of tr, to those that o shows.
+func (o Options) shown(tr *analyze.Trace, hs []analyze.Hop) []analyze.Hop {
 	if !o.StopAtEnd {
 		return hs
 	}

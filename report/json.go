@@ -35,7 +35,8 @@ func appendJSON(b []byte, tr *analyze.Trace, o Options, sc *scratch) []byte {
 		b = append(b, "null"...)
 	}
 	b = append(b, ",\n      \"hops\": ["...)
-	hops := o.hops(tr)
+	sc.hops, sc.probes = tr.AppendHops(sc.hops[:0], sc.probes[:0])
+	hops := o.shown(tr, sc.hops)
 	for i, h := range hops {
 		if i > 0 {
 			b = append(b, ',')
@@ -218,10 +219,13 @@ func JSON(w io.Writer, traces []*analyze.Trace, o Options) error {
 // timestamps line up and compare as strings.
 const rfc3339Nano9 = "2006-01-02T15:04:05.000000000Z07:00"
 
-// scratch is what appendJSON reuses from one call to the next: a buffer
-// for the rare string that needs escaping, and the text of the latest
-// second it formatted, which the probes of a trace mostly share.
+// scratch is what appendJSON reuses from one call to the next: the hops
+// of a trace, a buffer for the rare string that needs escaping, and the
+// text of the latest second it formatted, which the probes of a trace
+// mostly share.
 type scratch struct {
+	hops   []analyze.Hop
+	probes []*analyze.Probe // the hops' probes
 	buf    bytes.Buffer
 	sec    int64
 	second []byte // sec as "2006-01-02T15:04:05.", UTC; nil when unset

@@ -68,15 +68,14 @@ func (i *Info) IsError() bool {
 // Decoder decodes captured packets with gopacket DecodingLayerParsers, one per
 // link type, reusing its layers: Decode allocates nothing.
 type Decoder struct {
-	eth     layers.Ethernet
-	dot1q   layers.Dot1Q
-	sll     layers.LinuxSLL
-	loop    layers.Loopback
-	ip4     layers.IPv4
-	icmp    layers.ICMPv4
-	udp     layers.UDP
-	tcp     layers.TCP
-	payload gopacket.Payload
+	eth   layers.Ethernet
+	dot1q layers.Dot1Q
+	sll   layers.LinuxSLL
+	loop  layers.Loopback
+	ip4   layers.IPv4
+	icmp  layers.ICMPv4
+	udp   layers.UDP
+	tcp   layers.TCP
 
 	ethP, sllP, loopP, ipP *gopacket.DecodingLayerParser
 	decoded                []gopacket.LayerType
@@ -85,7 +84,7 @@ type Decoder struct {
 // NewDecoder returns a Decoder ready for use.
 func NewDecoder() *Decoder {
 	d := &Decoder{decoded: make([]gopacket.LayerType, 0, 8)}
-	common := []gopacket.DecodingLayer{&d.ip4, &d.icmp, &d.udp, &d.tcp, &d.payload}
+	common := []gopacket.DecodingLayer{&d.ip4, &d.icmp, &d.udp, &d.tcp}
 	mk := func(first gopacket.LayerType, link ...gopacket.DecodingLayer) *gopacket.DecodingLayerParser {
 		p := gopacket.NewDecodingLayerParser(first)
 		// A slice indexed by layer type rather than the default map: the

@@ -3,6 +3,7 @@ package analyze_test
 import (
 	"testing"
 	"time"
+	"unsafe"
 
 	"github.com/google/go-cmp/cmp"
 	"github.com/google/go-cmp/cmp/cmpopts"
@@ -77,5 +78,13 @@ func TestAnalyzerNotes(t *testing.T) {
 	st := viaNotes.Stats()
 	if len(got) < 8 || st.Duplicates != 1 || st.Malformed == 0 || st.Other == 0 || st.LateReplies == 0 || st.Unmatched == 0 {
 		t.Errorf("%d traces, stats %+v: the capture no longer covers parts, a duplicate, malformed, other, late and unmatched packets", len(got), st)
+	}
+}
+
+// TestNoteSize keeps a Note within one cache line: notes are what crosses
+// from the CPU that decodes to the CPU that analyzes, one per packet.
+func TestNoteSize(t *testing.T) {
+	if n := unsafe.Sizeof(analyze.Note{}); n > 64 {
+		t.Errorf("a Note takes %d bytes, want at most 64 (one cache line)", n)
 	}
 }

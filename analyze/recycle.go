@@ -51,10 +51,7 @@ func (a *Analyzer) newTrace() *Trace {
 	if len(a.freeTraces) == 0 {
 		a.release()
 	}
-	if n := len(a.freeTraces); n > 0 {
-		tr := a.freeTraces[n-1]
-		a.freeTraces[n-1] = nil
-		a.freeTraces = a.freeTraces[:n-1]
+	if tr, ok := pop(&a.freeTraces); ok {
 		*tr = Trace{}
 		return tr
 	}
@@ -63,13 +60,7 @@ func (a *Analyzer) newTrace() *Trace {
 
 // probeSlice returns an empty slice for the probes of a new trace.
 func (a *Analyzer) probeSlice() []*Probe {
-	n := len(a.slices)
-	if n == 0 {
-		return nil
-	}
-	s := a.slices[n-1]
-	a.slices[n-1] = nil
-	a.slices = a.slices[:n-1]
+	s, _ := pop(&a.slices)
 	return s
 }
 
@@ -79,15 +70,25 @@ func (a *Analyzer) newProbe() *Probe {
 	if len(a.free) == 0 {
 		a.release()
 	}
-	if n := len(a.free); n > 0 {
-		p := a.free[n-1]
-		a.free[n-1] = nil
-		a.free = a.free[:n-1]
+	if p, ok := pop(&a.free); ok {
 		*p = Probe{}
 		a.reused++
 		return p
 	}
 	return new(Probe)
+}
+
+// pop takes the last element off *s, leaving no reference to it behind.
+func pop[T any](s *[]T) (v T, ok bool) {
+	n := len(*s)
+	if n == 0 {
+		return v, false
+	}
+	v = (*s)[n-1]
+	var zero T
+	(*s)[n-1] = zero
+	*s = (*s)[:n-1]
+	return v, true
 }
 
 // release moves the held probes the window has forgotten to the free list.

@@ -68,8 +68,8 @@ type Stats struct {
 const dupWindow = 100 * time.Millisecond
 
 // key is the identity a probe carries and its replies echo. It holds no
-// pointers and is 20 bytes, so that map lookups hash little and the map
-// gives the garbage collector nothing to scan.
+// pointers and is 20 bytes, so that the window hashes it quickly and its
+// entries give the garbage collector nothing to scan.
 type key struct {
 	src, dst uint32 // IPv4 addresses, big endian
 	c        uint32
@@ -128,8 +128,8 @@ type Analyzer struct {
 	next  int64 // next idle sweep, Unix nanoseconds
 	stats Stats
 	note  Note // scratch for Add
-	// Probes given back by Recycle: held until the window forgets them
-	// (from heldOff on), then free for reuse.
+	// Probes and traces given back by Recycle: held until the window
+	// forgets them (from heldOff on), then free for reuse.
 	held       []held
 	heldOff    int
 	free       []*Probe

@@ -13,4 +13,7 @@
 // Go initialises packages in import-path order among those whose imports
 // are ready, so this package, which needs only a few of the standard
 // library's, runs before gopacket's (TestInitOrder checks it).
+//
+// Heap does the same for the heap of a program that will grow it to a
+// known size, such as tracers replay.
 package hugepage

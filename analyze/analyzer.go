@@ -135,7 +135,6 @@ type Analyzer struct {
 	free       []*Probe
 	freeTraces []*Trace
 	slices     [][]*Probe // empty probe slices of recycled traces
-	reused     int        // probes reused, for tests
 }
 
 // New returns an Analyzer.

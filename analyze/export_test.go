@@ -8,6 +8,3 @@ var (
 	ErrFragment     = errFragment
 	ErrShortPayload = errShortPayload
 )
-
-// Reused is how many probes a reused from traces given back by Recycle.
-func Reused(a *Analyzer) int { return a.reused }

@@ -72,7 +72,6 @@ func (a *Analyzer) newProbe() *Probe {
 	}
 	if p, ok := pop(&a.free); ok {
 		*p = Probe{}
-		a.reused++
 		return p
 	}
 	return new(Probe)

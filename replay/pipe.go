@@ -52,6 +52,9 @@ func analyzeFile(ctx context.Context, r *capture.Reader, filter *capture.Filter,
 			if b.n++; b.n == batchSize || !r.Buffered() {
 				full <- b
 				b = <-free
+				// The analyzer, on the other CPU, read these cache lines
+				// last: taking them back in one sweep costs far less
+				// than a stalled store per note as the batch fills.
 				clear(b.notes[:])
 			}
 			return nil

@@ -76,7 +76,7 @@ func Run(ctx context.Context, o Options, out io.Writer) error {
 	// goes on: it never changes a trace once handed to OnTrace.
 	var outErr error
 	traces := make(chan *analyze.Trace, 64)
-	// Rendered traces go back to the analyzer, which reuses their probes.
+	// Rendered traces go back to the analyzer, which reuses their memory.
 	done := make(chan *analyze.Trace, 64)
 	rendered := make(chan struct{})
 	go func() {

@@ -47,16 +47,11 @@ func (a *Analyzer) Recycle(tr *Trace) {
 
 // newTrace returns a zeroed Trace: a recycled one when the window can no
 // longer reach its probes, or a new one.
-func (a *Analyzer) newTrace() *Trace {
-	if len(a.freeTraces) == 0 {
-		a.release()
-	}
-	if tr, ok := pop(&a.freeTraces); ok {
-		*tr = Trace{}
-		return tr
-	}
-	return new(Trace)
-}
+func (a *Analyzer) newTrace() *Trace { return take(a, &a.freeTraces) }
+
+// newProbe returns a zeroed Probe: a recycled one when the window can no
+// longer reach it, or a new one.
+func (a *Analyzer) newProbe() *Probe { return take(a, &a.free) }
 
 // probeSlice returns an empty slice for the probes of a new trace.
 func (a *Analyzer) probeSlice() []*Probe {
@@ -64,17 +59,18 @@ func (a *Analyzer) probeSlice() []*Probe {
 	return s
 }
 
-// newProbe returns a zeroed Probe: a recycled one when the window can no
-// longer reach it, or a new one.
-func (a *Analyzer) newProbe() *Probe {
-	if len(a.free) == 0 {
+// take returns a zeroed T off free, which a.release refills when it is
+// empty, or a new T.
+func take[T any](a *Analyzer, free *[]*T) *T {
+	if len(*free) == 0 {
 		a.release()
 	}
-	if p, ok := pop(&a.free); ok {
-		*p = Probe{}
-		return p
+	if v, ok := pop(free); ok {
+		var zero T
+		*v = zero
+		return v
 	}
-	return new(Probe)
+	return new(T)
 }
 
 // pop takes the last element off *s, leaving no reference to it behind.

@@ -158,6 +158,8 @@ type Probe struct {
 	Ambiguous bool
 	TCPSeq    uint32
 
+	num uint32 // the Analyzer's window numbers probes in capture order
+
 	Reply *Reply // nil while unanswered; the Analyzer points it into the Probe
 
 	trace *Trace // the trace the Analyzer put it in

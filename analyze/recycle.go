@@ -29,7 +29,13 @@ func (a *Analyzer) Recycle(tr *Trace) {
 	if !tr.finished {
 		return // not handed over: the analyzer still uses it
 	}
-	after := a.win.next // every probe of tr was numbered before
+	// Every probe of tr was numbered before the one after its last. A
+	// trace handed over when idle for Window is already out of the
+	// window: its memory is free at once.
+	after := a.win.next
+	if n := len(tr.Probes); n > 0 {
+		after = tr.Probes[n-1].num + 1
+	}
 	for i, p := range tr.Probes {
 		if len(a.held)-a.heldOff+len(a.free) < maxFree {
 			a.held = append(a.held, held{after: after, p: p})

@@ -2,6 +2,7 @@ package analyze_test
 
 import (
 	"fmt"
+	"sort"
 	"strings"
 	"testing"
 	"time"
@@ -132,5 +133,48 @@ func TestAppendHops(t *testing.T) {
 			// As a renderer reuses them from one trace to the next.
 			hops, all, prev = hops[:0], all[:0], nil
 		}
+	}
+}
+
+// TestRecycleIdle checks that the probes of a trace handed over by the
+// idle sweep, already out of the window, are reused as soon as it is
+// given back, while a busy trace beside it keeps the window full.
+func TestRecycleIdle(t *testing.T) {
+	const window = 2 * time.Second
+	var c capture
+	traceTo(t, &c, 0, dst2Addr, 0x100)
+	endless(t, &c, 500, -1) // a probe every 10ms for 5s
+	sort.SliceStable(c, func(i, j int) bool { return c[i].Time.Before(c[j].Time) })
+	idle := map[*analyze.Probe]bool{} // kept reachable: see TestAnalyzerRecycle
+	var handed time.Time
+	var a *analyze.Analyzer
+	a = analyze.New(analyze.Options{Window: window, Gap: time.Second, OnTrace: func(tr *analyze.Trace) {
+		if tr.Dst != dst2Addr {
+			return
+		}
+		for _, p := range tr.Probes {
+			idle[p] = true
+		}
+		a.Recycle(tr)
+	}})
+	var reused time.Time
+	for _, p := range c {
+		ev := a.Add(p)
+		if handed.IsZero() && len(idle) > 0 {
+			handed = p.Time
+		}
+		if ev.Kind == analyze.EventProbe && idle[ev.Probe] && reused.IsZero() {
+			reused = p.Time
+		}
+	}
+	if handed.IsZero() {
+		t.Fatal("the idle trace was never handed over")
+	}
+	if reused.IsZero() {
+		t.Fatalf("idle trace handed over at %v, its probes never reused", handed.Sub(t0))
+	}
+	if reused.Sub(handed) > 100*time.Millisecond {
+		t.Errorf("idle trace handed over at %v, its probes reused at %v; want within 100ms, not a window (%v) later",
+			handed.Sub(t0), reused.Sub(t0), window)
 	}
 }

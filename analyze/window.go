@@ -118,13 +118,14 @@ func (w *window) lookup(k *key) (spot, uint32) {
 	return spot{h: h, i: i, found: ok}, w.slots[i].num
 }
 
-// add appends p, with identity k, captured at at (Unix nanoseconds); sp
-// is lookup(&k).
+// add appends p, with identity k, captured at at (Unix nanoseconds), and
+// numbers it; sp is lookup(&k).
 func (w *window) add(sp spot, k key, p *Probe, at int64) {
 	if int(w.next-w.oldest) == len(w.ents) {
 		w.growRing()
 	}
 	n := w.next
+	p.num = n
 	e := entry{k: k, at: at}
 	if sp.found {
 		e.back = n - w.slots[sp.i].num

@@ -25,9 +25,9 @@ type batch struct {
 // to an, reading and decoding on a goroutine of its own while an analyzes
 // the packets before, so that the two share the work of a replay between
 // two CPUs. It returns the read error as each does. an sees exactly what
-// an.Add would have shown it, in the same order. Traces that come back on
-// done, rendered, are given back to an for reuse.
-func analyzeFile(ctx context.Context, r *capture.Reader, filter *capture.Filter, an *analyze.Analyzer, done <-chan *analyze.Trace) error {
+// an.Add would have shown it, in the same order. after runs on the
+// analyzer's goroutine after each batch.
+func analyzeFile(ctx context.Context, r *capture.Reader, filter *capture.Filter, an *analyze.Analyzer, after func()) error {
 	free := make(chan *batch, batches)
 	full := make(chan *batch, batches)
 	for range batches {
@@ -64,24 +64,61 @@ func analyzeFile(ctx context.Context, r *capture.Reader, filter *capture.Filter,
 		}
 	}()
 	for b := range full {
-		recycle(an, done)
 		for i := range b.n {
 			an.AddNote(&b.notes[i])
 		}
 		b.n = 0
 		free <- b
+		after()
 	}
 	return readErr // written before full was closed
 }
 
-// recycle gives an the traces rendered so far.
-func recycle(an *analyze.Analyzer, done <-chan *analyze.Trace) {
+// handoff carries finished traces from the analyzer to the renderer in
+// batches, one per batch of packets rather than one per trace, so that
+// the renderer is woken a few times per thousand packets, not for every
+// trace; rendered batches come back for the analyzer to reuse.
+type handoff struct {
+	pending []*analyze.Trace
+	spare   []*analyze.Trace // a rendered batch's slice, for pending
+	traces  chan []*analyze.Trace
+	done    chan []*analyze.Trace
+}
+
+func newHandoff() *handoff {
+	return &handoff{traces: make(chan []*analyze.Trace, 16), done: make(chan []*analyze.Trace, 16)}
+}
+
+// add queues t for the renderer (analyzer's goroutine).
+func (h *handoff) add(t *analyze.Trace) { h.pending = append(h.pending, t) }
+
+// send gives an the traces rendered so far and hands the queued ones to
+// the renderer (analyzer's goroutine).
+func (h *handoff) send(an *analyze.Analyzer) {
 	for {
 		select {
-		case t := <-done:
-			an.Recycle(t)
+		case ts := <-h.done:
+			for i, t := range ts {
+				an.Recycle(t)
+				ts[i] = nil
+			}
+			h.spare = ts[:0]
+			continue
 		default:
-			return
 		}
+		break
+	}
+	if len(h.pending) > 0 {
+		h.traces <- h.pending
+		h.pending, h.spare = h.spare, nil
+	}
+}
+
+// giveBack returns the rendered traces ts to the analyzer (renderer's
+// goroutine); when it is behind, the collector takes them.
+func (h *handoff) giveBack(ts []*analyze.Trace) {
+	select {
+	case h.done <- ts:
+	default:
 	}
 }

@@ -75,22 +75,19 @@ func Run(ctx context.Context, o Options, out io.Writer) error {
 	// Traces are rendered on a goroutine of their own while the analyzer
 	// goes on: it never changes a trace once handed to OnTrace.
 	var outErr error
-	traces := make(chan *analyze.Trace, 64)
-	// Rendered traces go back to the analyzer, which reuses their memory.
-	done := make(chan *analyze.Trace, 64)
+	h := newHandoff()
 	rendered := make(chan struct{})
 	go func() {
 		defer close(rendered)
-		for t := range traces {
-			if outErr == nil {
-				outErr = emit(t)
+		for ts := range h.traces {
+			for _, t := range ts {
+				if outErr == nil {
+					outErr = emit(t)
+				}
+				n++
 			}
-			select {
-			case done <- t:
-			default: // the analyzer is behind: the collector takes t
-			}
-			n++
-			if len(traces) == 0 && outErr == nil {
+			h.giveBack(ts)
+			if len(h.traces) == 0 && outErr == nil {
 				// Nothing more to render for now: let a reader of a
 				// pipe (replay -) see the traces finished so far.
 				outErr = bw.Flush()
@@ -104,11 +101,12 @@ func Run(ctx context.Context, o Options, out io.Writer) error {
 		if o.Write != "" {
 			keep.addTrace(t)
 		}
-		traces <- t
+		h.add(t)
 	}})
-	readErr := analyzeFile(ctx, r, filter, an, done)
+	readErr := analyzeFile(ctx, r, filter, an, func() { h.send(an) })
 	an.Close()
-	close(traces)
+	h.send(an)
+	close(h.traces)
 	<-rendered
 	if o.Format == "text" && n == 0 && readErr == nil {
 		fmt.Fprintf(out, "no traceroute found in %s (%d packets)\n", o.File, r.Count())

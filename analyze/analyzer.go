@@ -119,7 +119,7 @@ type Analyzer struct {
 	frame int
 	// win holds the probes still within Window, by identity.
 	win    *window
-	active map[traceKey]*Trace
+	active *activeTable // the trace each trace key's next probe joins
 	// open is the active traces with the time of their latest probe,
 	// densely, so that the idle sweep reads no Trace (Trace.open indexes it).
 	open  []openTrace
@@ -153,7 +153,7 @@ func New(o Options) *Analyzer {
 		dec:    NewDecoder(),
 		win:    newWindow(),
 		next:   math.MinInt64, // sweep at the first packet
-		active: make(map[traceKey]*Trace),
+		active: newActiveTable(),
 	}
 }
 
@@ -366,7 +366,7 @@ func (a *Analyzer) addProbe(n *Note, now int64, ev *Event) {
 		}
 	}
 	tk := traceKeyOf(n.k)
-	tr := a.active[tk]
+	tr := a.active.get(tk)
 	if tr != nil && time.Duration(now-a.open[tr.open].last) > a.opt.Gap {
 		a.finish(tk, tr)
 		tr = nil
@@ -374,14 +374,14 @@ func (a *Analyzer) addProbe(n *Note, now int64, ev *Event) {
 	if tr != nil && len(tr.Probes) >= a.opt.MaxProbes {
 		// Cut: tr stays open, out of active, until the idle sweep finds
 		// it past Window and hands it over.
-		delete(a.active, tk)
+		a.active.del(tk, tr)
 		tr = nil
 	}
 	if tr == nil {
 		tr = a.newTrace()
 		tr.Src, tr.Dst, tr.Proto, tr.Probes = addrOf(n.k.src), addrOf(n.k.dst), n.k.proto, a.probeSlice()
 		tr.first, tr.key, tr.open = n.at, tk, len(a.open)
-		a.active[tk] = tr
+		a.active.put(tk, tr)
 		a.open = append(a.open, openTrace{tr: tr})
 	}
 	p := a.newProbe()
@@ -433,9 +433,7 @@ func byFirst(trs []*Trace) {
 
 func (a *Analyzer) finish(tk traceKey, tr *Trace) {
 	tr.finished = true
-	if a.active[tk] == tr {
-		delete(a.active, tk)
-	}
+	a.active.del(tk, tr)
 	last := len(a.open) - 1
 	a.open[tr.open] = a.open[last]
 	a.open[tr.open].tr.open = tr.open

@@ -36,8 +36,13 @@ func (a *Analyzer) Recycle(tr *Trace) {
 	if n := len(tr.Probes); n > 0 {
 		after = tr.Probes[n-1].num + 1
 	}
+	now := int32(a.win.oldest-after) >= 0
 	for i, p := range tr.Probes {
-		if len(a.held)-a.heldOff+len(a.free) < maxFree {
+		switch {
+		case len(a.held)-a.heldOff+len(a.free) >= maxFree:
+		case now:
+			a.free = append(a.free, zeroed(p))
+		default:
 			a.held = append(a.held, held{after: after, p: p})
 		}
 		tr.Probes[i] = nil
@@ -46,9 +51,24 @@ func (a *Analyzer) Recycle(tr *Trace) {
 		a.slices = append(a.slices, tr.Probes[:0])
 	}
 	tr.Probes = nil
-	if len(a.held)-a.heldOff+len(a.freeTraces) < maxFree {
+	switch {
+	case len(a.held)-a.heldOff+len(a.freeTraces) >= maxFree:
+	case now:
+		a.freeTraces = append(a.freeTraces, zeroed(tr))
+	default:
 		a.held = append(a.held, held{after: after, tr: tr})
 	}
+}
+
+// zeroed zeroes *v for reuse and returns v. Free probes and traces are
+// zeroed as they are freed, many in a row, rather than one at a time as
+// they are taken: their memory was last read on the renderer's CPU, and
+// taking it back in one sweep stalls far less than a stalled store per
+// probe in the middle of the analyzer's work.
+func zeroed[T any](v *T) *T {
+	var zero T
+	*v = zero
+	return v
 }
 
 // newTrace returns a zeroed Trace: a recycled one when the window can no
@@ -72,8 +92,6 @@ func take[T any](a *Analyzer, free *[]*T) *T {
 		a.release()
 	}
 	if v, ok := pop(free); ok {
-		var zero T
-		*v = zero
 		return v
 	}
 	return new(T)
@@ -98,9 +116,9 @@ func (a *Analyzer) release() {
 	i := 0
 	for i < len(h) && int32(a.win.oldest-h[i].after) >= 0 {
 		if h[i].tr != nil {
-			a.freeTraces = append(a.freeTraces, h[i].tr)
+			a.freeTraces = append(a.freeTraces, zeroed(h[i].tr))
 		} else {
-			a.free = append(a.free, h[i].p)
+			a.free = append(a.free, zeroed(h[i].p))
 		}
 		h[i] = held{}
 		i++

@@ -224,9 +224,11 @@ func protoOf(p layers.IPProtocol) Proto {
 	return 0
 }
 
-// probeKey is the identity a probe carries and its replies echo.
-func probeKey(src, dst netip.Addr, proto Proto, id, seq, sport, dport, ipid uint16, tcpSeq uint32) key {
-	k := key{src: v4(src), dst: v4(dst), proto: proto}
+// setKey makes the zeroed *k the identity a probe carries and its
+// replies echo. It fills *k in place: building a key and copying it
+// stalled on the copy.
+func setKey(k *key, src, dst netip.Addr, proto Proto, id, seq, sport, dport, ipid uint16, tcpSeq uint32) {
+	k.src, k.dst, k.proto = v4(src), v4(dst), proto
 	switch proto {
 	case ICMP:
 		k.a, k.b = id, seq
@@ -235,7 +237,6 @@ func probeKey(src, dst netip.Addr, proto Proto, id, seq, sport, dport, ipid uint
 	case TCP:
 		k.a, k.b, k.c = sport, dport, tcpSeq
 	}
-	return k
 }
 
 // replyOf recognises a reply: it fills n with the identity of the probe it
@@ -257,18 +258,18 @@ func replyOf(inf *Info, n *Note) bool {
 		// A Time Exceeded is never the destination's answer, even when
 		// the destination sent it.
 		n.dest = inf.Src == q.Dst && n.rkind != TimeExceeded && n.rkind != OtherError
-		n.k = probeKey(q.Src, q.Dst, proto, q.ID, q.Seq, q.SrcPort, q.DstPort, q.IPID, q.TCPSeq)
+		setKey(&n.k, q.Src, q.Dst, proto, q.ID, q.Seq, q.SrcPort, q.DstPort, q.IPID, q.TCPSeq)
 		return true
 	case inf.Proto == layers.IPProtocolICMPv4 && inf.Type == layers.ICMPv4TypeEchoReply:
 		n.rkind, n.dest = EchoReply, true
-		n.k = probeKey(inf.Dst, inf.Src, ICMP, inf.ID, inf.Seq, 0, 0, 0, 0)
+		setKey(&n.k, inf.Dst, inf.Src, ICMP, inf.ID, inf.Seq, 0, 0, 0, 0)
 		return true
 	case inf.Proto == layers.IPProtocolTCP && inf.ACK && (inf.SYN || inf.RST):
 		n.rkind, n.dest = TCPSynAck, true
 		if inf.RST {
 			n.rkind = TCPReset
 		}
-		n.k = probeKey(inf.Dst, inf.Src, TCP, 0, 0, inf.DstPort, inf.SrcPort, 0, inf.TCPAck-1)
+		setKey(&n.k, inf.Dst, inf.Src, TCP, 0, 0, inf.DstPort, inf.SrcPort, 0, inf.TCPAck-1)
 		return true
 	}
 	return false
@@ -380,7 +381,7 @@ func (a *Analyzer) addProbe(n *Note, now int64, ev *Event) {
 	if tr == nil {
 		tr = a.newTrace()
 		tr.Src, tr.Dst, tr.Proto, tr.Probes = addrOf(n.k.src), addrOf(n.k.dst), n.k.proto, a.probeSlice()
-		tr.first, tr.key, tr.open = n.at, tk, len(a.open)
+		tr.first, tr.firstFrame, tr.key, tr.open = n.at, a.frame, tk, len(a.open)
 		a.active.put(tk, tr)
 		a.open = append(a.open, openTrace{tr: tr})
 	}
@@ -428,7 +429,7 @@ func (a *Analyzer) expire(now int64) {
 
 // byFirst sorts traces in the order their first probe was captured.
 func byFirst(trs []*Trace) {
-	slices.SortFunc(trs, func(a, b *Trace) int { return cmp.Compare(a.Probes[0].Frame, b.Probes[0].Frame) })
+	slices.SortFunc(trs, func(a, b *Trace) int { return cmp.Compare(a.firstFrame, b.firstFrame) })
 }
 
 func (a *Analyzer) finish(tk traceKey, tr *Trace) {

@@ -212,6 +212,7 @@ type Trace struct {
 	hasTE       bool
 	manyTTL     bool
 	firstTTL    int // of Probes[0], kept here: that probe is long out of the cache
+	firstFrame  int // of Probes[0], for the same reason
 	key         traceKey
 	open        int  // index in Analyzer.open while active
 	finished    bool // handed over (OnTrace) or kept as done: never changed again

@@ -62,7 +62,7 @@ func (a *Analyzer) Prepare(n *Note, at time.Time, inf *Info, err error) {
 		return // noteOther
 	}
 	n.kind, n.ipid = noteProbe, inf.IPID
-	n.k = probeKey(inf.Src, inf.Dst, protoOf(inf.Proto), inf.ID, inf.Seq, inf.SrcPort, inf.DstPort, inf.IPID, inf.TCPSeq)
+	setKey(&n.k, inf.Src, inf.Dst, protoOf(inf.Proto), inf.ID, inf.Seq, inf.SrcPort, inf.DstPort, inf.IPID, inf.TCPSeq)
 }
 
 // fill makes the zeroed p the Probe that note n describes, captured as

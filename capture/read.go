@@ -138,32 +138,41 @@ func unexpected(err error) error {
 // Next returns the next packet, or io.EOF at the clean end of the file. The
 // packet's bytes are valid until the next call.
 func (r *Reader) Next() (analyze.Packet, error) {
+	var p analyze.Packet
+	err := r.Read(&p)
+	return p, err
+}
+
+// Read is Next filling *p, which saves copying the packet on the hot path
+// of a replay.
+func (r *Reader) Read(p *analyze.Packet) error {
 	if r.pcap != nil {
 		pos := r.cnt.n - int64(r.br.Buffered())
 		data, ci, err := r.pcap.ZeroCopyReadPacketData()
 		if err != nil {
 			if err == io.EOF && r.cnt.n-int64(r.br.Buffered()) == pos {
-				return analyze.Packet{}, io.EOF
+				return io.EOF
 			}
-			return analyze.Packet{}, &FileError{Name: r.name, Packet: r.n + 1, Offset: r.off, Err: unexpected(err)}
+			return &FileError{Name: r.name, Packet: r.n + 1, Offset: r.off, Err: unexpected(err)}
 		}
 		r.n++
 		r.off += 16 + int64(ci.CaptureLength)
-		return analyze.Packet{Time: ci.Timestamp, Link: r.link, Data: data, Len: ci.Length}, nil
+		p.Time, p.Link, p.Data, p.Len = ci.Timestamp, r.link, data, ci.Length
+		return nil
 	}
 	off := r.cnt.n - int64(r.br.Buffered())
 	if err := r.checkNg(); err != nil {
 		if errors.Is(err, io.EOF) {
-			return analyze.Packet{}, io.EOF
+			return io.EOF
 		}
-		return analyze.Packet{}, err
+		return err
 	}
 	data, ci, err := r.readNg()
 	if err != nil {
 		if errors.Is(err, io.EOF) && r.cnt.n-int64(r.br.Buffered()) == off {
-			return analyze.Packet{}, io.EOF
+			return io.EOF
 		}
-		return analyze.Packet{}, &FileError{Name: r.name, Packet: r.n + 1, Offset: off, Err: unexpected(err)}
+		return &FileError{Name: r.name, Packet: r.n + 1, Offset: off, Err: unexpected(err)}
 	}
 	r.n++
 	link := layers.LinkTypeEthernet
@@ -172,7 +181,8 @@ func (r *Reader) Next() (analyze.Packet, error) {
 			link = lt
 		}
 	}
-	return analyze.Packet{Time: ci.Timestamp, Link: link, Data: data, Len: ci.Length}, nil
+	p.Time, p.Link, p.Data, p.Len = ci.Timestamp, link, data, ci.Length
+	return nil
 }
 
 // readNg is r.ng.ZeroCopyReadPacketData with pcapgo's panics on damaged

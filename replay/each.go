@@ -15,19 +15,20 @@ import (
 // of the file; an *interrupted when ctx is done) apart from fn's, since
 // callers report damage in the file and failures of their output
 // differently. The packet's bytes are valid only during fn.
-func each(ctx context.Context, r *capture.Reader, fn func(analyze.Packet) error) (readErr, fnErr error) {
+func each(ctx context.Context, r *capture.Reader, fn func(*analyze.Packet) error) (readErr, fnErr error) {
+	var p analyze.Packet
 	for i := 0; ; i++ {
 		if i&1023 == 0 && ctx.Err() != nil {
 			return &interrupted{packets: r.Count(), err: ctx.Err()}, nil
 		}
-		p, err := r.Next()
+		err := r.Read(&p)
 		if errors.Is(err, io.EOF) {
 			return nil, nil
 		}
 		if err != nil {
 			return err, nil
 		}
-		if err := fn(p); err != nil {
+		if err := fn(&p); err != nil {
 			return nil, err
 		}
 	}

@@ -59,20 +59,20 @@ func Packets(ctx context.Context, o PacketOptions, out io.Writer) error {
 
 	var first, prev time.Time
 	n := 0
-	readErr, outErr := each(ctx, r, func(p analyze.Packet) error {
+	readErr, outErr := each(ctx, r, func(p *analyze.Packet) error {
 		n++
 		if n == 1 {
 			first, prev = p.Time, p.Time
 		}
-		fr := report.Frame{Packet: p, Number: n, Rel: p.Time.Sub(first), Delta: p.Time.Sub(prev)}
+		fr := report.Frame{Packet: *p, Number: n, Rel: p.Time.Sub(first), Delta: p.Time.Sub(prev)}
 		prev = p.Time
-		if filter != nil && !filter.Match(p) {
+		if filter != nil && !filter.Match(*p) {
 			if an != nil {
 				an.Skip()
 			}
 			return nil
 		}
-		return write(fr, p)
+		return write(fr, *p)
 	})
 	if err := bw.Flush(); outErr == nil {
 		outErr = err

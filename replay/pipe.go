@@ -39,8 +39,8 @@ func analyzeFile(ctx context.Context, r *capture.Reader, filter *capture.Filter,
 		dec := analyze.NewDecoder()
 		var inf analyze.Info
 		b := <-free
-		readErr, _ = each(ctx, r, func(p analyze.Packet) error {
-			if filter != nil && !filter.Match(p) {
+		readErr, _ = each(ctx, r, func(p *analyze.Packet) error {
+			if filter != nil && !filter.Match(*p) {
 				return nil
 			}
 			err := dec.Decode(p.Link, p.Data, &inf)

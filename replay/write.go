@@ -48,10 +48,10 @@ func export(ctx context.Context, o Options, filter *capture.Filter, keep frames)
 	var w *capture.Writer
 	var link layers.LinkType
 	frame := 0
-	_, err = each(ctx, r, func(p analyze.Packet) error {
+	_, err = each(ctx, r, func(p *analyze.Packet) error {
 		// A read error was reported by the first pass: export what came
 		// before it.
-		if filter != nil && !filter.Match(p) {
+		if filter != nil && !filter.Match(*p) {
 			return nil
 		}
 		frame++
@@ -68,7 +68,7 @@ func export(ctx context.Context, o Options, filter *capture.Filter, keep frames)
 		if p.Link != link {
 			return fmt.Errorf("write %s: %w", o.Write, errMixedLinks)
 		}
-		return w.Write(p)
+		return w.Write(*p)
 	})
 	if w == nil && err == nil {
 		// Nothing belonged to a trace: still leave a valid, empty capture.

@@ -14,9 +14,9 @@ import (
 // probe with the same identity) sit in a slice in that order; the index is
 // an open-addressing table of 8-byte slots (hash tag, number of the latest
 // probe with that identity) small enough to stay in the CPU's cache. Expiry
-// reads the oldest entries in order and never touches a Probe, which by
-// then is long out of the cache. Nothing but the probes slice holds
-// pointers.
+// reads the oldest entries in order and touches neither a Probe, which by
+// then is long out of the cache, nor the table, whose slots it leaves
+// stale. Nothing but the probes slice holds pointers.
 type window struct {
 	seed0, seed1 uint64
 	// The ring holds probes oldest..next-1, probe n at n&(len-1).
@@ -24,7 +24,8 @@ type window struct {
 	ents         []entry  // probes in capture order
 	probes       []*Probe // ents[i]'s probe
 	slots        []slot   // open addressing, linear probing
-	used         int      // occupied slots
+	filled       int      // slots not empty: live or stale
+	rebuilt      uint32   // next at the latest rebuild
 }
 
 type entry struct {
@@ -34,7 +35,10 @@ type entry struct {
 }
 
 // slot indexes the latest probe with one identity: tag is tagOf its hash,
-// 0 in an empty slot.
+// 0 in an empty slot. A slot whose probe has left the window is stale:
+// expiry leaves it, so that it never reads the table; lookups pass over
+// it, adds reuse it, and a rebuild clears them all when few slots are
+// left empty.
 type slot struct {
 	tag uint32
 	num uint32
@@ -61,14 +65,28 @@ func (w *window) hash(k *key) uint64 {
 // slot where the search starts, and never 0.
 func tagOf(h uint64) uint32 { return max(uint32(h), 1) }
 
-// find returns the slot holding k, or the empty slot where k would go.
+// live reports whether probe number n is still within the window.
+func (w *window) live(n uint32) bool { return n-w.oldest < w.next-w.oldest }
+
+// find returns the slot holding k; or, when no live slot does, the first
+// stale slot on k's path, or the empty slot that ends it.
 func (w *window) find(k *key, h uint64) (int, bool) {
 	mask := len(w.slots) - 1
 	tag := tagOf(h)
+	stale := -1
 	for i := int(tag) & mask; ; i = (i + 1) & mask {
 		s := w.slots[i]
 		if s.tag == 0 {
+			if stale >= 0 {
+				return stale, false
+			}
 			return i, false
+		}
+		if !w.live(s.num) {
+			if stale < 0 {
+				stale = i
+			}
+			continue
 		}
 		if s.tag == tag && w.ents[s.num&uint32(len(w.ents)-1)].k == *k {
 			return i, true
@@ -90,7 +108,7 @@ func (w *window) before(n uint32) (uint32, bool) {
 		return 0, false
 	}
 	m := n - e.back
-	return m, m-w.oldest < w.next-w.oldest
+	return m, w.live(m)
 }
 
 // sent is when probe number n was captured, in Unix nanoseconds.
@@ -110,8 +128,8 @@ type spot struct {
 // lookup finds k for a following add, and the number of the latest probe
 // with identity k when there is one.
 func (w *window) lookup(k *key) (spot, uint32) {
-	if w.used+1 > len(w.slots)/4*3 {
-		w.growSlots()
+	if w.filled+1 > len(w.slots)/4*3 || w.next-w.rebuilt >= 1<<30 {
+		w.rebuild()
 	}
 	h := w.hash(k)
 	i, ok := w.find(k, h)
@@ -129,8 +147,8 @@ func (w *window) add(sp spot, k key, p *Probe, at int64) {
 	e := entry{k: k, at: at}
 	if sp.found {
 		e.back = n - w.slots[sp.i].num
-	} else {
-		w.used++
+	} else if w.slots[sp.i].tag == 0 {
+		w.filled++
 	}
 	w.slots[sp.i] = slot{tag: tagOf(sp.h), num: n}
 	j := n & uint32(len(w.ents)-1)
@@ -149,58 +167,43 @@ func (w *window) growRing() {
 	w.ents, w.probes = ents, probes
 }
 
-// growSlots doubles the table and indexes the probes within Window again.
-func (w *window) growSlots() {
-	w.slots = make([]slot, len(w.slots)*2)
-	w.used = 0
+// rebuild indexes the probes within Window again in a table with no
+// stale slots, at least twice as large as they are many, so that
+// many adds pass before the next rebuild. Stale slot numbers are never
+// more than 2^30 probes old, so they cannot come round again as live.
+func (w *window) rebuild() {
+	n := len(w.slots)
+	for n < 2*int(w.next-w.oldest+1) {
+		n *= 2
+	}
+	if n == len(w.slots) {
+		clear(w.slots)
+	} else {
+		w.slots = make([]slot, n)
+	}
+	w.filled, w.rebuilt = 0, w.next
 	m := uint32(len(w.ents) - 1)
-	for n := w.oldest; n != w.next; n++ {
-		k := &w.ents[n&m].k
+	for num := w.oldest; num != w.next; num++ {
+		k := &w.ents[num&m].k
 		h := w.hash(k)
 		i, ok := w.find(k, h)
 		if !ok {
-			w.used++
+			w.filled++
 		}
-		w.slots[i] = slot{tag: tagOf(h), num: n}
+		w.slots[i] = slot{tag: tagOf(h), num: num}
 	}
 }
 
 // expire forgets the probes captured more than d before now (Unix
-// nanoseconds).
+// nanoseconds). Their slots go stale, left for adds and rebuilds.
 func (w *window) expire(now int64, d time.Duration) {
 	limit := now - int64(d)
 	m := uint32(len(w.ents) - 1)
 	for ; w.oldest != w.next; w.oldest++ {
 		j := w.oldest & m
-		e := &w.ents[j]
-		if e.at >= limit {
+		if w.ents[j].at >= limit {
 			break
-		}
-		// Only the latest probe of an identity is indexed: drop the slot
-		// when that is this one.
-		if i, ok := w.find(&e.k, w.hash(&e.k)); ok && w.slots[i].num == w.oldest {
-			w.remove(i)
 		}
 		w.probes[j] = nil
 	}
-}
-
-// remove empties slot i, shifting back the slots after it that probed
-// past it, so that lookups need no tombstones.
-func (w *window) remove(i int) {
-	mask := len(w.slots) - 1
-	for j := (i + 1) & mask; ; j = (j + 1) & mask {
-		s := w.slots[j]
-		if s.tag == 0 {
-			break
-		}
-		home := int(s.tag) & mask
-		// s may move to i when i lies cyclically in [home, j).
-		if (j-home)&mask >= (j-i)&mask {
-			w.slots[i] = s
-			i = j
-		}
-	}
-	w.slots[i] = slot{}
-	w.used--
 }

@@ -10,7 +10,7 @@ import (
 // random stream of probes, many sharing identities, through table and
 // ring growth and expiry, and checks after every step that each identity
 // still within the window leads to the same probes, latest first, and
-// that expired ones are gone.
+// that expired ones are gone, however many stale slots the table holds.
 func TestWindowModel(t *testing.T) {
 	r := rand.New(rand.NewPCG(7, 9))
 	w := newWindow()
@@ -68,8 +68,22 @@ func TestWindowModel(t *testing.T) {
 	for _, e := range all[oldest:] {
 		live[e.k] = true
 	}
-	if w.used != len(live) {
-		t.Errorf("%d slots used, %d identities live", w.used, len(live))
+	inTable := map[key]int{}
+	for _, s := range w.slots {
+		if s.tag != 0 && w.live(s.num) {
+			inTable[w.ents[s.num&uint32(len(w.ents)-1)].k]++
+		}
+	}
+	if len(inTable) != len(live) {
+		t.Errorf("%d identities in live slots, %d live", len(inTable), len(live))
+	}
+	for k, n := range inTable {
+		if n != 1 || !live[k] {
+			t.Errorf("%v: %d live slots, live %v", k, n, live[k])
+		}
+	}
+	if w.filled > len(w.slots)/4*3 {
+		t.Errorf("%d of %d slots filled, above the 3/4 that rebuilds", w.filled, len(w.slots))
 	}
 	if len(w.slots) < 2048 || len(w.ents) < 2048 {
 		t.Errorf("table %d slots, ring %d: the test never made them grow", len(w.slots), len(w.ents))

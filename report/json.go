@@ -241,14 +241,25 @@ func (sc *scratch) appendTime(b []byte, t time.Time) []byte {
 		sc.sec, sc.second = sec, t.AppendFormat(sc.second[:0], "2006-01-02T15:04:05.")
 	}
 	b = append(b, sc.second...)
-	var d [9]byte
-	for i, ns := 8, t.Nanosecond(); i >= 0; i-- {
-		d[i] = byte('0' + ns%10)
-		ns /= 10
-	}
-	b = append(b, d[:]...)
-	return append(b, 'Z')
+	ns := t.Nanosecond() // nine digits: one, then four pairs
+	r := ns % 1e8
+	p0, p1, p2, p3 := r/1e6, r/1e4%100, r/100%100, r%100
+	return append(b, byte('0'+ns/1e8),
+		pairs[2*p0], pairs[2*p0+1], pairs[2*p1], pairs[2*p1+1],
+		pairs[2*p2], pairs[2*p2+1], pairs[2*p3], pairs[2*p3+1], 'Z')
 }
+
+// pairs holds the two digits of 0 to 99, in order.
+const pairs = "00010203040506070809" +
+	"10111213141516171819" +
+	"20212223242526272829" +
+	"30313233343536373839" +
+	"40414243444546474849" +
+	"50515253545556575859" +
+	"60616263646566676869" +
+	"70717273747576777879" +
+	"80818283848586878889" +
+	"90919293949596979899"
 
 // appendRTT appends d as formatMS(msValue(d)) formats it. Below 10^12
 // microseconds the shortest decimal that reads back as the float64 is the

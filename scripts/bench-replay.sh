@@ -14,8 +14,8 @@
 #   tcpdump   tcpdump -nr FILE >/dev/null              (decode and print)
 #   bpf       tcpdump -r FILE -w /dev/null icmp         (libpcap + BPF pass)
 #
-# Wall time is the best of REPLAY_RUNS runs (default 3), one run for the
-# slow printers tshark and tcpdump -n;
+# Wall time is the best of REPLAY_RUNS runs (default 3) after one warmup
+# run, one run for the slow printers tshark and tcpdump -n;
 # packets/s is REPLAY_PACKETS / wall time; peak RSS is GNU time's %M
 # (package "time", installed with apt-get when missing and running as root).
 # Goals: tracers at least 100x tshark's packets/s, at least 1/3 of the
@@ -119,6 +119,13 @@ best() {
 		WALLS[$name]=$WALL RSSES[$name]=$RSS
 	fi
 }
+
+# The capture just written is still dirty in the page cache: write it
+# out now, not while a command is timed, and warm the cache and both
+# programs with one untimed run each, as hyperfine --warmup 1 does.
+sync "$FILE"
+"$TMP/tracers" replay --format json "$FILE" >/dev/null || die "tracers failed on $FILE"
+tcpdump -r "$FILE" -w /dev/null icmp 2>/dev/null || die "tcpdump failed on $FILE"
 
 # tracers and the libpcap+BPF pass take turns, so that a change in the
 # machine's speed during the bench touches both alike.

@@ -14,8 +14,8 @@
 #   tcpdump   tcpdump -nr FILE >/dev/null              (decode and print)
 #   bpf       tcpdump -r FILE -w /dev/null icmp         (libpcap + BPF pass)
 #
-# Wall time is the best of REPLAY_RUNS runs (default 3) after one warmup
-# run, one run for the slow printers tshark and tcpdump -n;
+# Wall time is the best of 2 x REPLAY_RUNS runs (default 3), half before
+# and half after the slow printers tshark and tcpdump -n, which run once;
 # packets/s is REPLAY_PACKETS / wall time; peak RSS is GNU time's %M
 # (package "time", installed with apt-get when missing and running as root).
 # Goals: tracers at least 100x tshark's packets/s, at least 1/3 of the
@@ -23,7 +23,7 @@
 #
 # Environment:
 #   REPLAY_PACKETS  packets in the capture (default 2000000)
-#   REPLAY_RUNS     runs per fast command, best kept (default 3)
+#   REPLAY_RUNS     runs per fast command before, and again after, the slow ones (default 3)
 #   REPLAY_OUT      result file (default bench-out/replay.txt under the repo root)
 set -euo pipefail
 
@@ -127,14 +127,24 @@ sync "$FILE"
 "$TMP/tracers" replay --format json "$FILE" >/dev/null || die "tracers failed on $FILE"
 tcpdump -r "$FILE" -w /dev/null icmp 2>/dev/null || die "tcpdump failed on $FILE"
 
-# tracers and the libpcap+BPF pass take turns, so that a change in the
-# machine's speed during the bench touches both alike.
-for ((run = 1; run <= RUNS; run++)); do
-	best tracers 1 "$TMP/tracers" replay --format json "$FILE"
-	best bpf 1 tcpdump -r "$FILE" -w /dev/null icmp
-done
+# fast: tracers and the libpcap+BPF pass take turns, RUNS times,
+# so that a change in the machine's speed during the bench touches both
+# alike.
+fast() {
+	for ((run = 1; run <= RUNS; run++)); do
+		best tracers 1 "$TMP/tracers" replay --format json "$FILE"
+		best bpf 1 tcpdump -r "$FILE" -w /dev/null icmp
+	done
+}
+# The machine's speed drifts by a fifth from one minute to the next, and
+# the slow printers take a minute each: the fast commands take their turns
+# both before and after them, so that their best comes from the same
+# stretch of time as the printers' one run, not only from the minute
+# before it.
+fast
 row tshark 1 tshark -r "$FILE" -T fields -e ip.src -e ip.ttl -e icmp.type
 row tcpdump 1 tcpdump -nr "$FILE"
+fast
 
 pps() { awk -v n="$N" -v t="$1" 'BEGIN { printf "%.0f", (t > 0 ? n / t : 0) }'; }
 mib() { awk -v k="$1" 'BEGIN { printf "%.1f", k / 1024 }'; }
@@ -143,7 +153,7 @@ report() {
 	echo "# tracers replay bench $(date -u +%Y-%m-%dT%H:%M:%SZ) host=$(hostname) cpus=$(nproc) tracers=$VERSION"
 	echo "# capture: $N packets, $SIZE bytes, pcap, Ethernet (scripts/gencap)"
 	echo "# gencap: $GENINFO"
-	echo "# wall: best of $RUNS (tshark, tcpdump: 1 run); RSS: peak, GNU time %M"
+	echo "# wall: best of $((2 * RUNS)), $RUNS before and $RUNS after tshark and tcpdump (1 run each); RSS: peak, GNU time %M"
 	echo
 	printf '%-8s %10s %14s %10s  %s\n' tool "wall (s)" "packets/s" "RSS (MB)" command
 	printf '%-8s %10s %14s %10s  %s\n' tracers "${WALLS[tracers]}" "$(pps "${WALLS[tracers]}")" "$(mib "${RSSES[tracers]}")" "tracers replay --format json FILE >/dev/null"

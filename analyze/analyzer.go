@@ -173,31 +173,74 @@ func (a *Analyzer) Add(p Packet) Event {
 // AddNote feeds one packet that Prepare made into n. Packets must come in
 // capture order. The event's Info is nil.
 func (a *Analyzer) AddNote(n *Note) Event {
+	var ev Event
+	a.addNote(n, &ev)
+	return ev
+}
+
+// AddNotes feeds the packets that Prepare made into ns, in order, as
+// AddNote does one by one, without their events. While it works on one
+// note it starts loading what a note a few places on will look up, so
+// that the wait for memory overlaps work; a replay feeds batches of
+// notes this way.
+func (a *Analyzer) AddNotes(ns []Note) {
+	var ev Event
+	for i := range min(ahead, len(ns)) {
+		a.ahead(&ns[i])
+	}
+	for i := range ns {
+		if j := i + ahead; j < len(ns) {
+			a.ahead(&ns[j])
+		}
+		a.addNote(&ns[i], &ev)
+	}
+}
+
+// ahead is how many notes on AddNotes starts loading for.
+const ahead = 8
+
+// ahead starts loading the slot of the window's index that note n will
+// look up.
+func (a *Analyzer) ahead(n *Note) {
+	if n.kind == noteProbe || n.kind == noteReply {
+		n.tag = a.win.tag(&n.k)
+		a.win.touch(n.tag)
+	}
+}
+
+// tagOf is n's tag in the window's index.
+func (a *Analyzer) tagOf(n *Note) uint32 {
+	if n.tag != 0 {
+		return n.tag
+	}
+	return a.win.tag(&n.k)
+}
+
+func (a *Analyzer) addNote(n *Note, ev *Event) {
 	a.frame++
 	a.stats.Packets++
-	ev := Event{Frame: a.frame}
+	*ev = Event{Frame: a.frame}
 	switch n.kind {
 	case noteNotIPv4:
 		a.stats.Other++
 		ev.Kind = EventOther
-		return ev
+		return
 	case noteMalformed:
 		a.stats.Malformed++
 		ev.Kind = EventMalformed
-		return ev
+		return
 	}
 	now := n.at.UnixNano()
 	a.expire(now)
 	switch n.kind {
 	case noteReply:
 		a.stats.Replies++
-		a.match(n, now, &ev)
+		a.match(n, now, ev)
 	case noteProbe:
-		a.addProbe(n, now, &ev)
+		a.addProbe(n, now, ev)
 	default:
 		a.stats.Other++
 	}
-	return ev
 }
 
 func defaultIsProbe(inf *Info) bool {
@@ -309,7 +352,7 @@ func (a *Analyzer) match(n *Note, now int64, ev *Event) {
 	late := false
 	// Wireshark's rule: the latest probe sent before the reply, preferring
 	// one still unanswered.
-	for num, ok := a.win.latest(&n.k); ok; num, ok = a.win.before(num) {
+	for num, ok := a.win.latest(&n.k, a.tagOf(n)); ok; num, ok = a.win.before(num) {
 		if sent = a.win.sent(num); sent > now {
 			continue
 		}
@@ -340,7 +383,7 @@ func (a *Analyzer) match(n *Note, now int64, ev *Event) {
 			return
 		}
 	}
-	hit.reply = n.reply(a.frame)
+	n.reply(&hit.reply, a.frame)
 	hit.reply.RTT = time.Duration(now - sent)
 	hit.Reply = &hit.reply
 	if tr != nil && n.rkind == TimeExceeded {
@@ -352,7 +395,7 @@ func (a *Analyzer) match(n *Note, now int64, ev *Event) {
 // addProbe adds probe n, captured at now (Unix nanoseconds).
 func (a *Analyzer) addProbe(n *Note, now int64, ev *Event) {
 	var last *Probe
-	sp, num := a.win.lookup(&n.k)
+	sp, num := a.win.lookup(&n.k, a.tagOf(n))
 	if sp.found {
 		last = a.win.probe(num)
 		dt := time.Duration(now - a.win.sent(num))
@@ -400,7 +443,7 @@ func (a *Analyzer) addProbe(n *Note, now int64, ev *Event) {
 	tr.Probes = append(tr.Probes, p)
 	tr.last = n.at
 	a.open[tr.open].last = now
-	a.win.add(sp, n.k, p, now)
+	a.win.add(sp, &n.k, p, now)
 	a.stats.Probes++
 	ev.Kind, ev.Probe, ev.Trace = EventProbe, p, tr
 }

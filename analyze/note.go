@@ -21,8 +21,9 @@ type Note struct {
 	rkind Kind   // reply kind
 	rtype uint8  // ICMP type and code (replies)
 	rcode uint8
-	qttl  uint8 // TTL left in the quoted probe (ICMP errors)
-	dest  bool  // the reply comes from the probe's destination
+	qttl  uint8  // TTL left in the quoted probe (ICMP errors)
+	dest  bool   // the reply comes from the probe's destination
+	tag   uint32 // k's tag in the window's index, once ahead has seen n; 0 before
 }
 
 type noteKind uint8
@@ -79,12 +80,12 @@ func (n *Note) fill(p *Probe, frame int) {
 	}
 }
 
-// reply is the Reply that note n describes, captured as packet frame.
-func (n *Note) reply(frame int) Reply {
-	return Reply{
-		From: addrOf(n.from), At: n.at, Kind: n.rkind, Type: n.rtype, Code: n.rcode,
-		TTL: n.ttl, QuotedTTL: n.qttl, FromDest: n.dest, Frame: frame,
-	}
+// reply makes the zeroed r the Reply that note n describes, captured as
+// packet frame. It fills r in place: a Reply built elsewhere and copied
+// would cost a stall on the copy.
+func (n *Note) reply(r *Reply, frame int) {
+	r.From, r.At, r.Kind, r.Type, r.Code = addrOf(n.from), n.at, n.rkind, n.rtype, n.rcode
+	r.TTL, r.QuotedTTL, r.FromDest, r.Frame = n.ttl, n.qttl, n.dest, frame
 }
 
 // addrOf is the IPv4 address held big endian in a.

@@ -81,6 +81,69 @@ func TestAnalyzerNotes(t *testing.T) {
 	}
 }
 
+// TestAnalyzerAddNotes checks that AddNotes, which looks ahead of the
+// note it works on, leaves the analyzer as AddNote one note at a time
+// does, whatever the size of the batches it is given and when the two
+// take turns: the same traces, replies and counts.
+func TestAnalyzerAddNotes(t *testing.T) {
+	var c capture
+	traceTo(t, &c, 0, dst2Addr, 0x100)
+	traceTo(t, &c, 500*time.Microsecond, dstAddr, 0x200)
+	endless(t, &c, 400, 150)
+	udp := udpProbe(t, srcAddr, dstAddr, 2, 0, 53, 33435)
+	c.add(time.Second, udp)
+	c.add(time.Second+10*time.Microsecond, udp)  // captured twice
+	c.add(time.Second+250*time.Millisecond, udp) // sent again
+	c.add(time.Second+260*time.Millisecond, icmpError(t, hop1, srcAddr, 250, 9, layers.ICMPv4TypeTimeExceeded, 0, udp, 1))
+	c.add(3*time.Second, []byte{0x60, 0, 0, 0}) // not IPv4
+	c.add(90*time.Second, echoReply(t, dstAddr, srcAddr, 60, 2, 0x200, 2))
+
+	run := func(batch int) ([]*analyze.Trace, analyze.Stats) {
+		var got []*analyze.Trace
+		an := analyze.New(analyze.Options{MaxProbes: 64, Window: 2 * time.Second, Gap: time.Second,
+			OnTrace: func(tr *analyze.Trace) { got = append(got, tr) }})
+		dec := analyze.NewDecoder()
+		var inf analyze.Info
+		notes := make([]analyze.Note, len(c))
+		for i, p := range c {
+			an.Prepare(&notes[i], p.Time, &inf, dec.Decode(p.Link, p.Data, &inf))
+		}
+		switch {
+		case batch == 0:
+			for i := range notes {
+				an.AddNote(&notes[i])
+			}
+		case batch < 0: // 5 notes with AddNotes, the next with AddNote
+			for i := 0; i < len(notes); i += 6 {
+				an.AddNotes(notes[i:min(i+5, len(notes))])
+				if i+5 < len(notes) {
+					an.AddNote(&notes[i+5])
+				}
+			}
+		default:
+			for i := 0; i < len(notes); i += batch {
+				an.AddNotes(notes[i:min(i+batch, len(notes))])
+			}
+		}
+		an.Close()
+		return got, an.Stats()
+	}
+	want, wantSt := run(0)
+	if len(want) < 8 || wantSt.Replies == 0 || wantSt.Duplicates != 1 {
+		t.Fatalf("%d traces, stats %+v: the capture no longer covers parts, replies and a duplicate", len(want), wantSt)
+	}
+	ignore := cmp.Options{cmpopts.IgnoreUnexported(analyze.Probe{}, analyze.Trace{}), cmpAddr}
+	for _, batch := range []int{1, 3, 8, 9, 64, len(c), -1} {
+		got, st := run(batch)
+		if diff := cmp.Diff(want, got, ignore); diff != "" {
+			t.Errorf("batches of %d: traces differ (-AddNote +AddNotes):\n%s", batch, diff)
+		}
+		if st != wantSt {
+			t.Errorf("batches of %d: stats %+v, want %+v", batch, st, wantSt)
+		}
+	}
+}
+
 // TestNoteSize keeps a Note within one cache line: notes are what crosses
 // from the CPU that decodes to the CPU that analyzes, one per packet.
 func TestNoteSize(t *testing.T) {

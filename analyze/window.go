@@ -4,6 +4,7 @@ import (
 	"math/bits"
 	"math/rand/v2"
 	"time"
+	"unsafe"
 )
 
 // window holds the probes still within the analyzer's Window in capture
@@ -65,14 +66,22 @@ func (w *window) hash(k *key) uint64 {
 // slot where the search starts, and never 0.
 func tagOf(h uint64) uint32 { return max(uint32(h), 1) }
 
+// tag is k's slot tag.
+func (w *window) tag(k *key) uint32 { return tagOf(w.hash(k)) }
+
+// touch starts loading the slot where the search for tag starts, so that
+// a find a little later does not wait for it.
+func (w *window) touch(tag uint32) {
+	prefetch(uintptr(unsafe.Pointer(&w.slots[int(tag)&(len(w.slots)-1)])))
+}
+
 // live reports whether probe number n is still within the window.
 func (w *window) live(n uint32) bool { return n-w.oldest < w.next-w.oldest }
 
 // find returns the slot holding k; or, when no live slot does, the first
 // stale slot on k's path, or the empty slot that ends it.
-func (w *window) find(k *key, h uint64) (int, bool) {
+func (w *window) find(k *key, tag uint32) (int, bool) {
 	mask := len(w.slots) - 1
-	tag := tagOf(h)
 	stale := -1
 	for i := int(tag) & mask; ; i = (i + 1) & mask {
 		s := w.slots[i]
@@ -94,9 +103,10 @@ func (w *window) find(k *key, h uint64) (int, bool) {
 	}
 }
 
-// latest returns the number of the latest probe with identity k.
-func (w *window) latest(k *key) (uint32, bool) {
-	i, ok := w.find(k, w.hash(k))
+// latest returns the number of the latest probe with identity k, whose
+// tag is tag.
+func (w *window) latest(k *key, tag uint32) (uint32, bool) {
+	i, ok := w.find(k, tag)
 	return w.slots[i].num, ok
 }
 
@@ -120,39 +130,41 @@ func (w *window) probe(n uint32) *Probe { return w.probes[n&uint32(len(w.probes)
 // spot is where lookup found an identity in the table, or where it would
 // go; it stays valid until the next add.
 type spot struct {
-	h     uint64
+	tag   uint32
 	i     int
 	found bool
 }
 
-// lookup finds k for a following add, and the number of the latest probe
-// with identity k when there is one.
-func (w *window) lookup(k *key) (spot, uint32) {
+// lookup finds k, whose tag is tag, for a following add, and the number
+// of the latest probe with identity k when there is one.
+func (w *window) lookup(k *key, tag uint32) (spot, uint32) {
 	if w.filled+1 > len(w.slots)/4*3 || w.next-w.rebuilt >= 1<<30 {
 		w.rebuild()
 	}
-	h := w.hash(k)
-	i, ok := w.find(k, h)
-	return spot{h: h, i: i, found: ok}, w.slots[i].num
+	i, ok := w.find(k, tag)
+	return spot{tag: tag, i: i, found: ok}, w.slots[i].num
 }
 
 // add appends p, with identity k, captured at at (Unix nanoseconds), and
-// numbers it; sp is lookup(&k).
-func (w *window) add(sp spot, k key, p *Probe, at int64) {
+// numbers it; sp is lookup(k).
+func (w *window) add(sp spot, k *key, p *Probe, at int64) {
 	if int(w.next-w.oldest) == len(w.ents) {
 		w.growRing()
 	}
 	n := w.next
 	p.num = n
-	e := entry{k: k, at: at}
+	j := n & uint32(len(w.ents)-1)
+	// Field by field: an entry built on the stack and copied stalls the
+	// copy, which reads in 16 bytes what was written in 4.
+	e := &w.ents[j]
+	e.k, e.at, e.back = *k, at, 0
 	if sp.found {
 		e.back = n - w.slots[sp.i].num
 	} else if w.slots[sp.i].tag == 0 {
 		w.filled++
 	}
-	w.slots[sp.i] = slot{tag: tagOf(sp.h), num: n}
-	j := n & uint32(len(w.ents)-1)
-	w.ents[j], w.probes[j] = e, p
+	w.slots[sp.i] = slot{tag: sp.tag, num: n}
+	w.probes[j] = p
 	w.next++
 }
 
@@ -185,12 +197,12 @@ func (w *window) rebuild() {
 	m := uint32(len(w.ents) - 1)
 	for num := w.oldest; num != w.next; num++ {
 		k := &w.ents[num&m].k
-		h := w.hash(k)
-		i, ok := w.find(k, h)
+		tag := w.tag(k)
+		i, ok := w.find(k, tag)
 		if !ok {
 			w.filled++
 		}
-		w.slots[i] = slot{tag: tagOf(h), num: num}
+		w.slots[i] = slot{tag: tag, num: num}
 	}
 }
 

@@ -38,7 +38,7 @@ func TestWindowModel(t *testing.T) {
 			oldest++
 		}
 		k := keys()
-		sp, n := w.lookup(&k)
+		sp, n := w.lookup(&k, w.tag(&k))
 		var want []*Probe
 		for i := len(all) - 1; i >= oldest; i-- {
 			if all[i].k == k {
@@ -61,7 +61,7 @@ func TestWindowModel(t *testing.T) {
 			}
 		}
 		p := &Probe{Frame: step}
-		w.add(sp, k, p, now.UnixNano())
+		w.add(sp, &k, p, now.UnixNano())
 		all = append(all, rec{k, p, now})
 	}
 	live := map[key]bool{}

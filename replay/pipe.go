@@ -64,9 +64,7 @@ func analyzeFile(ctx context.Context, r *capture.Reader, filter *capture.Filter,
 		}
 	}()
 	for b := range full {
-		for i := range b.n {
-			an.AddNote(&b.notes[i])
-		}
+		an.AddNotes(b.notes[:b.n])
 		b.n = 0
 		free <- b
 		after()

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"io"
+	"net/netip"
 	"strconv"
 	"time"
 
@@ -77,7 +78,7 @@ func appendProbe(b []byte, p *analyze.Probe, o Options, sc *scratch) []byte {
 		return append(b, "\n            }"...)
 	}
 	b = append(b, '"')
-	b = r.From.AppendTo(b)
+	b = sc.appendAddr(b, r.From)
 	b = append(b, "\","...)
 	if name := o.name(r.From); name != "" {
 		b = append(b, in+"\"name\": "...)
@@ -90,14 +91,14 @@ func appendProbe(b []byte, p *analyze.Probe, o Options, sc *scratch) []byte {
 	b = append(b, r.Kind.String()...)
 	b = append(b, "\","+in+"\"icmp_type\": "...)
 	if isICMP(r) {
-		b = strconv.AppendInt(b, int64(r.Type), 10)
+		b = appendByte(b, r.Type)
 		b = append(b, ","+in+"\"icmp_code\": "...)
-		b = strconv.AppendInt(b, int64(r.Code), 10)
+		b = appendByte(b, r.Code)
 	} else {
 		b = append(b, "null,"+in+"\"icmp_code\": null"...)
 	}
 	b = append(b, ","+in+"\"reply_ttl\": "...)
-	b = strconv.AppendInt(b, int64(r.TTL), 10)
+	b = appendByte(b, r.TTL)
 	return append(b, "\n            }"...)
 }
 
@@ -220,15 +221,37 @@ func JSON(w io.Writer, traces []*analyze.Trace, o Options) error {
 const rfc3339Nano9 = "2006-01-02T15:04:05.000000000Z07:00"
 
 // scratch is what appendJSON reuses from one call to the next: the hops
-// of a trace, a buffer for the rare string that needs escaping, and the
-// text of the latest second it formatted, which the probes of a trace
-// mostly share.
+// of a trace, a buffer for the rare string that needs escaping, the text
+// of the latest second it formatted, which the probes of a trace mostly
+// share, and of the latest responder, which the probes of a hop mostly
+// share.
 type scratch struct {
 	hops   []analyze.Hop
 	probes []*analyze.Probe // the hops' probes
 	buf    bytes.Buffer
 	sec    int64
 	second []byte // sec as "2006-01-02T15:04:05.", UTC; nil when unset
+	addr   netip.Addr
+	text   []byte // addr's text; nil when unset
+}
+
+// appendAddr appends a as a.AppendTo does.
+func (sc *scratch) appendAddr(b []byte, a netip.Addr) []byte {
+	if sc.text == nil || a != sc.addr {
+		sc.addr, sc.text = a, a.AppendTo(sc.text[:0])
+	}
+	return append(b, sc.text...)
+}
+
+// appendByte appends v in decimal, as strconv.AppendUint does.
+func appendByte(b []byte, v uint8) []byte {
+	switch {
+	case v >= 100:
+		return append(b, '0'+v/100, pairs[2*(v%100)], pairs[2*(v%100)+1])
+	case v >= 10:
+		return append(b, pairs[2*v], pairs[2*v+1])
+	}
+	return append(b, '0'+v)
 }
 
 // appendTime appends t in UTC as rfc3339Nano9 formats it.

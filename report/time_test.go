@@ -2,6 +2,8 @@ package report
 
 import (
 	"math/rand/v2"
+	"net/netip"
+	"strconv"
 	"testing"
 	"time"
 )
@@ -53,6 +55,36 @@ func TestAppendRTT(t *testing.T) {
 		want := "x" + formatMS(msValue(d))
 		if got != want {
 			t.Fatalf("appendRTT(%d) = %q, want %q", int64(d), got, want)
+		}
+	}
+}
+
+// TestAppendByte checks the table formatter against strconv for every
+// byte.
+func TestAppendByte(t *testing.T) {
+	for v := range 256 {
+		got := string(appendByte([]byte("x"), uint8(v)))
+		if want := "x" + strconv.Itoa(v); got != want {
+			t.Fatalf("appendByte(%d) = %q, want %q", v, got, want)
+		}
+	}
+}
+
+// TestAppendAddr checks the cached address formatter against AppendTo
+// on runs of the same address, changes, and addresses that share a
+// prefix, a length or nothing, the zero Addr and IPv6 among them.
+func TestAppendAddr(t *testing.T) {
+	addrs := []netip.Addr{
+		netip.MustParseAddr("10.0.0.1"), netip.MustParseAddr("10.0.0.1"),
+		netip.MustParseAddr("10.0.0.12"), netip.MustParseAddr("10.0.0.1"),
+		{}, {}, netip.MustParseAddr("192.168.100.254"), netip.MustParseAddr("2001:db8::1"),
+		netip.MustParseAddr("::ffff:10.0.0.1"), netip.MustParseAddr("10.0.0.1"), {},
+	}
+	var sc scratch
+	for i, a := range addrs {
+		got := string(sc.appendAddr([]byte("x"), a))
+		if want := string(a.AppendTo([]byte("x"))); got != want {
+			t.Fatalf("address %d: appendAddr(%v) = %q, want %q", i, a, got, want)
 		}
 	}
 }

@@ -21,11 +21,10 @@ func each(ctx context.Context, r *capture.Reader, fn func(*analyze.Packet) error
 		if i&1023 == 0 && ctx.Err() != nil {
 			return &interrupted{packets: r.Count(), err: ctx.Err()}, nil
 		}
-		err := r.Read(&p)
-		if errors.Is(err, io.EOF) {
-			return nil, nil
-		}
-		if err != nil {
+		if err := r.Read(&p); err != nil {
+			if errors.Is(err, io.EOF) {
+				return nil, nil
+			}
 			return err, nil
 		}
 		if err := fn(&p); err != nil {

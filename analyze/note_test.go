@@ -12,12 +12,10 @@ import (
 	"github.com/tracers/tracers/analyze"
 )
 
-// TestAnalyzerNotes checks that packets prepared on another goroutine
-// (Prepare, as a replay does) and fed with AddNote give the analyzer
-// exactly what Add gives it: the same events, traces, replies and counts,
-// for traces, parts of an endless one, a ping, a resent probe, a
-// duplicate, malformed and non-IPv4 packets.
-func TestAnalyzerNotes(t *testing.T) {
+// mixedCapture is a capture of traces, parts of an endless one, a ping, a
+// resent probe, a duplicate, malformed, non-IPv4 and other packets, late
+// and unmatched replies.
+func mixedCapture(t *testing.T) capture {
 	var c capture
 	traceTo(t, &c, 0, dst2Addr, 0x100)
 	traceTo(t, &c, 500*time.Microsecond, dstAddr, 0x200)
@@ -34,6 +32,16 @@ func TestAnalyzerNotes(t *testing.T) {
 	c.add(2*time.Second+500*time.Millisecond, echoReply(t, dst2Addr, srcAddr, 60, 1, 0x300, 1))       // again: late
 	c.add(4*time.Second, tcpSegment(t, srcAddr, dstAddr, 64, 5, 40000, 80, 1, 1, false, true, false)) // other
 	c.add(90*time.Second, echoReply(t, dstAddr, srcAddr, 60, 2, 0x200, 2))                            // long after its probe
+	return c
+}
+
+// TestAnalyzerNotes checks that packets prepared on another goroutine
+// (Prepare, as a replay does) and fed with AddNote give the analyzer
+// exactly what Add gives it: the same events, traces, replies and counts,
+// for traces, parts of an endless one, a ping, a resent probe, a
+// duplicate, malformed and non-IPv4 packets.
+func TestAnalyzerNotes(t *testing.T) {
+	c := mixedCapture(t)
 
 	opt := func(got *[]*analyze.Trace) analyze.Options {
 		return analyze.Options{MaxProbes: 64, Window: 2 * time.Second, Gap: time.Second,
@@ -86,17 +94,7 @@ func TestAnalyzerNotes(t *testing.T) {
 // does, whatever the size of the batches it is given and when the two
 // take turns: the same traces, replies and counts.
 func TestAnalyzerAddNotes(t *testing.T) {
-	var c capture
-	traceTo(t, &c, 0, dst2Addr, 0x100)
-	traceTo(t, &c, 500*time.Microsecond, dstAddr, 0x200)
-	endless(t, &c, 400, 150)
-	udp := udpProbe(t, srcAddr, dstAddr, 2, 0, 53, 33435)
-	c.add(time.Second, udp)
-	c.add(time.Second+10*time.Microsecond, udp)  // captured twice
-	c.add(time.Second+250*time.Millisecond, udp) // sent again
-	c.add(time.Second+260*time.Millisecond, icmpError(t, hop1, srcAddr, 250, 9, layers.ICMPv4TypeTimeExceeded, 0, udp, 1))
-	c.add(3*time.Second, []byte{0x60, 0, 0, 0}) // not IPv4
-	c.add(90*time.Second, echoReply(t, dstAddr, srcAddr, 60, 2, 0x200, 2))
+	c := mixedCapture(t)
 
 	run := func(batch int) ([]*analyze.Trace, analyze.Stats) {
 		var got []*analyze.Trace

@@ -185,19 +185,20 @@ func (a *Analyzer) AddNote(n *Note) Event {
 // notes this way.
 func (a *Analyzer) AddNotes(ns []Note) {
 	var ev Event
-	for i := range min(ahead, len(ns)) {
+	for i := range min(lookAhead, len(ns)) {
 		a.ahead(&ns[i])
 	}
 	for i := range ns {
-		if j := i + ahead; j < len(ns) {
+		if j := i + lookAhead; j < len(ns) {
 			a.ahead(&ns[j])
 		}
 		a.addNote(&ns[i], &ev)
 	}
 }
 
-// ahead is how many notes on AddNotes starts loading for.
-const ahead = 8
+// lookAhead is how many notes after the one it works on AddNotes starts
+// loading memory for.
+const lookAhead = 8
 
 // ahead starts loading the slot of the window's index that note n will
 // look up.

@@ -80,9 +80,10 @@ func (n *Note) fill(p *Probe, frame int) {
 	}
 }
 
-// reply makes the zeroed r the Reply that note n describes, captured as
-// packet frame. It fills r in place: a Reply built elsewhere and copied
-// would cost a stall on the copy.
+// reply makes r the Reply that note n describes, captured as packet
+// frame, setting every field but RTT, which the match knows. It fills r
+// in place: a Reply built elsewhere and copied would cost a stall on the
+// copy.
 func (n *Note) reply(r *Reply, frame int) {
 	r.From, r.At, r.Kind, r.Type, r.Code = addrOf(n.from), n.at, n.rkind, n.rtype, n.rcode
 	r.TTL, r.QuotedTTL, r.FromDest, r.Frame = n.ttl, n.qttl, n.dest, frame

@@ -35,7 +35,7 @@ type entry struct {
 	at   int64  // capture time, Unix nanoseconds
 }
 
-// slot indexes the latest probe with one identity: tag is tagOf its hash,
+// slot indexes the latest probe with one identity: tag is its tag,
 // 0 in an empty slot. A slot whose probe has left the window is stale:
 // expiry leaves it, so that it never reads the table; lookups pass over
 // it, adds reuse it, and a rebuild clears them all when few slots are
@@ -52,22 +52,17 @@ func newWindow() *window {
 	}
 }
 
-// hash mixes k with the window's random seed, so that a hostile capture
-// cannot choose identities that collide.
-func (w *window) hash(k *key) uint64 {
+// tag is k's slot tag: a hash of k mixed with the window's random seed,
+// so that a hostile capture cannot choose identities that collide. Its
+// bits also give the slot where the search for k starts; it is never 0,
+// the tag of an empty slot.
+func (w *window) tag(k *key) uint32 {
 	x := uint64(k.src)<<32 | uint64(k.dst)
 	y := uint64(k.c)<<32 | uint64(k.a)<<16 | uint64(k.b)
 	hi, lo := bits.Mul64(x^w.seed0, y^w.seed1)
 	hi, lo = bits.Mul64(hi^lo^uint64(k.proto), 0x9e3779b97f4a7c15)
-	return hi ^ lo
+	return max(uint32(hi^lo), 1)
 }
-
-// tagOf is the slot tag of hash h: its low 32 bits, which also give the
-// slot where the search starts, and never 0.
-func tagOf(h uint64) uint32 { return max(uint32(h), 1) }
-
-// tag is k's slot tag.
-func (w *window) tag(k *key) uint32 { return tagOf(w.hash(k)) }
 
 // touch starts loading the slot where the search for tag starts, so that
 // a find a little later does not wait for it.

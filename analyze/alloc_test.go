@@ -80,6 +80,20 @@ func TestAnalyzerAddAllocs(t *testing.T) {
 			t.Errorf("Add(%s) allocates %v times, want 0", c.name, allocs)
 		}
 	}
+
+	// AddNotes, which a replay feeds batches through, allocates nothing
+	// beyond what Add does either: a batch of late replies and malformed
+	// packets, longer than its look-ahead, allocates nothing.
+	dec := analyze.NewDecoder()
+	var inf analyze.Info
+	notes := make([]analyze.Note, 20)
+	for i := range notes {
+		p := []analyze.Packet{reply, other}[i%2]
+		a.Prepare(&notes[i], p.Time, &inf, dec.Decode(p.Link, p.Data, &inf))
+	}
+	if allocs := testing.AllocsPerRun(100, func() { a.AddNotes(notes) }); allocs != 0 {
+		t.Errorf("AddNotes of %d late replies and malformed packets allocates %v times, want 0", len(notes), allocs)
+	}
 }
 
 func BenchmarkAnalyzerAdd(b *testing.B) {

@@ -8,7 +8,7 @@ import (
 	"slices"
 	"time"
 
-	"github.com/google/gopacket/layers"
+	"github.com/gopacket/gopacket/layers"
 )
 
 // Options tune an Analyzer. The zero value suits a capture file.

@@ -5,8 +5,8 @@ import (
 	"errors"
 	"net/netip"
 
-	"github.com/google/gopacket"
-	"github.com/google/gopacket/layers"
+	"github.com/gopacket/gopacket"
+	"github.com/gopacket/gopacket/layers"
 )
 
 var (
@@ -18,9 +18,8 @@ var (
 )
 
 // LinkTypeLinuxSLL2 is Linux cooked capture v2 (LINKTYPE_LINUX_SLL2, 276:
-// tcpdump -i any since libpcap 1.10). gopacket v1.1.19 keeps link types in a
-// uint8, so its readers hand 276 over as 276&0xff; this is that value.
-const LinkTypeLinuxSLL2 = layers.LinkType(276 & 0xff)
+// tcpdump -i any since libpcap 1.10).
+const LinkTypeLinuxSLL2 = layers.LinkTypeLinuxSLL2
 
 // Info is what Decode extracts from one packet. It keeps no reference to the
 // packet bytes.

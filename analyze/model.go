@@ -5,7 +5,7 @@ import (
 	"slices"
 	"time"
 
-	"github.com/google/gopacket/layers"
+	"github.com/gopacket/gopacket/layers"
 )
 
 // Packet is one captured packet: its capture timestamp, the link type of the

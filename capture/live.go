@@ -9,8 +9,8 @@ import (
 	"sync"
 	"time"
 
-	"github.com/google/gopacket/layers"
-	"github.com/google/gopacket/pcap"
+	"github.com/gopacket/gopacket/layers"
+	"github.com/gopacket/gopacket/pcap"
 
 	"github.com/tracers/tracers/analyze"
 )

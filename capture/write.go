@@ -7,9 +7,9 @@ import (
 	"runtime"
 	"strings"
 
-	"github.com/google/gopacket"
-	"github.com/google/gopacket/layers"
-	"github.com/google/gopacket/pcapgo"
+	"github.com/gopacket/gopacket"
+	"github.com/gopacket/gopacket/layers"
+	"github.com/gopacket/gopacket/pcapgo"
 
 	"github.com/tracers/tracers/analyze"
 )
@@ -33,8 +33,6 @@ type Writer struct {
 	nw   *pcapgo.NgWriter
 	n    int
 	err  error
-	sll2 bool   // convert Linux cooked v2 packets to v1 on the way out
-	conv []byte // scratch for that conversion
 }
 
 // Create creates the file name for packets of link type lt.
@@ -44,12 +42,6 @@ func Create(name string, lt layers.LinkType, m Meta) (*Writer, error) {
 		return nil, fmt.Errorf("create %s: %w", name, err)
 	}
 	w := &Writer{name: name, f: f, bw: bufio.NewWriterSize(f, 64<<10)}
-	if lt == analyze.LinkTypeLinuxSLL2 {
-		// gopacket keeps link types in a uint8 and cannot write 276:
-		// write Linux cooked v1 (113), which carries the same fields but
-		// the interface index.
-		lt, w.sll2 = layers.LinkTypeLinuxSLL, true
-	}
 	if strings.HasSuffix(strings.ToLower(name), ".pcapng") {
 		intf := pcapgo.NgInterface{
 			Name: m.Iface, Description: m.Iface, Filter: m.Filter, OS: runtime.GOOS,
@@ -75,9 +67,6 @@ func Create(name string, lt layers.LinkType, m Meta) (*Writer, error) {
 func (w *Writer) Write(p analyze.Packet) error {
 	if w.err != nil {
 		return w.err
-	}
-	if w.sll2 {
-		p = w.toSLL1(p)
 	}
 	ci := gopacket.CaptureInfo{Timestamp: p.Time, CaptureLength: len(p.Data), Length: max(p.Len, len(p.Data))}
 	var err error
@@ -116,28 +105,4 @@ func (w *Writer) Close() error {
 		return fmt.Errorf("write %s: %w", w.name, err)
 	}
 	return nil
-}
-
-// toSLL1 rewrites a Linux cooked v2 packet (protocol, reserved, ifindex,
-// ARPHRD type, packet type, address length, address: 20 bytes) as cooked
-// v1 (packet type, ARPHRD type, address length, address, protocol: 16).
-func (w *Writer) toSLL1(p analyze.Packet) analyze.Packet {
-	if len(p.Data) < 20 {
-		return p
-	}
-	d := p.Data
-	w.conv = append(w.conv[:0],
-		0, d[10], // packet type
-		d[8], d[9], // ARPHRD type
-		0, d[11], // address length
-	)
-	w.conv = append(w.conv, d[12:20]...) // address
-	w.conv = append(w.conv, d[0], d[1])  // protocol
-	w.conv = append(w.conv, d[20:]...)
-	n := len(d) - 20 + 16
-	p.Data = w.conv[:n]
-	if p.Len > 0 {
-		p.Len -= 4
-	}
-	return p
 }

@@ -31,7 +31,7 @@ func TestReplayWrite(t *testing.T) {
 	}{
 		{in: "ping-and-trace.pcap", dropped: 6, wantLink: "Ethernet", outSuffix: ".pcapng"},
 		{in: "tracers-ng.pcapng", wantLink: "Ethernet", outSuffix: ".pcap"},
-		{in: "any-sll2.pcap", wantLink: "Linux cooked-mode capture v1", outSuffix: ".pcapng"},
+		{in: "any-sll2.pcap", wantLink: "Linux cooked-mode capture v2", outSuffix: ".pcapng"},
 		{in: "scamper-tcp.pcap", wantLink: "Ethernet", outSuffix: ".pcap"},
 	}
 	for _, tt := range tests {

@@ -7,7 +7,7 @@ import (
 	"os"
 	"time"
 
-	"github.com/google/gopacket/layers"
+	"github.com/gopacket/gopacket/layers"
 	"github.com/spf13/cobra"
 
 	"github.com/tracers/tracers/analyze"

@@ -26,7 +26,7 @@ func TestInitOrder(t *testing.T) {
 	}
 	trace := stderr.Bytes()
 	huge := bytes.Index(trace, []byte("init github.com/tracers/tracers/internal/hugepage @"))
-	layers := bytes.Index(trace, []byte("init github.com/google/gopacket/layers @"))
+	layers := bytes.Index(trace, []byte("init github.com/gopacket/gopacket/layers @"))
 	if huge < 0 || layers < 0 {
 		t.Fatalf("init trace lacks hugepage (%d) or gopacket/layers (%d):\n%s", huge, layers, trace)
 	}

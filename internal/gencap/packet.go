@@ -5,8 +5,8 @@ import (
 	"net"
 	"strconv"
 
-	"github.com/google/gopacket"
-	"github.com/google/gopacket/layers"
+	"github.com/gopacket/gopacket"
+	"github.com/gopacket/gopacket/layers"
 )
 
 // probeData is the probe payload: 32 bytes, so a probe is 60 bytes of IPv4

@@ -2,7 +2,7 @@
 // initialised, to back the program's zero-initialised data with
 // transparent huge pages. Import it for its side effect, first.
 //
-// github.com/google/gopacket/layers fills about 5 MB of tables when it is
+// github.com/gopacket/gopacket/layers fills about 5 MB of tables when it is
 // initialised, before main runs. A page fault per 4 KiB page is cheap on
 // most machines, but on virtual machines where a first touch costs some
 // 13 µs (measured here: 1024 pages in 13.5 ms) it made every tracers

@@ -114,11 +114,26 @@ func TestBuildErrors(t *testing.T) {
 		edit func(*craft.Spec)
 		want string // substring of the error
 	}{
-		{name: "ipv6 source", edit: func(s *craft.Spec) { s.Src = netip.MustParseAddr("2001:db8::1") }, want: "source 2001:db8::1: not an ipv4 address"},
-		{name: "ipv6 destination", edit: func(s *craft.Spec) { s.Dst = netip.MustParseAddr("2001:db8::2") }, want: "destination 2001:db8::2: not an ipv4 address"},
-		{name: "ipv4-mapped destination", edit: func(s *craft.Spec) { s.Dst = netip.MustParseAddr("::ffff:10.77.5.2") }, want: "not an ipv4 address"},
-		{name: "zero source", edit: func(s *craft.Spec) { s.Src = netip.Addr{} }, want: "source invalid IP: not an ipv4 address"},
-		{name: "zero destination", edit: func(s *craft.Spec) { s.Dst = netip.Addr{} }, want: "not an ipv4 address"},
+		{name: "ipv6 source, ipv4 destination", edit: func(s *craft.Spec) { s.Src = netip.MustParseAddr("2001:db8::1") },
+			want: "source 2001:db8::1 is ipv6, destination 10.77.5.2 is ipv4: mixed address families"},
+		{name: "ipv4 source, ipv6 destination", edit: func(s *craft.Spec) { s.Dst = netip.MustParseAddr("2001:db8::2") },
+			want: "source 10.77.1.1 is ipv4, destination 2001:db8::2 is ipv6: mixed address families"},
+		{name: "ipv4-mapped destination", edit: func(s *craft.Spec) { s.Dst = netip.MustParseAddr("::ffff:10.77.5.2") },
+			want: "destination ::ffff:10.77.5.2: ipv4-mapped ipv6 address"},
+		{name: "ipv4-mapped source", edit: func(s *craft.Spec) { *s = goldenSpec6(); s.Src = netip.MustParseAddr("::ffff:10.77.1.1") },
+			want: "source ::ffff:10.77.1.1: ipv4-mapped ipv6 address"},
+		{name: "zero source", edit: func(s *craft.Spec) { s.Src = netip.Addr{} }, want: "source invalid IP: not an ip address"},
+		{name: "zero destination", edit: func(s *craft.Spec) { s.Dst = netip.Addr{} }, want: "destination invalid IP: not an ip address"},
+		{name: "unspecified ipv6 source", edit: func(s *craft.Spec) { *s = goldenSpec6(); s.Src = netip.IPv6Unspecified() },
+			want: "source ::: unspecified address"},
+		{name: "unspecified ipv6 destination", edit: func(s *craft.Spec) { *s = goldenSpec6(); s.Dst = netip.IPv6Unspecified() },
+			want: "destination ::: unspecified address"},
+		{name: "multicast ipv6 source", edit: func(s *craft.Spec) { *s = goldenSpec6(); s.Src = netip.MustParseAddr("ff02::1") },
+			want: "source ff02::1: multicast source address"},
+		{name: "ipv6 payload too long", edit: func(s *craft.Spec) { *s = goldenSpec6(); s.Payload = craft.MaxPayload6 + 1 },
+			want: "payload length out of range: 1453 not in 0..1452"},
+		{name: "flow label too big", edit: func(s *craft.Spec) { *s = goldenSpec6(); s.Flow = 0x100000 },
+			want: "flow label out of range: 0x100000"},
 		{name: "negative payload", edit: func(s *craft.Spec) { s.Payload = -1 }, want: "payload length out of range: -1"},
 		{name: "payload too long", edit: func(s *craft.Spec) { s.Payload = craft.MaxPayload + 1 }, want: "payload length out of range: 1473"},
 	}
@@ -159,7 +174,10 @@ func TestVerify(t *testing.T) {
 		{name: "trailing bytes ignored", pkt: mutate(func(p []byte) []byte { return append(p, 0xde, 0xad) })},
 		{name: "empty", pkt: nil, want: "craft: short ipv4 header: 0 bytes"},
 		{name: "short ipv4", pkt: goldenProbe[:19], want: "craft: short ipv4 header: 19 bytes"},
-		{name: "ipv6", pkt: mutate(func(p []byte) []byte { p[0] = 0x65; return p }), want: "craft: not ipv4: version 6"},
+		// Version 6 sends the bytes to the IPv6 checks, where the IPv4
+		// identification 0x1234 is read as the payload length.
+		{name: "version 6 on ipv4 bytes", pkt: mutate(func(p []byte) []byte { p[0] = 0x65; return p }), want: "craft: bad ipv6 payload length: 4660 in a 60-byte packet"},
+		{name: "version 5", pkt: mutate(func(p []byte) []byte { p[0] = 0x55; return p }), want: "craft: not ipv4: version 5"},
 		{name: "ihl too small", pkt: mutate(func(p []byte) []byte { p[0] = 0x44; return p }),
 			want: "craft: bad ipv4 header length: 16 bytes in a 60-byte packet"},
 		{name: "header only", pkt: goldenProbe[:20], want: "craft: bad ipv4 total length: 60 in a 20-byte packet"},
@@ -235,18 +253,42 @@ func TestSplitSeqInvertsSeqFor(t *testing.T) {
 }
 
 func TestBuildAllocs(t *testing.T) {
+	for _, tt := range []struct {
+		name string
+		spec craft.Spec
+	}{
+		{name: "ipv4", spec: goldenSpec()},
+		{name: "ipv6", spec: goldenSpec6()},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			b := craft.NewBuilder()
+			s := tt.spec
+			allocs := testing.AllocsPerRun(1000, func() {
+				s.Seq++
+				s.TTL = uint8(s.Seq)
+				if _, err := b.Build(s); err != nil {
+					t.Fatal(err)
+				}
+			})
+			t.Logf("Build(%s) allocs per run: %v", tt.name, allocs)
+			if allocs != 0 {
+				t.Errorf("Build(%s) allocs per run = %v, want 0", tt.name, allocs)
+			}
+		})
+	}
+	// Switching family on one Builder allocates nothing either.
 	b := craft.NewBuilder()
-	s := goldenSpec()
+	s4, s6 := goldenSpec(), goldenSpec6()
 	allocs := testing.AllocsPerRun(1000, func() {
-		s.Seq++
-		s.TTL = uint8(s.Seq)
-		if _, err := b.Build(s); err != nil {
+		if _, err := b.Build(s4); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := b.Build(s6); err != nil {
 			t.Fatal(err)
 		}
 	})
-	t.Logf("Build allocs per run: %v", allocs)
 	if allocs != 0 {
-		t.Errorf("Build allocs per run = %v, want 0", allocs)
+		t.Errorf("Build(ipv4 then ipv6) allocs per run = %v, want 0", allocs)
 	}
 }
 
@@ -257,6 +299,27 @@ func BenchmarkBuild(b *testing.B) {
 	for b.Loop() {
 		s.Seq++
 		if _, err := bl.Build(s); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+func BenchmarkBuild6(b *testing.B) {
+	bl := craft.NewBuilder()
+	s := goldenSpec6()
+	b.ReportAllocs()
+	for b.Loop() {
+		s.Seq++
+		if _, err := bl.Build(s); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+func BenchmarkVerify6(b *testing.B) {
+	b.ReportAllocs()
+	for b.Loop() {
+		if err := craft.Verify(goldenProbe6); err != nil {
 			b.Fatal(err)
 		}
 	}

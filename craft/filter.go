@@ -1,0 +1,72 @@
+package craft
+
+import (
+	"fmt"
+	"net/netip"
+	"strings"
+)
+
+// Filter returns the BPF expression, in libpcap's syntax, that lets
+// through only the packets of one run probing dst from src with ICMP
+// identifier id: its own Echo Requests, the Echo Replies to them, and the
+// ICMP errors that quote them. The family of dst decides which: ICMP for
+// IPv4, ICMPv6 for IPv6; src must be of the same family, as for Build. A
+// zone on an address is left out (libpcap takes none).
+//
+// IPv4 (RFC 792): in an ICMP error (Destination Unreachable 3, Time
+// Exceeded 11, Parameter Problem 12) the quoted IPv4 header starts at
+// icmp[8]: its protocol is icmp[17], its source and destination icmp[20]
+// and icmp[24], and the quoted ICMP header follows the quoted IHL.
+//
+// IPv6 (RFC 4443): libpcap's icmp6[] indexes the ICMPv6 header only when it
+// follows the fixed IPv6 header directly, so packets with extension headers
+// never pass; tracers' probes carry none, nor do the replies routers send.
+// In an ICMPv6 error (Destination Unreachable 1, Packet Too Big 2, Time
+// Exceeded 3, Parameter Problem 4) the quoted IPv6 header starts at
+// icmp6[8]: its next header is icmp6[14], its source icmp6[16:16] and
+// destination icmp6[32:16], compared in 4-byte pieces, and the quoted
+// ICMPv6 Echo header is at icmp6[48], its identifier at icmp6[52:2].
+func Filter(src, dst netip.Addr, id uint16) string {
+	src, dst = src.WithZone(""), dst.WithZone("")
+	if dst.Is4() {
+		return filter4(src, dst, id)
+	}
+	return filter6(src, dst, id)
+}
+
+// filter4 is the expression trace.Filter has always given.
+func filter4(src, dst netip.Addr, id uint16) string {
+	q := "icmp[8 + ((icmp[8] & 15) << 2)"
+	return fmt.Sprintf("icmp and ("+
+		"(src host %s and dst host %s and icmp[0] = 8 and icmp[4:2] = %d) or "+
+		"(src host %s and dst host %s and icmp[0] = 0 and icmp[4:2] = %d) or "+
+		"(dst host %s and (icmp[0] = 3 or icmp[0] = 11 or icmp[0] = 12) and "+
+		"icmp[17] = 1 and icmp[20:4] = %d and icmp[24:4] = %d and %s] = 8 and %s + 4:2] = %d))",
+		src, dst, id, dst, src, id, src, word32(src, 0), word32(dst, 0), q, q, id)
+}
+
+func filter6(src, dst netip.Addr, id uint16) string {
+	var quoted strings.Builder
+	for i := range 4 {
+		fmt.Fprintf(&quoted, "icmp6[%d:4] = 0x%08x and ", 16+4*i, word32(src, i))
+	}
+	for i := range 4 {
+		fmt.Fprintf(&quoted, "icmp6[%d:4] = 0x%08x and ", 32+4*i, word32(dst, i))
+	}
+	return fmt.Sprintf("icmp6 and ("+
+		"(src host %s and dst host %s and icmp6[0] = 128 and icmp6[4:2] = %d) or "+
+		"(src host %s and dst host %s and icmp6[0] = 129 and icmp6[4:2] = %d) or "+
+		"(dst host %s and (icmp6[0] = 1 or icmp6[0] = 2 or icmp6[0] = 3 or icmp6[0] = 4) and "+
+		"icmp6[14] = 58 and %sicmp6[48] = 128 and icmp6[52:2] = %d))",
+		src, dst, id, dst, src, id, src, quoted.String(), id)
+}
+
+// word32 is the i-th 32-bit big-endian word of a's bytes (4 of IPv4, 16
+// of IPv6).
+func word32(a netip.Addr, i int) uint32 {
+	b := a.AsSlice()
+	if len(b) < 4*i+4 {
+		return 0
+	}
+	return uint32(b[4*i])<<24 | uint32(b[4*i+1])<<16 | uint32(b[4*i+2])<<8 | uint32(b[4*i+3])
+}

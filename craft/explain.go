@@ -12,14 +12,19 @@ import (
 const (
 	LayerIPv4    = "ipv4"
 	LayerICMP    = "icmp"
+	LayerIPv6    = "ipv6"
+	LayerICMPv6  = "icmpv6"
 	LayerPayload = "payload"
+	LayerPseudo  = "pseudo" // the IPv6 pseudo-header: summed into the ICMPv6 checksum, never sent
 )
 
-// Field is one field of an IPv4 ICMP packet, as the header diagrams of RFC
-// 791 section 3.1 and RFC 792 draw it.
+// Field is one field of an IPv4 ICMP packet or an IPv6 ICMPv6 packet, as
+// the header diagrams of RFC 791 section 3.1, RFC 792, RFC 8200 section 3
+// and RFC 4443 draw them, or of the IPv6 pseudo-header (RFC 8200 section
+// 8.1).
 type Field struct {
-	Layer   string // LayerIPv4, LayerICMP or LayerPayload
-	Offset  int    // of the field's first byte, from the start of the packet
+	Layer   string // LayerIPv4, LayerICMP, LayerIPv6, LayerICMPv6, LayerPayload or LayerPseudo
+	Offset  int    // of the field's first byte, from the start of the packet (of the pseudo-header for LayerPseudo)
 	Bit     int    // of the field's first bit within that byte, 0 the most significant
 	Bits    int    // size in bits
 	Name    string // e.g. "TTL"
@@ -30,12 +35,14 @@ type Field struct {
 // Check compares a checksum field of a packet with the value RFC 1071
 // gives for it.
 type Check struct {
-	Layer    string // LayerIPv4 (the header checksum) or LayerICMP
+	Layer    string // LayerIPv4 (the header checksum), LayerICMP or LayerICMPv6
 	Offset   int    // of the checksum field, from the start of the packet
-	Covers   int    // bytes the checksum covers: the IPv4 header, or the whole ICMP message
+	Covers   int    // bytes of the packet the checksum covers: the IPv4 header, or the whole ICMP or ICMPv6 message
+	Pseudo   int    // bytes of pseudo-header summed before them: PseudoHeaderLen for ICMPv6, 0 for IPv4 and ICMP
 	InPacket uint16 // the field as found in the packet
-	Computed uint16 // Checksum over the covered bytes with the field zeroed
-	Valid    bool   // Checksum over the covered bytes, field included, is 0
+	Computed uint16 // the hand-written RFC 1071 checksum over the pseudo-header and covered bytes, the field zeroed
+	Valid    bool   // the checksum over the pseudo-header and covered bytes, field included, is 0
+	Note     string // what else a reader should know of this checksum, or ""
 }
 
 // Agree reports whether the field in the packet is the value computed for
@@ -78,11 +85,23 @@ func view(pkt []byte) (probeView, error) {
 func (v probeView) header() []byte { return v.pkt[:v.ihl] }
 func (v probeView) icmp() []byte   { return v.pkt[v.ihl:v.total] }
 
-// Checks returns the IPv4 header checksum check and the ICMP checksum
-// check of pkt, an IPv4 packet carrying ICMP, in that order. Bytes past the
-// IPv4 total length are ignored. It errs, as Verify does, on a packet too
-// short or malformed to hold both fields, but not on a bad checksum.
+// Checks returns the checksum checks of pkt, the version nibble saying
+// which family. For an IPv4 packet carrying ICMP: the IPv4 header checksum
+// check and the ICMP checksum check, in that order, bytes past the IPv4
+// total length ignored. For an IPv6 packet carrying ICMPv6 with no
+// extension headers: the ICMPv6 checksum check alone, over the
+// pseudo-header and the message, since IPv6 has no header checksum (RFC
+// 8200 section 3), bytes past the payload length ignored. It errs, as
+// Verify does, on a packet too short or malformed to hold the fields, but
+// not on a bad checksum.
 func Checks(pkt []byte) ([]Check, error) {
+	if isIPv6(pkt) {
+		v, err := view6(pkt)
+		if err != nil {
+			return nil, err
+		}
+		return []Check{v.check()}, nil
+	}
 	v, err := view(pkt)
 	if err != nil {
 		return nil, err
@@ -102,16 +121,32 @@ func check(layer string, b []byte, base, off int) Check {
 	}
 }
 
-// Fields lists every field of pkt, an IPv4 packet carrying ICMP such as
-// Builder.Build makes, in wire order: each IPv4 header field (RFC 791
-// section 3.1, options as one field), each ICMP header field (RFC 792; the
-// identifier and sequence of an Echo, else the 32 bits after the checksum
-// as one field) and the ICMP data as one payload field. Bytes past the
-// IPv4 total length are ignored.
+// Fields lists every field of pkt, a probe such as Builder.Build makes, in
+// wire order; the version nibble says which family.
+//
+// IPv4 carrying ICMP: each IPv4 header field (RFC 791 section 3.1, options
+// as one field), each ICMP header field (RFC 792; the identifier and
+// sequence of an Echo, else the 32 bits after the checksum as one field)
+// and the ICMP data as one payload field. Bytes past the IPv4 total length
+// are ignored.
+//
+// IPv6 carrying ICMPv6 right after the fixed header: each IPv6 header
+// field (RFC 8200 section 3), each ICMPv6 header field (RFC 4443; the
+// identifier and sequence of an Echo, section 4.1, else the 32 bits after
+// the checksum as one field) and the data. Bytes past the payload length
+// are ignored. PseudoFields explains the pseudo-header its checksum
+// covers.
 //
 // It errs as Checks does; a bad checksum is explained, not refused. Fields
 // does not modify pkt; the returned Fields keep no reference to it.
 func Fields(pkt []byte) ([]Field, error) {
+	if isIPv6(pkt) {
+		v, err := view6(pkt)
+		if err != nil {
+			return nil, err
+		}
+		return v.fields(), nil
+	}
 	v, err := view(pkt)
 	if err != nil {
 		return nil, err
@@ -174,7 +209,7 @@ func Fields(pkt []byte) ([]Field, error) {
 		add(LayerICMP, base+4, 0, 32, "rest of header", fmt.Sprintf("0x%08x", field32(msg, 4)), "depends on the type")
 	}
 	if data := msg[icmpHeaderLen:]; len(data) > 0 {
-		add(LayerPayload, base+icmpHeaderLen, 0, len(data)*8, "data", shortHex(data), payloadMeaning(data, echo))
+		add(LayerPayload, base+icmpHeaderLen, 0, len(data)*8, "data", shortHex(data), payloadMeaning(data, echo, "ICMP"))
 	}
 	return f, nil
 }
@@ -210,6 +245,9 @@ func ecnName(ecn uint8) string {
 
 func checkMeaning(c Check, what string) string {
 	s := fmt.Sprintf("RFC 1071 over the %d-byte %s: ", c.Covers, what)
+	if c.Pseudo > 0 {
+		s = fmt.Sprintf("RFC 1071 over the %d-byte pseudo-header and the %d-byte %s: ", c.Pseudo, c.Covers, what)
+	}
 	switch {
 	case c.Valid && c.Agree():
 		return s + "good"
@@ -252,7 +290,7 @@ func icmpCodeName(t, c uint8) string {
 }
 
 // payloadMeaning recognises the filler Build writes.
-func payloadMeaning(data []byte, echo bool) string {
+func payloadMeaning(data []byte, echo bool, proto string) string {
 	filler := true
 	for i, c := range data {
 		if c != byte(0x40+i%64) {
@@ -267,5 +305,5 @@ func payloadMeaning(data []byte, echo bool) string {
 	case echo:
 		return "echo data, sent back unchanged in the reply"
 	}
-	return "ICMP data"
+	return proto + " data"
 }

@@ -169,7 +169,12 @@ func TestFieldsErrors(t *testing.T) {
 		want string
 	}{
 		{name: "empty", pkt: nil, want: "craft: short ipv4 header: 0 bytes"},
-		{name: "ipv6", pkt: append([]byte{0x65}, goldenProbe[1:]...), want: "craft: not ipv4: version 6"},
+		{name: "version 6 on ipv4 bytes", pkt: append([]byte{0x65}, goldenProbe[1:]...), want: "craft: bad ipv6 payload length: 4660 in a 60-byte packet"},
+		{name: "version 5", pkt: append([]byte{0x55}, goldenProbe[1:]...), want: "craft: not ipv4: version 5"},
+		{name: "short ipv6", pkt: goldenProbe6[:39], want: "craft: short ipv6 header: 39 bytes"},
+		{name: "truncated ipv6", pkt: goldenProbe6[:79], want: "craft: bad ipv6 payload length: 40 in a 79-byte packet"},
+		{name: "ipv6 udp", pkt: append(append(append([]byte(nil), goldenProbe6[:6]...), 17), goldenProbe6[7:]...),
+			want: "craft: not icmpv6: next header 17 (extension headers are not walked)"},
 		{name: "truncated", pkt: goldenProbe[:59], want: "craft: bad ipv4 total length: 60 in a 59-byte packet"},
 		{name: "not icmp", pkt: udpHeaderOnly(), want: "craft: not icmp: protocol 17"},
 		{name: "short icmp", pkt: shortICMP(), want: "craft: short icmp header: 4 bytes"},
@@ -193,7 +198,13 @@ func FuzzFields(f *testing.F) {
 	f.Add(optionsProbe())
 	f.Add(shortICMP())
 	f.Add(capturedIPv4Header)
+	f.Add(goldenProbe6)
 	f.Fuzz(func(t *testing.T, pkt []byte) {
+		if _, err := craft.PseudoFields(pkt); err != nil {
+			if _, ferr := craft.Fields(pkt); ferr == nil {
+				t.Errorf("Fields(% x) ok but PseudoFields error: %v", pkt, err)
+			}
+		}
 		fields, err := craft.Fields(pkt)
 		if err != nil {
 			return

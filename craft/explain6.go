@@ -1,0 +1,182 @@
+package craft
+
+import (
+	"fmt"
+	"net/netip"
+	"strings"
+
+	"github.com/gopacket/gopacket/layers"
+)
+
+// noHeaderChecksum is what Check.Note says of the ICMPv6 checksum.
+const noHeaderChecksum = "IPv6 has no header checksum (RFC 8200 section 3 dropped it): " +
+	"the addresses are protected by this checksum, through the pseudo-header; the hop limit and flow label by none"
+
+// isIPv6 reports whether pkt claims to be IPv6 by its version nibble.
+func isIPv6(pkt []byte) bool { return len(pkt) > 0 && pkt[0]>>4 == ipv6Version }
+
+// probeView6 is an IPv6 packet carrying ICMPv6 right after its fixed header
+// whose lengths were checked: 40 + payload length <= len(pkt), payload
+// length >= icmpHeaderLen.
+type probeView6 struct {
+	pkt []byte
+	msg []byte // the ICMPv6 message
+}
+
+// view6 checks the lengths of pkt as Verify does, but not its checksum.
+func view6(pkt []byte) (probeView6, error) {
+	msg, err := icmp6Of(pkt)
+	if err != nil {
+		return probeView6{}, fmt.Errorf("craft: %w", err)
+	}
+	return probeView6{pkt: pkt, msg: msg}, nil
+}
+
+func (v probeView6) pseudo() [PseudoHeaderLen]byte { return pseudo6(v.pkt, len(v.msg)) }
+
+// check is the ICMPv6 checksum check.
+func (v probeView6) check() Check {
+	ph := v.pseudo()
+	return Check{
+		Layer: LayerICMPv6, Offset: ipv6HeaderLen + icmpChecksum, Covers: len(v.msg), Pseudo: PseudoHeaderLen,
+		InPacket: field16(v.msg, icmpChecksum), Computed: checksum6(ph, v.msg), Valid: Checksum6(ph, v.msg) == 0,
+		Note: noHeaderChecksum,
+	}
+}
+
+func (v probeView6) fields() []Field {
+	hdr, msg := v.pkt[:ipv6HeaderLen], v.msg
+	c := v.check()
+	echo := msg[0] == layers.ICMPv6TypeEchoRequest || msg[0] == layers.ICMPv6TypeEchoReply
+
+	f := make([]Field, 0, 16)
+	add := func(layer string, off, bit, bits int, name, value, meaning string) {
+		f = append(f, Field{Layer: layer, Offset: off, Bit: bit, Bits: bits, Name: name, Value: value, Meaning: meaning})
+	}
+
+	// IPv6, RFC 8200 section 3.
+	add(LayerIPv6, 0, 0, 4, "version", dec(uint64(hdr[0]>>4)), "IPv6")
+	tc := hdr[0]<<4 | hdr[1]>>4
+	add(LayerIPv6, 0, 4, 8, "traffic class", hex8(tc),
+		fmt.Sprintf("DSCP %d%s, ECN %d%s", tc>>2, plural(tc>>2 == 0, " (default, best effort)", ""), tc&3, ecnName(tc&3)))
+	flow := field32(hdr, 0) & flowMax
+	add(LayerIPv6, 1, 4, 20, "flow label", fmt.Sprintf("0x%05x (%d)", flow, flow),
+		plural(flow == 0, "no flow label: routers that balance load by flow hash the addresses alone",
+			"labels the flow (RFC 6437): routers that balance load by flow keep one label on one path"))
+	plen := field16(hdr, ipv6PayLen)
+	add(LayerIPv6, ipv6PayLen, 0, 16, "payload length", hex16(plen),
+		fmt.Sprintf("bytes after this 40-byte header: %d ICMPv6, no extension headers", len(msg)))
+	add(LayerIPv6, ipv6Next, 0, 8, "next header", dec(uint64(hdr[ipv6Next])), "ICMPv6, right after this header: no extension headers")
+	add(LayerIPv6, ipv6HopLimit, 0, 8, "hop limit", dec(uint64(hdr[ipv6HopLimit])),
+		"hops left (IPv4's TTL): the router that takes it to 0 answers ICMPv6 Time Exceeded")
+	src, dst := netip.AddrFrom16([16]byte(hdr[ipv6Src:ipv6Dst])), netip.AddrFrom16([16]byte(hdr[ipv6Dst:ipv6HeaderLen]))
+	add(LayerIPv6, ipv6Src, 0, 128, "source", src.String(), "sender; summed into the ICMPv6 checksum through the pseudo-header")
+	add(LayerIPv6, ipv6Dst, 0, 128, "destination", dst.String(), "where the probe is going; summed into the ICMPv6 checksum through the pseudo-header")
+
+	// ICMPv6, RFC 4443.
+	base := ipv6HeaderLen
+	add(LayerICMPv6, base, 0, 8, "type", dec(uint64(msg[0])), icmp6TypeName(msg[0]))
+	add(LayerICMPv6, base+1, 0, 8, "code", dec(uint64(msg[1])), icmp6CodeName(msg[0], msg[1]))
+	add(LayerICMPv6, base+icmpChecksum, 0, 16, "checksum", hex16only(c.InPacket), checkMeaning(c, "ICMPv6 message"))
+	if echo {
+		add(LayerICMPv6, base+4, 0, 16, "identifier", hex16(field16(msg, 4)), "this run's identity: replies carry it back")
+		seq := field16(msg, 6)
+		hl, attempt := SplitSeq(seq)
+		add(LayerICMPv6, base+6, 0, 16, "sequence", hex16(seq),
+			fmt.Sprintf("hop limit %d, attempt %d, as SeqFor packs them (hop limit<<8 | attempt)", hl, attempt))
+	} else {
+		add(LayerICMPv6, base+4, 0, 32, "rest of header", fmt.Sprintf("0x%08x", field32(msg, 4)), "depends on the type")
+	}
+	if data := msg[icmpHeaderLen:]; len(data) > 0 {
+		add(LayerPayload, base+icmpHeaderLen, 0, len(data)*8, "data", shortHex(data), payloadMeaning(data, echo, "ICMPv6"))
+	}
+	return f
+}
+
+// PseudoFields lists the fields of the IPv6 pseudo-header (RFC 8200
+// section 8.1) that the ICMPv6 checksum of pkt covers (RFC 4443 section
+// 2.3), Offset counted from the start of the pseudo-header, Layer
+// LayerPseudo. The pseudo-header is never sent: it is summed before the
+// ICMPv6 message so that a packet delivered to the wrong address fails the
+// checksum. For an IPv4 packet, whose ICMP checksum has no pseudo-header
+// (RFC 792), it returns none. It errs as Checks does.
+func PseudoFields(pkt []byte) ([]Field, error) {
+	if !isIPv6(pkt) {
+		if _, err := view(pkt); err != nil {
+			return nil, err
+		}
+		return nil, nil
+	}
+	v, err := view6(pkt)
+	if err != nil {
+		return nil, err
+	}
+	ph := v.pseudo()
+	return []Field{
+		{Layer: LayerPseudo, Offset: pseudoSrc, Bits: 128, Name: "source",
+			Value: netip.AddrFrom16([16]byte(ph[pseudoSrc:pseudoDst])).String(), Meaning: "the IPv6 source address (packet bytes 8-23)"},
+		{Layer: LayerPseudo, Offset: pseudoDst, Bits: 128, Name: "destination",
+			Value:   netip.AddrFrom16([16]byte(ph[pseudoDst:pseudoLength])).String(),
+			Meaning: "the IPv6 destination address (packet bytes 24-39; the final one were there a routing header)"},
+		{Layer: LayerPseudo, Offset: pseudoLength, Bits: 32, Name: "upper-layer length",
+			Value:   fmt.Sprintf("0x%08x (%d)", field32(ph[:], pseudoLength), field32(ph[:], pseudoLength)),
+			Meaning: "bytes of the ICMPv6 message: the payload length less extension headers (none here)"},
+		{Layer: LayerPseudo, Offset: pseudoZero, Bits: 24, Name: "zero", Value: fmt.Sprintf("0x%06x", field32(ph[:], pseudoZero)>>8),
+			Meaning: "always zero"},
+		{Layer: LayerPseudo, Offset: pseudoNext, Bits: 8, Name: "next header", Value: dec(uint64(ph[pseudoNext])),
+			Meaning: "58, ICMPv6: the upper-layer protocol, the last next header of the chain"},
+	}, nil
+}
+
+func icmp6TypeName(t uint8) string {
+	switch t {
+	case layers.ICMPv6TypeDestinationUnreachable:
+		return "destination unreachable"
+	case layers.ICMPv6TypePacketTooBig:
+		return "packet too big"
+	case layers.ICMPv6TypeTimeExceeded:
+		return "time exceeded"
+	case layers.ICMPv6TypeParameterProblem:
+		return "parameter problem"
+	case layers.ICMPv6TypeEchoRequest:
+		return "echo request"
+	case layers.ICMPv6TypeEchoReply:
+		return "echo reply"
+	}
+	return strings.ToLower(layers.CreateICMPv6TypeCode(t, 0).String())
+}
+
+// icmp6CodeName names the codes of RFC 4443 sections 3 and 4.
+func icmp6CodeName(t, c uint8) string {
+	switch t {
+	case layers.ICMPv6TypeEchoRequest, layers.ICMPv6TypeEchoReply:
+		if c == 0 {
+			return "always 0 for echo"
+		}
+		return "should be 0 for echo"
+	case layers.ICMPv6TypeTimeExceeded:
+		switch c {
+		case 0:
+			return "hop limit exceeded in transit"
+		case 1:
+			return "fragment reassembly time exceeded"
+		}
+	case layers.ICMPv6TypeDestinationUnreachable:
+		if int(c) < len(unreach6) {
+			return unreach6[c]
+		}
+	}
+	return strings.ToLower(layers.CreateICMPv6TypeCode(t, c).String())
+}
+
+// unreach6 names the Destination Unreachable codes of RFC 4443 section 3.1.
+var unreach6 = [...]string{
+	"no route to destination",
+	"communication with destination administratively prohibited",
+	"beyond scope of source address",
+	"address unreachable",
+	"port unreachable",
+	"source address failed ingress/egress policy",
+	"reject route to destination",
+	"error in source routing header",
+}

@@ -18,8 +18,9 @@ import (
 
 // Defaults of tracers craft, stated in its help.
 const (
-	craftDefaultSrc = "192.0.2.1" // TEST-NET-1 (RFC 5737): never a real sender
-	craftDefaultID  = 0x1234
+	craftDefaultSrc  = "192.0.2.1"   // TEST-NET-1 (RFC 5737): never a real sender
+	craftDefaultSrc6 = "2001:db8::1" // the IPv6 documentation prefix (RFC 3849): never a real sender either
+	craftDefaultID   = 0x1234
 )
 
 // craftOptions is what tracers craft shows: one probe, not sent.
@@ -32,22 +33,30 @@ type craftOptions struct {
 
 func newCraft() *cobra.Command {
 	var (
-		o        craftOptions
-		src, dst string
-		ttl      int
+		o            craftOptions
+		src, dst     string
+		ttl          int
+		only4, only6 bool
 	)
 	c := &cobra.Command{
 		Use:   "craft --dst ADDR [flags]",
 		Short: "Show, field by field, the probe tracers would send (sends nothing, needs no privileges)",
-		Long: `craft builds the IPv4 ICMP Echo Request probe tracers run would send for one TTL,
-exactly as the live engine builds it (gopacket layers, IPv4 identification = ICMP
-sequence), and shows it without sending it: a table of every IPv4 and ICMP field
-with its offset, size, value and meaning, a hex dump, and both checksums as
-gopacket wrote them and as tracers' own RFC 1071 code computes them.
+		Long: `craft builds the ICMP Echo Request probe tracers run would send for one TTL (hop
+limit), exactly as the live engine builds it (gopacket layers), and shows it
+without sending it: a table of every header field with its offset, size, value
+and meaning, a hex dump, and the checksums as gopacket wrote them and as
+tracers' own RFC 1071 code computes them.
 
---write saves the probe as a one-packet capture (link type raw IPv4) that
+The family follows --dst: an IPv4 address gives IPv4 + ICMP Echo (IPv4
+identification = ICMP sequence); an IPv6 address gives IPv6 + ICMPv6 Echo
+(type 128), whose checksum covers the IPv6 pseudo-header (source, destination,
+length, next header; RFC 8200 section 8.1), shown too. IPv6 has no header
+checksum. -4 or -6 insists on a family.
+
+--write saves the probe as a one-packet capture (link type raw IP) that
 Wireshark and tshark open.`,
 		Example: `  tracers craft --dst 10.77.5.2 --ttl 3
+  tracers craft -6 --dst fd77:5::2 --ttl 3
   tracers craft --dst 10.77.5.2 --ttl 3 --src 10.77.1.1 --id 0xbeef --write probe.pcap
   tshark -r probe.pcap -o ip.check_checksum:TRUE -V`,
 		Args: func(cmd *cobra.Command, args []string) error {
@@ -58,13 +67,30 @@ Wireshark and tshark open.`,
 		},
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			var err error
-			if dst == "" {
-				return usageError{fmt.Errorf("craft needs --dst ADDR, an IPv4 address")}
+			if only4 && only6 {
+				return usageError{fmt.Errorf("-4 and -6 exclude each other")}
 			}
-			if o.Spec.Dst, err = parseIPv4("--dst", dst); err != nil {
+			if dst == "" {
+				return usageError{fmt.Errorf("craft needs --dst ADDR, an IPv4 or IPv6 address")}
+			}
+			family := 0
+			switch {
+			case only4:
+				family = 4
+			case only6:
+				family = 6
+			}
+			if o.Spec.Dst, err = parseAddr("--dst", dst, family); err != nil {
 				return err
 			}
-			if o.Spec.Src, err = parseIPv4("--src", src); err != nil {
+			family = 4
+			if o.Spec.Dst.Is6() {
+				family = 6
+			}
+			if !cmd.Flags().Changed("src") && family == 6 {
+				src = craftDefaultSrc6
+			}
+			if o.Spec.Src, err = parseAddr("--src", src, family); err != nil {
 				return err
 			}
 			if ttl < 1 || ttl > 255 {
@@ -74,9 +100,16 @@ Wireshark and tshark open.`,
 			if !cmd.Flags().Changed("seq") {
 				o.Spec.Seq = craft.SeqFor(o.Spec.TTL, 0)
 			}
-			o.Spec.IPID = o.Spec.Seq
-			if o.Spec.Payload < 0 || o.Spec.Payload > craft.MaxPayload {
-				return usageError{fmt.Errorf("--payload %d: must be in 0..%d", o.Spec.Payload, craft.MaxPayload)}
+			switch {
+			case family == 4 && cmd.Flags().Changed("flow"):
+				return usageError{fmt.Errorf("--flow: IPv4 has no flow label (it is an IPv6 field)")}
+			case family == 6 && o.Spec.Flow > 0xfffff:
+				return usageError{fmt.Errorf("--flow %#x: must be in 0..0xfffff (20 bits)", o.Spec.Flow)}
+			case family == 4:
+				o.Spec.IPID = o.Spec.Seq
+			}
+			if limit := craft.MaxPayloadTo(o.Spec.Dst); o.Spec.Payload < 0 || o.Spec.Payload > limit {
+				return usageError{fmt.Errorf("--payload %d: must be in 0..%d", o.Spec.Payload, limit)}
 			}
 			if o.Format != "text" && o.Format != "json" {
 				return usageError{fmt.Errorf("--format %q: must be text or json", o.Format)}
@@ -86,21 +119,38 @@ Wireshark and tshark open.`,
 		},
 	}
 	f := c.Flags()
-	f.StringVar(&dst, "dst", "", "destination IPv4 address (required)")
-	f.StringVar(&src, "src", craftDefaultSrc, "source IPv4 address; the default is TEST-NET-1 (RFC 5737), where tracers run takes the route's source")
-	f.IntVar(&ttl, "ttl", 1, "IPv4 time to live: the hop the probe is for")
+	f.BoolVarP(&only4, "ipv4", "4", false, "insist on IPv4: --dst must be an IPv4 address")
+	f.BoolVarP(&only6, "ipv6", "6", false, "insist on IPv6: --dst must be an IPv6 address")
+	f.StringVar(&dst, "dst", "", "destination IPv4 or IPv6 address (required); its family is the probe's")
+	f.StringVar(&src, "src", craftDefaultSrc, "source address, of --dst's family; the default is TEST-NET-1 (RFC 5737), or 2001:db8::1 (RFC 3849) for IPv6, where tracers run takes the route's source")
+	f.IntVar(&ttl, "ttl", 1, "IPv4 time to live or IPv6 hop limit: the hop the probe is for")
 	f.Uint16Var(&o.Spec.ID, "id", craftDefaultID, "ICMP identifier, 0x prefix for hex (4660 = 0x1234); tracers run uses its process ID")
 	f.Uint16Var(&o.Spec.Seq, "seq", 0, "ICMP sequence, also the IPv4 identification (default TTL<<8, attempt 0, as tracers run numbers probes)")
+	f.Uint32Var(&o.Spec.Flow, "flow", 0, "IPv6 flow label, 0..0xfffff (IPv6 only)")
 	f.IntVar(&o.Spec.Payload, "payload", craft.DefaultPayload, "ICMP payload bytes")
-	f.StringVar(&o.Write, "write", "", "save the probe to FILE, a pcap (or .pcapng) with link type raw IPv4")
+	f.StringVar(&o.Write, "write", "", "save the probe to FILE, a pcap (or .pcapng) with link type raw IP")
 	f.StringVar(&o.Format, "format", "text", "output format: text or json")
 	return c
 }
 
-func parseIPv4(flag, s string) (netip.Addr, error) {
+// parseAddr parses an address given to flag: IPv4 or IPv6 (family 0), or
+// only family 4 or 6. An IPv4-mapped IPv6 address is refused: write the
+// IPv4 address.
+func parseAddr(flag, s string, family int) (netip.Addr, error) {
 	a, err := netip.ParseAddr(s)
-	if err != nil || !a.Is4() {
+	switch {
+	case err != nil && family == 4:
 		return netip.Addr{}, usageError{fmt.Errorf("%s %q: not an IPv4 address", flag, s)}
+	case err != nil && family == 6:
+		return netip.Addr{}, usageError{fmt.Errorf("%s %q: not an IPv6 address", flag, s)}
+	case err != nil:
+		return netip.Addr{}, usageError{fmt.Errorf("%s %q: not an IPv4 or IPv6 address", flag, s)}
+	case a.Is4In6():
+		return netip.Addr{}, usageError{fmt.Errorf("%s %q: an IPv4-mapped IPv6 address; write %v for IPv4", flag, s, a.Unmap())}
+	case family == 4 && !a.Is4():
+		return netip.Addr{}, usageError{fmt.Errorf("%s %q: not an IPv4 address", flag, s)}
+	case family == 6 && !a.Is6():
+		return netip.Addr{}, usageError{fmt.Errorf("%s %q: not an IPv6 address", flag, s)}
 	}
 	return a, nil
 }

@@ -226,6 +226,180 @@ func TestCraftWriteTshark(t *testing.T) {
 	}
 }
 
+// craftGolden6 is `tracers craft -6 --dst fd77:5::2 --ttl 3 --src fd77:1::1
+// --flow 0x12345`. The checksum follows from goldenProbe6 in
+// craft/probe6_test.go (0x7a6a, seq 0x0301): the sequence drops by one to
+// 0x0300, so the checksum rises by one to 0x7a6b.
+const craftGolden6 = `probe fd77:1::1 -> fd77:5::2, hop limit 3, ICMPv6 id 0x1234 seq 0x0300, flow label 0x12345: 80 bytes (crafted, not sent)
+
+layer    offset  size      field           value                       meaning
+ipv6     0       4 bits    version         6                           IPv6
+ipv6     0.4     8 bits    traffic class   0x00 (0)                    DSCP 0 (default, best effort), ECN 0 (not ECN-capable)
+ipv6     1.4     20 bits   flow label      0x12345 (74565)             labels the flow (RFC 6437): routers that balance load by flow keep one label on one path
+ipv6     4       16 bits   payload length  0x0028 (40)                 bytes after this 40-byte header: 40 ICMPv6, no extension headers
+ipv6     6       8 bits    next header     58                          ICMPv6, right after this header: no extension headers
+ipv6     7       8 bits    hop limit       3                           hops left (IPv4's TTL): the router that takes it to 0 answers ICMPv6 Time Exceeded
+ipv6     8       16 bytes  source          fd77:1::1                   sender; summed into the ICMPv6 checksum through the pseudo-header
+ipv6     24      16 bytes  destination     fd77:5::2                   where the probe is going; summed into the ICMPv6 checksum through the pseudo-header
+icmpv6   40      8 bits    type            128                         echo request
+icmpv6   41      8 bits    code            0                           always 0 for echo
+icmpv6   42      16 bits   checksum        0x7a6b                      RFC 1071 over the 40-byte pseudo-header and the 40-byte ICMPv6 message: good
+icmpv6   44      16 bits   identifier      0x1234 (4660)               this run's identity: replies carry it back
+icmpv6   46      16 bits   sequence        0x0300 (768)                hop limit 3, attempt 0, as SeqFor packs them (hop limit<<8 | attempt)
+payload  48      32 bytes  data            40 41 42 43 ... (32 bytes)  tracers' filler, byte i = 0x40 + i%64 ("@ABCDEFG"...), echoed back unchanged
+(offset: bytes from the start of the packet; .n: bit n of that byte, 0 the most significant)
+
+pseudo-header (RFC 8200 section 8.1): summed before the ICMPv6 message into its checksum, never sent:
+layer   offset  size      field               value            meaning
+pseudo  0       16 bytes  source              fd77:1::1        the IPv6 source address (packet bytes 8-23)
+pseudo  16      16 bytes  destination         fd77:5::2        the IPv6 destination address (packet bytes 24-39; the final one were there a routing header)
+pseudo  32      32 bits   upper-layer length  0x00000028 (40)  bytes of the ICMPv6 message: the payload length less extension headers (none here)
+pseudo  36      24 bits   zero                0x000000         always zero
+pseudo  39      8 bits    next header         58               58, ICMPv6: the upper-layer protocol, the last next header of the chain
+(offset: bytes from the start of the pseudo-header)
+
+hex dump, 80 bytes:
+00000000  60 01 23 45 00 28 3a 03  fd 77 00 01 00 00 00 00  |` + "`" + `.#E.(:..w......|
+00000010  00 00 00 00 00 00 00 01  fd 77 00 05 00 00 00 00  |.........w......|
+00000020  00 00 00 00 00 00 00 02  80 00 7a 6b 12 34 03 00  |..........zk.4..|
+00000030  40 41 42 43 44 45 46 47  48 49 4a 4b 4c 4d 4e 4f  |@ABCDEFGHIJKLMNO|
+00000040  50 51 52 53 54 55 56 57  58 59 5a 5b 5c 5d 5e 5f  |PQRSTUVWXYZ[\]^_|
+
+checksums (RFC 1071; craft.Checksum6 over the pseudo-header and the covered bytes with the field zeroed):
+layer   field offset  covers                            in packet (gopacket)  craft.Checksum  verdict
+icmpv6  42            40-byte pseudo-header + 40 bytes  0x7a6b                0x7a6b          agree, valid
+icmpv6: IPv6 has no header checksum (RFC 8200 section 3 dropped it): the addresses are protected by this checksum, through the pseudo-header; the hop limit and flow label by none
+`
+
+func TestCraftText6(t *testing.T) {
+	for _, args := range [][]string{
+		{"craft", "-6", "--dst", "fd77:5::2", "--ttl", "3", "--src", "fd77:1::1", "--flow", "0x12345"},
+		{"craft", "--dst", "fd77:5::2", "--ttl", "3", "--src", "fd77:1::1", "--flow", "0x12345"}, // the family follows --dst
+	} {
+		got, err := runCLI(t, "", args...)
+		if err != nil {
+			t.Fatalf("%s: %v", strings.Join(args, " "), err)
+		}
+		if diff := cmp.Diff(craftGolden6, got); diff != "" {
+			t.Errorf("%s output mismatch (-want +got):\n%s", strings.Join(args, " "), diff)
+		}
+	}
+}
+
+func TestCraftDefaults6(t *testing.T) {
+	got, err := runCLI(t, "", "craft", "-6", "--dst", "fd77:5::2")
+	if err != nil {
+		t.Fatalf("craft -6: %v", err)
+	}
+	// Source 2001:db8::1 (RFC 3849), hop limit 1, id 0x1234, seq hop limit<<8 | 0, flow 0, 32-byte payload.
+	want := "probe 2001:db8::1 -> fd77:5::2, hop limit 1, ICMPv6 id 0x1234 seq 0x0100, flow label 0x00000: 80 bytes (crafted, not sent)"
+	if first, _, _ := strings.Cut(got, "\n"); first != want {
+		t.Errorf("craft -6 --dst fd77:5::2 first line = %q, want %q", first, want)
+	}
+}
+
+func TestCraftJSON6(t *testing.T) {
+	out, err := runCLI(t, "", "craft", "--dst", "fd77:5::2", "--ttl", "3", "--src", "fd77:1::1", "--id", "0xbeef", "--seq", "0x0302", "--flow", "0xabcde", "--payload", "7", "--format", "json")
+	if err != nil {
+		t.Fatalf("craft --format json: %v", err)
+	}
+	var doc struct {
+		craftJSONDoc
+		Flow   *uint32 `json:"flow_label"`
+		Pseudo []struct {
+			Layer, Name, Value string
+			Offset             int
+			SizeBits           int `json:"size_bits"`
+		} `json:"pseudo_header"`
+		Checksums []struct {
+			Layer    string
+			Pseudo   int `json:"pseudo_header_bytes"`
+			Covers   int
+			InPacket string `json:"in_packet"`
+			Computed string
+			Agree    bool
+			Valid    bool
+			Note     string
+		}
+		IPID *int `json:"ip_id"`
+	}
+	if err := json.Unmarshal([]byte(out), &doc); err != nil {
+		t.Fatalf("craft --format json output does not parse: %v\n%s", err, out)
+	}
+	if doc.Src != "fd77:1::1" || doc.Dst != "fd77:5::2" || doc.TTL != 3 || doc.ID != 0xbeef || doc.Seq != 0x0302 || doc.Length != 55 ||
+		doc.Flow == nil || *doc.Flow != 0xabcde || doc.IPID != nil {
+		t.Errorf("craft --format json header = %+v (flow %v, ip_id %v), want IPv6 fields, no ip_id", doc.craftJSONDoc, doc.Flow, doc.IPID)
+	}
+	values := map[string]string{}
+	for _, f := range doc.Fields {
+		values[f.Layer+" "+f.Name] = f.Value
+	}
+	for k, v := range map[string]string{
+		"ipv6 hop limit":    "3",
+		"ipv6 flow label":   "0xabcde (703710)",
+		"icmpv6 type":       "128",
+		"icmpv6 identifier": "0xbeef (48879)",
+		"icmpv6 sequence":   "0x0302 (770)",
+		"payload data":      "40 41 42 43 ... (7 bytes)",
+	} {
+		if values[k] != v {
+			t.Errorf("craft --format json field %s = %q, want %q", k, values[k], v)
+		}
+	}
+	if len(doc.Pseudo) != 5 || doc.Pseudo[2].Name != "upper-layer length" || doc.Pseudo[2].Value != "0x0000000f (15)" {
+		t.Errorf("craft --format json pseudo_header = %+v, want 5 fields, length 15", doc.Pseudo)
+	}
+	if len(doc.Checksums) != 1 {
+		t.Fatalf("craft --format json has %d checksums, want 1 (IPv6 has no header checksum)", len(doc.Checksums))
+	}
+	if c := doc.Checksums[0]; c.Layer != "icmpv6" || c.Pseudo != 40 || c.Covers != 15 || !c.Agree || !c.Valid || c.InPacket != c.Computed || !strings.Contains(c.Note, "no header checksum") {
+		t.Errorf("craft --format json checksum %+v: want icmpv6 over 40 + 15 bytes, agree and valid, a note", c)
+	}
+}
+
+func TestCraftWriteTshark6(t *testing.T) {
+	tshark, err := exec.LookPath("tshark")
+	if err != nil {
+		if os.Getenv("CI") != "" {
+			t.Fatalf("tshark missing in CI: %v", err)
+		}
+		t.Skipf("needs tshark: %v", err)
+	}
+	file := filepath.Join(t.TempDir(), "probe6.pcap")
+	out, err := runCLI(t, "", "craft", "-6", "--dst", "fd77:5::2", "--ttl", "7", "--src", "fd77:1::1", "--id", "0xbeef", "--seq", "0x0702", "--flow", "0x12345", "--write", file)
+	if err != nil {
+		t.Fatalf("craft --write: %v", err)
+	}
+	if !strings.HasSuffix(out, "\nwrote "+file+": 1 packet, link type raw IPv6 (101)\n") {
+		t.Errorf("craft --write output does not end with the wrote line:\n%s", out)
+	}
+	cmd := exec.Command(tshark, "-r", file, "-V")
+	var stdout, stderr bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &stdout, &stderr
+	if err := cmd.Run(); err != nil {
+		t.Fatalf("%s: %v\n%s", cmd, err, stderr.String())
+	}
+	got := stdout.String()
+	for _, want := range []string{
+		"Raw IP",
+		"Internet Protocol Version 6, Src: fd77:1::1, Dst: fd77:5::2",
+		"Flow Label: 0x12345",
+		"Hop Limit: 7",
+		"Next Header: ICMPv6 (58)",
+		"Type: Echo (ping) request (128)",
+		"[Checksum Status: Good]",
+		"Identifier: 0xbeef",
+		"Sequence: 1794",
+	} {
+		if !strings.Contains(got, want) {
+			t.Errorf("tshark -V of %s lacks %q:\n%s", file, want, got)
+		}
+	}
+	if strings.Contains(got, "Bad") || strings.Contains(got, "Incorrect") {
+		t.Errorf("tshark -V of %s reports something bad:\n%s", file, got)
+	}
+}
+
 func TestCraftUsageErrors(t *testing.T) {
 	tests := []struct {
 		name string
@@ -234,9 +408,17 @@ func TestCraftUsageErrors(t *testing.T) {
 	}{
 		{name: "no dst", args: []string{"craft"}, want: "craft needs --dst ADDR"},
 		{name: "argument", args: []string{"craft", "10.77.5.2"}, want: "craft takes no arguments"},
-		{name: "dst name", args: []string{"craft", "--dst", "example.net"}, want: `--dst "example.net": not an IPv4 address`},
-		{name: "dst ipv6", args: []string{"craft", "--dst", "2001:db8::1"}, want: "not an IPv4 address"},
+		{name: "dst name", args: []string{"craft", "--dst", "example.net"}, want: `--dst "example.net": not an IPv4 or IPv6 address`},
+		{name: "dst ipv6 with -4", args: []string{"craft", "-4", "--dst", "2001:db8::1"}, want: `--dst "2001:db8::1": not an IPv4 address`},
+		{name: "dst ipv4 with -6", args: []string{"craft", "-6", "--dst", "10.77.5.2"}, want: `--dst "10.77.5.2": not an IPv6 address`},
+		{name: "-4 and -6", args: []string{"craft", "-4", "-6", "--dst", "10.77.5.2"}, want: "-4 and -6 exclude each other"},
+		{name: "dst ipv4-mapped", args: []string{"craft", "--dst", "::ffff:10.77.5.2"}, want: "an IPv4-mapped IPv6 address; write 10.77.5.2 for IPv4"},
 		{name: "src bad", args: []string{"craft", "--dst", "10.77.5.2", "--src", "10.77.1"}, want: `--src "10.77.1": not an IPv4 address`},
+		{name: "src ipv4 for ipv6", args: []string{"craft", "--dst", "fd77:5::2", "--src", "10.77.1.1"}, want: `--src "10.77.1.1": not an IPv6 address`},
+		{name: "src ipv6 for ipv4", args: []string{"craft", "--dst", "10.77.5.2", "--src", "fd77:1::1"}, want: `--src "fd77:1::1": not an IPv4 address`},
+		{name: "flow for ipv4", args: []string{"craft", "--dst", "10.77.5.2", "--flow", "1"}, want: "--flow: IPv4 has no flow label"},
+		{name: "flow too big", args: []string{"craft", "--dst", "fd77:5::2", "--flow", "0x100000"}, want: "--flow 0x100000: must be in 0..0xfffff"},
+		{name: "ipv6 payload", args: []string{"craft", "--dst", "fd77:5::2", "--payload", "1453"}, want: "--payload 1453: must be in 0..1452"},
 		{name: "ttl 0", args: []string{"craft", "--dst", "10.77.5.2", "--ttl", "0"}, want: "--ttl 0: must be in 1..255"},
 		{name: "ttl 256", args: []string{"craft", "--dst", "10.77.5.2", "--ttl", "256"}, want: "--ttl 256: must be in 1..255"},
 		{name: "payload", args: []string{"craft", "--dst", "10.77.5.2", "--payload", "1473"}, want: "--payload 1473: must be in 0..1472"},

@@ -1,11 +1,15 @@
 package report
 
 import (
+	"encoding/binary"
 	"errors"
 	"fmt"
 	"io"
+	"net/netip"
 	"strings"
 	"text/tabwriter"
+
+	"github.com/gopacket/gopacket/layers"
 
 	"github.com/tracers/tracers/craft"
 )
@@ -28,9 +32,19 @@ func (e *FieldOffsetError) Error() string {
 // for data starting with nibble 4, an IPv4 header, else 2, ICMP). It
 // returns an error wrapping ErrChecksumInvalid, after writing everything,
 // when the field is wrong, and a *FieldOffsetError for a bad off.
+//
+// When off < 0 and d is a whole IPv6 packet carrying ICMPv6, UDP or TCP
+// right after its fixed header (payload length = the bytes after it), d
+// is handed to ChecksumPseudo: IPv6 has no header checksum, and the one
+// that counts covers the pseudo-header and the upper-layer message.
 func Checksum(out io.Writer, d []byte, verify bool, off int) error {
 	if len(d) == 0 {
 		return errors.New("checksum: no data")
+	}
+	if off < 0 {
+		if ph, msg, ok := ipv6Upper(d); ok {
+			return ChecksumPseudo(out, ph, msg, verify, -1, d)
+		}
 	}
 	ipv4 := d[0]>>4 == 4
 	ihl := int(d[0]&0x0f) * 4
@@ -44,10 +58,8 @@ func Checksum(out io.Writer, d []byte, verify bool, off int) error {
 		auto = !verify && ipv4 && ihl >= 20 && len(d) == ihl && (d[10] != 0 || d[11] != 0)
 	}
 	verify = verify || auto
-	var want uint16
 	if verify {
-		var err error
-		if want, err = craft.FieldChecksum(d, off); err != nil {
+		if _, err := craft.FieldChecksum(d, off); err != nil {
 			return &FieldOffsetError{Off: off, Len: len(d)}
 		}
 	}
@@ -76,36 +88,163 @@ func Checksum(out io.Writer, d []byte, verify bool, off int) error {
 	tw.Flush()
 	b.WriteString("\n")
 
+	return finishChecksum(out, &b, s, d, off, off, verify, auto, "")
+}
+
+// finishChecksum writes the end-around carries, the sums and the checksum
+// of s, computed over d, then, when verify is set, the check of the field
+// at byte at of d, shown as offset off of the part of d named where ("" for
+// all of d), and hands b to out. It returns an error wrapping
+// ErrChecksumInvalid when the field is wrong.
+func finishChecksum(out io.Writer, b *strings.Builder, s craft.Steps, d []byte, at, off int, verify, auto bool, where string) error {
 	if len(s.Folds) == 0 {
 		b.WriteString("end-around carry: none, the sum fits in 16 bits\n")
 	}
 	for _, f := range s.Folds {
-		fmt.Fprintf(&b, "end-around carry: 0x%08X -> 0x%04X + 0x%04X = 0x%08X\n", f.Before, f.Before&0xffff, f.Carry, f.After)
+		fmt.Fprintf(b, "end-around carry: 0x%08X -> 0x%04X + 0x%04X = 0x%08X\n", f.Before, f.Before&0xffff, f.Carry, f.After)
 	}
-	fmt.Fprintf(&b, "one's complement sum: 0x%04X\n", s.Sum)
-	fmt.Fprintf(&b, "one's complement of it: ~0x%04X = 0x%04X\n\n", s.Sum, s.Result)
-	fmt.Fprintf(&b, "checksum: 0x%04X\n", s.Result)
+	fmt.Fprintf(b, "one's complement sum: 0x%04X\n", s.Sum)
+	fmt.Fprintf(b, "one's complement of it: ~0x%04X = 0x%04X\n\n", s.Sum, s.Result)
+	fmt.Fprintf(b, "checksum: 0x%04X\n", s.Result)
 
 	var err error
 	if verify {
+		want, _ := craft.FieldChecksum(d, at) // the caller checked at
 		b.WriteString("\n")
-		if auto {
+		switch {
+		case auto && where != "":
+			b.WriteString("verify (the data is an IPv6 packet with its checksum filled in):\n")
+		case auto:
 			b.WriteString("verify (the data is an IPv4 header with its checksum filled in):\n")
-		} else {
+		default:
 			b.WriteString("verify:\n")
 		}
-		field := uint16(d[off])<<8 | uint16(d[off+1])
+		field := uint16(d[at])<<8 | uint16(d[at+1])
+		place := fmt.Sprintf("offset %d", off)
+		if where != "" {
+			place = fmt.Sprintf("offset %d of the %s", off, where)
+		}
 		if s.Valid() {
-			fmt.Fprintf(&b, "  the one's complement sum is 0xFFFF (checksum 0x0000): valid\n")
-			fmt.Fprintf(&b, "  checksum field at offset %d: 0x%04X\n", off, field)
+			fmt.Fprintf(b, "  the one's complement sum is 0xFFFF (checksum 0x0000): valid\n")
+			fmt.Fprintf(b, "  checksum field at %s: 0x%04X\n", place, field)
 		} else {
-			fmt.Fprintf(&b, "  the one's complement sum is 0x%04X, not 0xFFFF: invalid\n", s.Sum)
-			fmt.Fprintf(&b, "  checksum field at offset %d holds 0x%04X; expected 0x%04X\n", off, field, want)
-			err = fmt.Errorf("%w: field at offset %d is 0x%04X, expected 0x%04X", ErrChecksumInvalid, off, field, want)
+			fmt.Fprintf(b, "  the one's complement sum is 0x%04X, not 0xFFFF: invalid\n", s.Sum)
+			fmt.Fprintf(b, "  checksum field at %s holds 0x%04X; expected 0x%04X\n", place, field, want)
+			err = fmt.Errorf("%w: field at %s is 0x%04X, expected 0x%04X", ErrChecksumInvalid, place, field, want)
 		}
 	}
 	if _, werr := io.WriteString(out, b.String()); werr != nil {
 		return werr
 	}
 	return err
+}
+
+// upperChecksumOffset is the offset of the checksum field of an
+// upper-layer protocol whose checksum covers the IPv6 pseudo-header:
+// ICMPv6 (RFC 4443 section 2.1), UDP (RFC 768), TCP (RFC 9293 section
+// 3.1).
+func upperChecksumOffset(p layers.IPProtocol) (int, bool) {
+	switch p {
+	case layers.IPProtocolICMPv6:
+		return 2, true
+	case layers.IPProtocolUDP:
+		return 6, true
+	case layers.IPProtocolTCP:
+		return 16, true
+	}
+	return 0, false
+}
+
+// ipv6Upper splits d, if it is a whole IPv6 packet carrying ICMPv6, UDP or
+// TCP right after its fixed header, into the pseudo-header of its
+// upper-layer message and that message.
+func ipv6Upper(d []byte) (ph [craft.PseudoHeaderLen]byte, msg []byte, ok bool) {
+	if len(d) < 40 || d[0]>>4 != 6 || 40+int(binary.BigEndian.Uint16(d[4:])) != len(d) {
+		return ph, nil, false
+	}
+	next := layers.IPProtocol(d[6])
+	off, known := upperChecksumOffset(next)
+	if !known || len(d)-40 < off+2 {
+		return ph, nil, false
+	}
+	src, dst := netip.AddrFrom16([16]byte(d[8:24])), netip.AddrFrom16([16]byte(d[24:40]))
+	ph, err := craft.PseudoHeader(src, dst, uint32(len(d)-40), next)
+	if err != nil {
+		return ph, nil, false
+	}
+	return ph, d[40:], true
+}
+
+// pseudoWord names the pseudo-header field the word at off is in.
+func pseudoWord(off int) string {
+	switch {
+	case off < 16:
+		return "source"
+	case off < 32:
+		return "destination"
+	case off < 36:
+		return "upper-layer length"
+	case off < 38:
+		return "zero"
+	}
+	return "zero, next header"
+}
+
+// ChecksumPseudo writes the RFC 1071 computation of an upper-layer
+// checksum under the IPv6 pseudo-header ph (RFC 8200 section 8.1): the
+// words of ph, each named, then those of msg, the running sum across both,
+// the carries, the complement. When verify is set, or pkt (the whole IPv6
+// packet msg came from, or nil) has the field filled in and off < 0, it
+// checks the checksum field at offset off of msg (off < 0: by ph's next
+// header, 2 for ICMPv6, 6 for UDP, 16 for TCP). It returns an error
+// wrapping ErrChecksumInvalid, after writing everything, when the field is
+// wrong, and a *FieldOffsetError for a bad off.
+func ChecksumPseudo(out io.Writer, ph [craft.PseudoHeaderLen]byte, msg []byte, verify bool, off int, pkt []byte) error {
+	next := layers.IPProtocol(ph[craft.PseudoHeaderLen-1])
+	auto := false
+	if off < 0 {
+		var known bool
+		if off, known = upperChecksumOffset(next); !known {
+			off = 2
+		}
+		auto = !verify && pkt != nil && off+2 <= len(msg) && (msg[off] != 0 || msg[off+1] != 0)
+	}
+	verify = verify || auto
+	d := append(ph[:], msg...)
+	if verify {
+		if _, err := craft.FieldChecksum(msg, off); err != nil {
+			return &FieldOffsetError{Off: off, Len: len(msg)}
+		}
+	}
+	name := next.String()
+	s := craft.ChecksumSteps(d)
+	var b strings.Builder
+	fmt.Fprintf(&b, "RFC 1071 checksum of the %d-byte IPv6 pseudo-header (RFC 8200 section 8.1) and a %d-byte %s message: %d 16-bit words",
+		craft.PseudoHeaderLen, len(msg), name, len(s.Words))
+	if s.Padded {
+		b.WriteString(", the last padded with a zero byte")
+	}
+	b.WriteString("\n")
+	if pkt != nil {
+		fmt.Fprintf(&b, "note: this is an IPv6 packet; IPv6 has no header checksum: the %s checksum covers the pseudo-header, built from its header, and the %d bytes after the 40-byte header\n", name, len(msg))
+	}
+	b.WriteString("\n")
+
+	tw := tabwriter.NewWriter(&b, 0, 8, 2, ' ', tabwriter.AlignRight)
+	fmt.Fprintln(tw, "word\tpart\toffset\tvalue\trunning sum\t")
+	for i, w := range s.Words {
+		part, at, label := "pseudo", w.Offset, ""
+		if w.Offset >= craft.PseudoHeaderLen {
+			part, at = "message", w.Offset-craft.PseudoHeaderLen
+		} else {
+			label = "  " + pseudoWord(w.Offset)
+		}
+		if s.Padded && i == len(s.Words)-1 {
+			label = fmt.Sprintf("  (0x%02X + pad 0x00)", d[w.Offset])
+		}
+		fmt.Fprintf(tw, "%d\t%s\t%d\t0x%04X\t0x%08X\t%s\n", i+1, part, at, w.Value, w.Running, label)
+	}
+	tw.Flush()
+	b.WriteString("(offset: bytes from the start of the pseudo-header or of the message)\n\n")
+	return finishChecksum(out, &b, s, d, craft.PseudoHeaderLen+off, off, verify, auto, "message")
 }

@@ -649,6 +649,139 @@ func TestChecksumNoAutoVerify(t *testing.T) {
 	}
 }
 
+// checksumPseudoGolden is `tracers checksum --src fd77:1::1 --dst
+// fd77:5::2 80 00 00 00 12 34 03 00 40`: an ICMPv6 Echo Request with its
+// checksum field zero and one byte of data, summed under its IPv6
+// pseudo-header. 0x2F8F was computed independently (Python).
+const checksumPseudoGolden = `RFC 1071 checksum of the 40-byte IPv6 pseudo-header (RFC 8200 section 8.1) and a 9-byte ICMPv6 message: 25 16-bit words, the last padded with a zero byte
+
+  word     part  offset   value  running sum
+     1   pseudo       0  0xFD77   0x0000FD77  source
+     2   pseudo       2  0x0001   0x0000FD78  source
+     3   pseudo       4  0x0000   0x0000FD78  source
+     4   pseudo       6  0x0000   0x0000FD78  source
+     5   pseudo       8  0x0000   0x0000FD78  source
+     6   pseudo      10  0x0000   0x0000FD78  source
+     7   pseudo      12  0x0000   0x0000FD78  source
+     8   pseudo      14  0x0001   0x0000FD79  source
+     9   pseudo      16  0xFD77   0x0001FAF0  destination
+    10   pseudo      18  0x0005   0x0001FAF5  destination
+    11   pseudo      20  0x0000   0x0001FAF5  destination
+    12   pseudo      22  0x0000   0x0001FAF5  destination
+    13   pseudo      24  0x0000   0x0001FAF5  destination
+    14   pseudo      26  0x0000   0x0001FAF5  destination
+    15   pseudo      28  0x0000   0x0001FAF5  destination
+    16   pseudo      30  0x0002   0x0001FAF7  destination
+    17   pseudo      32  0x0000   0x0001FAF7  upper-layer length
+    18   pseudo      34  0x0009   0x0001FB00  upper-layer length
+    19   pseudo      36  0x0000   0x0001FB00  zero
+    20   pseudo      38  0x003A   0x0001FB3A  zero, next header
+    21  message       0  0x8000   0x00027B3A
+    22  message       2  0x0000   0x00027B3A
+    23  message       4  0x1234   0x00028D6E
+    24  message       6  0x0300   0x0002906E
+    25  message       8  0x4000   0x0002D06E  (0x40 + pad 0x00)
+(offset: bytes from the start of the pseudo-header or of the message)
+
+end-around carry: 0x0002D06E -> 0xD06E + 0x0002 = 0x0000D070
+one's complement sum: 0xD070
+one's complement of it: ~0xD070 = 0x2F8F
+
+checksum: 0x2F8F
+`
+
+// checksumIPv6PacketGolden is `tracers checksum` of the probe `tracers
+// craft -6 --dst fd77:5::2 --src fd77:1::1 --ttl 3 --payload 4` builds: a
+// whole IPv6 packet, summed under its pseudo-header and verified.
+const checksumIPv6PacketGolden = `RFC 1071 checksum of the 40-byte IPv6 pseudo-header (RFC 8200 section 8.1) and a 12-byte ICMPv6 message: 26 16-bit words
+note: this is an IPv6 packet; IPv6 has no header checksum: the ICMPv6 checksum covers the pseudo-header, built from its header, and the 12 bytes after the 40-byte header
+
+  word     part  offset   value  running sum
+     1   pseudo       0  0xFD77   0x0000FD77  source
+     2   pseudo       2  0x0001   0x0000FD78  source
+     3   pseudo       4  0x0000   0x0000FD78  source
+     4   pseudo       6  0x0000   0x0000FD78  source
+     5   pseudo       8  0x0000   0x0000FD78  source
+     6   pseudo      10  0x0000   0x0000FD78  source
+     7   pseudo      12  0x0000   0x0000FD78  source
+     8   pseudo      14  0x0001   0x0000FD79  source
+     9   pseudo      16  0xFD77   0x0001FAF0  destination
+    10   pseudo      18  0x0005   0x0001FAF5  destination
+    11   pseudo      20  0x0000   0x0001FAF5  destination
+    12   pseudo      22  0x0000   0x0001FAF5  destination
+    13   pseudo      24  0x0000   0x0001FAF5  destination
+    14   pseudo      26  0x0000   0x0001FAF5  destination
+    15   pseudo      28  0x0000   0x0001FAF5  destination
+    16   pseudo      30  0x0002   0x0001FAF7  destination
+    17   pseudo      32  0x0000   0x0001FAF7  upper-layer length
+    18   pseudo      34  0x000C   0x0001FB03  upper-layer length
+    19   pseudo      36  0x0000   0x0001FB03  zero
+    20   pseudo      38  0x003A   0x0001FB3D  zero, next header
+    21  message       0  0x8000   0x00027B3D
+    22  message       2  0xED07   0x00036844
+    23  message       4  0x1234   0x00037A78
+    24  message       6  0x0300   0x00037D78
+    25  message       8  0x4041   0x0003BDB9
+    26  message      10  0x4243   0x0003FFFC
+(offset: bytes from the start of the pseudo-header or of the message)
+
+end-around carry: 0x0003FFFC -> 0xFFFC + 0x0003 = 0x0000FFFF
+one's complement sum: 0xFFFF
+one's complement of it: ~0xFFFF = 0x0000
+
+checksum: 0x0000
+
+verify (the data is an IPv6 packet with its checksum filled in):
+  the one's complement sum is 0xFFFF (checksum 0x0000): valid
+  checksum field at offset 2 of the message: 0xED07
+`
+
+// ipv6ProbeHex is that probe.
+const ipv6ProbeHex = "60000000000c3a03fd770001000000000000000000000001fd7700050000000000000000000000028000ed071234030040414243"
+
+func TestChecksumPseudo(t *testing.T) {
+	altered := []byte(ipv6ProbeHex)
+	// Destination fd77:5::3: the pseudo-header sum rises by one, the field
+	// stays, so the sum is 0xFFFF + 1, which folds to 0x0001.
+	altered[2*39+1] = '3'
+	tests := []struct {
+		name    string
+		args    []string
+		want    string // whole output, or the verify section when it starts with "verify"
+		wantErr string
+	}{
+		{name: "message under --src and --dst", args: []string{"--src", "fd77:1::1", "--dst", "fd77:5::2", "80 00 00 00 12 34 03 00 40"}, want: checksumPseudoGolden},
+		{name: "whole ipv6 packet", args: []string{ipv6ProbeHex}, want: checksumIPv6PacketGolden},
+		{name: "ipv6 packet to another destination", args: []string{string(altered)}, wantErr: "checksum invalid: field at offset 2 of the message is 0xED07, expected 0xED06",
+			want: "verify (the data is an IPv6 packet with its checksum filled in):\n  the one's complement sum is 0x0001, not 0xFFFF: invalid\n  checksum field at offset 2 of the message holds 0xED07; expected 0xED06\n"},
+		{name: "message verified", args: []string{"--src", "fd77:1::1", "--dst", "fd77:5::2", "--verify", "80 00 2f 8f 12 34 03 00 40"},
+			want: "verify:\n  the one's complement sum is 0xFFFF (checksum 0x0000): valid\n  checksum field at offset 2 of the message: 0x2F8F\n"},
+		// UDP from port 33434 to 33435, 8 bytes, no data: the sum 0x0050
+		// and the field 0xFFAF were computed independently (Python).
+		{name: "udp field offset by next header", args: []string{"--src", "fd77:1::1", "--dst", "fd77:5::2", "--next-header", "17", "--verify", "82 9a 82 9b 00 08 00 00"},
+			wantErr: "checksum invalid: field at offset 6 of the message is 0x0000, expected 0xFFAF",
+			want:    "verify:\n  the one's complement sum is 0x0050, not 0xFFFF: invalid\n  checksum field at offset 6 of the message holds 0x0000; expected 0xFFAF\n"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got, err := runCLI(t, "", append([]string{"checksum"}, tt.args...)...)
+			if strings.HasPrefix(tt.want, "verify") {
+				if _, v, ok := strings.Cut(got, "\n\nverify"); !ok || "verify"+v != tt.want {
+					t.Errorf("checksum %s verify section = %q, want %q\nwhole output:\n%s", strings.Join(tt.args, " "), "verify"+v, tt.want, got)
+				}
+			} else if diff := cmp.Diff(tt.want, got); diff != "" {
+				t.Errorf("checksum %s output mismatch (-want +got):\n%s", strings.Join(tt.args, " "), diff)
+			}
+			switch {
+			case tt.wantErr == "" && err != nil:
+				t.Errorf("checksum %s error: %v", strings.Join(tt.args, " "), err)
+			case tt.wantErr != "" && (err == nil || err.Error() != tt.wantErr || !errors.Is(err, errChecksumInvalid) || exitCode(err) != 1):
+				t.Errorf("checksum %s = %v (exit %d), want %q (exit 1)", strings.Join(tt.args, " "), err, exitCode(err), tt.wantErr)
+			}
+		})
+	}
+}
+
 func TestChecksumUsageErrors(t *testing.T) {
 	tests := []struct {
 		name string
@@ -663,6 +796,10 @@ func TestChecksumUsageErrors(t *testing.T) {
 		{name: "odd field offset", args: []string{"checksum", "--field-offset", "3", "08 00 00 00 12 34 00 01"}, want: "--field-offset 3: must be even"},
 		{name: "field offset past data", args: []string{"checksum", "--field-offset", "8", "08 00 00 00 12 34 00 01"}, want: "--field-offset 8"},
 		{name: "verify one byte", args: []string{"checksum", "--verify", "08"}, want: "--field-offset 2"},
+		{name: "src without dst", args: []string{"checksum", "--src", "fd77:1::1", "80 00 00 00"}, want: "--src and --dst go together"},
+		{name: "ipv4 pseudo-header", args: []string{"checksum", "--src", "10.77.1.1", "--dst", "10.77.5.2", "80 00 00 00"}, want: `--src "10.77.1.1": not an IPv6 address`},
+		{name: "next header alone", args: []string{"checksum", "--next-header", "17", "80 00 00 00"}, want: "--next-header needs --src and --dst"},
+		{name: "pseudo field offset past message", args: []string{"checksum", "--src", "fd77:1::1", "--dst", "fd77:5::2", "--field-offset", "4", "80 00 00 00"}, want: "--field-offset 4: must be even and leave 2 bytes of the 4-byte data"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -77,6 +77,17 @@ func frame(t *testing.T, lt layers.LinkType, pkt []byte) []byte {
 		copy(h[6:], []byte{0x02, 0, 0, 0, 0, 1})
 		binary.BigEndian.PutUint16(h[14:], uint16(ethType))
 		return append(h, pkt...)
+	case layers.LinkTypeLinuxSLL2:
+		// Linux cooked v2, what a capture on "any" gives: protocol,
+		// reserved, interface index, ARPHRD_ETHER, packet type 4
+		// (outgoing), address length 6, address padded to 8.
+		h := make([]byte, 20, 20+len(pkt))
+		binary.BigEndian.PutUint16(h[0:], uint16(ethType))
+		binary.BigEndian.PutUint32(h[4:], 2)
+		binary.BigEndian.PutUint16(h[8:], 1)
+		h[10], h[11] = 4, 6
+		copy(h[12:], []byte{0x02, 0, 0, 0, 0, 1})
+		return append(h, pkt...)
 	}
 	t.Fatalf("no framing for link type %v", lt)
 	return nil
@@ -253,7 +264,7 @@ func TestProbeFilter(t *testing.T) {
 	for _, fam := range families {
 		expr := craft.Filter(fam.src, fam.dst, id)
 		cases := filterCases(t, fam.src, fam.dst, fam.router, fam.other, id)
-		for _, lt := range []layers.LinkType{layers.LinkTypeEthernet, dltRaw, layers.LinkTypeLinuxSLL} {
+		for _, lt := range []layers.LinkType{layers.LinkTypeEthernet, dltRaw, layers.LinkTypeLinuxSLL, layers.LinkTypeLinuxSLL2} {
 			vm := filterVM(t, lt, expr)
 			for _, c := range cases {
 				t.Run(fam.name+"/"+linkName(lt)+"/"+c.name, func(t *testing.T) {

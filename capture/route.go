@@ -40,6 +40,14 @@ func RouteTo(dst netip.Addr, iface string, src netip.Addr) (Route, error) {
 		}
 	}
 	var rt Route
+	if src.IsValid() || iface != "" {
+		// The socket checks that src is the host's, and takes iface.
+		s, err := connectedSource(dst, iface, src)
+		if err != nil {
+			return Route{}, err
+		}
+		rt = Route{Src: s, Iface: iface}
+	}
 	if iface == "" {
 		k, err := kernelRoute(dst, src)
 		switch {
@@ -48,17 +56,18 @@ func RouteTo(dst netip.Addr, iface string, src netip.Addr) (Route, error) {
 		case err != nil:
 			return Route{}, fmt.Errorf("route to %s: %w", dst, err)
 		}
-		rt = k
+		rt.Iface = k.Iface
+		if !rt.Src.IsValid() {
+			rt.Src = k.Src
+		}
 	}
-	if src.IsValid() || iface != "" || !rt.Src.IsValid() {
+	if !rt.Src.IsValid() {
+		// The route names no preferred source, as IPv6 routes may not.
 		s, err := connectedSource(dst, iface, src)
 		if err != nil {
 			return Route{}, err
 		}
 		rt.Src = s
-	}
-	if iface != "" {
-		rt.Iface = iface
 	}
 	if rt.Iface == "" {
 		// Where the kernel's route cannot be asked: the interface that

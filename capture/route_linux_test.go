@@ -206,7 +206,12 @@ func TestRouteToLoopback6(t *testing.T) {
 			}
 		})
 	}
-	if _, err := RouteTo(netip.IPv6Loopback(), "", netip.MustParseAddr("127.0.0.1")); err == nil {
-		t.Error("RouteTo(::1 from 127.0.0.1) = nil error, want one about mixed families")
+	for _, tt := range []struct{ src, want string }{
+		{"127.0.0.1", "source 127.0.0.1 and destination ::1 are of different address families"},
+		{"fd77:dead::1", "source fd77:dead::1 is not an address of this host"},
+	} {
+		if _, err := RouteTo(netip.IPv6Loopback(), "", netip.MustParseAddr(tt.src)); err == nil || err.Error() != tt.want {
+			t.Errorf("RouteTo(::1 from %s) = %v, want %q", tt.src, err, tt.want)
+		}
 	}
 }

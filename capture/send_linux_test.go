@@ -165,6 +165,13 @@ func TestSendEcho(t *testing.T) {
 	needRoot(t)
 	nsPair(t)
 	peerLL := linkLocal(t, "tcB", "tcB0")
+	inNS(t, "tcA", func() {
+		// A subnet's broadcast address is known only to the kernel's routes.
+		want := "10.99.0.255 is a broadcast address: give one host"
+		if _, err := RouteTo(netip.MustParseAddr("10.99.0.255"), "", netip.Addr{}); err == nil || err.Error() != want {
+			t.Errorf("RouteTo(10.99.0.255) = %v, want %q", err, want)
+		}
+	})
 	tests := []struct {
 		name string
 		dst  netip.Addr
@@ -275,5 +282,33 @@ func TestSendRefuses(t *testing.T) {
 	}
 	if _, err := NewSender("", 5); err == nil {
 		t.Error("NewSender(family 5) = nil error")
+	}
+}
+
+// TestSendAllocs pins what one Send costs the heap: the crafted bytes go
+// out as they are, with no header parsed or marshalled again (the socket
+// address Go builds for sendto is the one allocation left).
+func TestSendAllocs(t *testing.T) {
+	needRoot(t)
+	for _, dst := range []netip.Addr{netip.MustParseAddr("127.0.0.1"), netip.IPv6Loopback()} {
+		family := 4
+		if dst.Is6() {
+			family = 6
+		}
+		s, err := NewSender("lo", family)
+		if err != nil {
+			t.Fatal(err)
+		}
+		pkt := echoRequest(t, dst, dst, 0x7f00, 1)
+		n := testing.AllocsPerRun(50, func() {
+			if err := s.Send(pkt); err != nil {
+				t.Fatal(err)
+			}
+		})
+		s.Close()
+		if n > 1 {
+			t.Errorf("Send over IPv%d: %v allocs, want at most 1", family, n)
+		}
+		t.Logf("Send over IPv%d: %v allocs", family, n)
 	}
 }

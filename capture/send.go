@@ -24,10 +24,10 @@ type Sender struct {
 // NewSender opens a raw socket of protocol IPPROTO_RAW for family 4 or 6,
 // bound to iface when not empty (SO_BINDTODEVICE). On Linux such a socket
 // takes the whole packet as given, IP header included: for IPv4,
-// IPPROTO_RAW implies IP_HDRINCL (raw(7)); for IPv6, an AF_INET6 raw
-// socket of protocol IPPROTO_RAW sends the IPv6 header it is given
-// (RFC 3542 section 3 leaves it to the system; Linux does so). Without
-// privileges the error wraps ErrPermission.
+// IPPROTO_RAW implies IP_HDRINCL (raw(7)); for IPv6, which has no
+// IP_HDRINCL (RFC 3542 section 3), Linux sends the IPv6 header given to an
+// AF_INET6 raw socket of protocol IPPROTO_RAW as it is, and computes no
+// checksum in it. Without privileges the error wraps ErrPermission.
 func NewSender(iface string, family int) (*Sender, error) {
 	var network, laddr string
 	switch family {

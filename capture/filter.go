@@ -12,15 +12,13 @@ import (
 
 // Filter applies a BPF expression to packets read from a file, as
 // `tcpdump -r FILE EXPR` does. It compiles the expression once per link
-// type, since a pcapng file may hold several.
+// type, since a pcapng file may hold several; libpcap (1.10 and later)
+// compiles for every link type tracers reads, Linux cooked v2 included,
+// so an expression means what it means to tcpdump on each.
 type Filter struct {
 	expr string
 	by   map[layers.LinkType]*pcap.BPF
 }
-
-// sll2Len is the Linux cooked v2 header, which gopacket's uint8 link types
-// cannot name to libpcap: its packets are filtered as raw IPv4 past it.
-const sll2Len = 20
 
 // NewFilter checks expr by compiling it for Ethernet and returns a Filter.
 func NewFilter(expr string) (*Filter, error) {
@@ -35,13 +33,9 @@ func (f *Filter) compile(lt layers.LinkType) (*pcap.BPF, error) {
 	if b, ok := f.by[lt]; ok {
 		return b, nil
 	}
-	target := lt
-	if lt == analyze.LinkTypeLinuxSLL2 {
-		target = layers.LinkTypeIPv4
-	}
-	b, err := pcap.NewBPF(target, MaxPacket, f.expr)
+	b, err := pcap.NewBPF(dlt(lt), MaxPacket, f.expr)
 	if err != nil {
-		return nil, fmt.Errorf("filter %q: %w", f.expr, err)
+		return nil, fmt.Errorf("filter %q for link type %s: %w", f.expr, lt, err)
 	}
 	f.by[lt] = b
 	return b, nil
@@ -54,13 +48,18 @@ func (f *Filter) Match(p analyze.Packet) bool {
 	if err != nil {
 		return false
 	}
-	data := p.Data
-	if p.Link == analyze.LinkTypeLinuxSLL2 {
-		if len(data) < sll2Len {
-			return false
-		}
-		data = data[sll2Len:]
+	ci := gopacket.CaptureInfo{Timestamp: p.Time, CaptureLength: len(p.Data), Length: max(p.Len, len(p.Data))}
+	return b.Matches(ci, p.Data)
+}
+
+// dlt is the libpcap DLT_ value for the link type lt of a capture file
+// (a LINKTYPE_ value): the two differ only where a file's number had to
+// be kept apart from the DLT_ numbers systems disagree on (libpcap's
+// pcap-common.c). Of those, tracers reads LINKTYPE_RAW (101), raw IPv4 or
+// IPv6, which libpcap's pcap_open_dead knows as DLT_RAW.
+func dlt(lt layers.LinkType) layers.LinkType {
+	if lt == layers.LinkTypeRaw {
+		return dltRaw
 	}
-	ci := gopacket.CaptureInfo{Timestamp: p.Time, CaptureLength: len(data), Length: max(p.Len, len(p.Data)) - (len(p.Data) - len(data))}
-	return b.Matches(ci, data)
+	return lt
 }

@@ -1,21 +1,31 @@
 package capture
 
 import (
+	"bytes"
 	"encoding/binary"
 	"errors"
 	"net"
 	"net/netip"
 	"syscall"
 	"testing"
-	"unsafe"
 )
 
-// TestEgressOwnAddress asks the kernel's route for loopback and for the
-// host's own addresses: the packets go through lo, whichever interface
-// holds the address (tracing one's own address once captured on the wrong
-// interface and saw nothing).
-func TestEgressOwnAddress(t *testing.T) {
+// ne16 and ne32 are v in the host's byte order, netlink's.
+func ne16(v uint16) []byte { return binary.NativeEndian.AppendUint16(nil, v) }
+func ne32(v uint32) []byte { return binary.NativeEndian.AppendUint32(nil, v) }
+
+// cat joins byte slices.
+func cat(parts ...[]byte) []byte { return bytes.Join(parts, nil) }
+
+// TestKernelRouteOwnAddress asks the kernel's route for loopback and for
+// the host's own addresses, of both families: the packets go through lo,
+// whichever interface holds the address (tracing one's own address once
+// captured on the wrong interface and saw nothing), from that address.
+func TestKernelRouteOwnAddress(t *testing.T) {
 	addrs := []netip.Addr{netip.MustParseAddr("127.0.0.1")}
+	if hasAddr(t, netip.IPv6Loopback()) {
+		addrs = append(addrs, netip.IPv6Loopback())
+	}
 	ifs, err := net.Interfaces()
 	if err != nil {
 		t.Fatal(err)
@@ -23,94 +33,185 @@ func TestEgressOwnAddress(t *testing.T) {
 	for _, ifc := range ifs {
 		as, _ := ifc.Addrs()
 		for _, a := range as {
-			if n, ok := a.(*net.IPNet); ok && n.IP.To4() != nil && ifc.Flags&net.FlagLoopback == 0 {
-				ip, _ := netip.AddrFromSlice(n.IP.To4())
-				addrs = append(addrs, ip)
+			n, ok := a.(*net.IPNet)
+			if !ok || ifc.Flags&net.FlagLoopback != 0 {
+				continue
+			}
+			if ip, ok := netip.AddrFromSlice(n.IP); ok && !ip.Unmap().IsLinkLocalUnicast() {
+				addrs = append(addrs, ip.Unmap())
 			}
 		}
 	}
 	for _, a := range addrs {
-		name, err := egress(a, netip.Addr{})
+		rt, err := kernelRoute(a, netip.Addr{})
 		if err != nil {
-			t.Fatalf("egress(%v): %v", a, err)
+			t.Fatalf("kernelRoute(%v): %v", a, err)
 		}
-		lo, err := net.InterfaceByName(name)
+		lo, err := net.InterfaceByName(rt.Iface)
 		if err != nil || lo.Flags&net.FlagLoopback == 0 {
-			t.Errorf("egress(%v) = %s, want the loopback interface", a, name)
+			t.Errorf("kernelRoute(%v) leaves through %s, want the loopback interface", a, rt.Iface)
+		}
+		if rt.Src != a {
+			t.Errorf("kernelRoute(%v) source %v, want %v", a, rt.Src, a)
 		}
 	}
-	if len(addrs) == 1 {
-		t.Log("no non-loopback IPv4 address here: only 127.0.0.1 checked")
-	}
+	t.Logf("checked %v", addrs)
+}
+
+// hasAddr reports whether an interface of this host holds a.
+func hasAddr(t *testing.T, a netip.Addr) bool {
+	t.Helper()
+	_, err := ifaceOf(a)
+	return err == nil
 }
 
 func TestRouteRequest(t *testing.T) {
-	dst, src := netip.MustParseAddr("10.77.5.2"), netip.MustParseAddr("10.77.1.1")
-	b := routeRequest(dst, src)
-	h := (*syscall.NlMsghdr)(unsafe.Pointer(&b[0]))
-	if int(h.Len) != len(b) || h.Type != syscall.RTM_GETROUTE || h.Flags != syscall.NLM_F_REQUEST {
-		t.Fatalf("header %+v for %d bytes", *h, len(b))
+	hdr := func(n uint32) []byte { // struct nlmsghdr
+		return cat(ne32(n), ne16(syscall.RTM_GETROUTE), ne16(syscall.NLM_F_REQUEST), ne32(1) /* seq */, ne32(0) /* pid */)
 	}
-	rt := (*syscall.RtMsg)(unsafe.Pointer(&b[syscall.SizeofNlMsghdr]))
-	if rt.Family != syscall.AF_INET || rt.Dst_len != 32 || rt.Src_len != 32 {
-		t.Errorf("rtmsg %+v", *rt)
-	}
-	m := syscall.NetlinkMessage{Header: *h, Data: b[syscall.SizeofNlMsghdr:]}
-	m.Header.Type = syscall.RTM_NEWROUTE // ParseNetlinkRouteAttr reads route messages
-	attrs, err := syscall.ParseNetlinkRouteAttr(&m)
-	if err != nil {
-		t.Fatal(err)
-	}
-	got := map[uint16]netip.Addr{}
-	for _, a := range attrs {
-		got[a.Attr.Type], _ = netip.AddrFromSlice(a.Value)
-	}
-	if got[syscall.RTA_DST] != dst || got[syscall.RTA_SRC] != src || len(got) != 2 {
-		t.Errorf("attributes %v, want RTA_DST %v and RTA_SRC %v", got, dst, src)
+	tests := []struct {
+		name     string
+		dst, src string
+		oif      int
+		want     []byte
+	}{{
+		name: "ipv4 from src",
+		dst:  "10.77.5.2", src: "10.77.1.1",
+		want: cat(hdr(16+12+8+8),
+			[]byte{syscall.AF_INET, 32, 32, 0}, // family, dst_len, src_len, tos
+			[]byte{0, 0, 0, 0},                 // table, protocol, scope, type
+			ne32(0),                            // flags
+			ne16(8), ne16(syscall.RTA_DST), []byte{10, 77, 5, 2},
+			ne16(8), ne16(syscall.RTA_SRC), []byte{10, 77, 1, 1}),
+	}, {
+		name: "ipv4",
+		dst:  "10.77.5.2",
+		want: cat(hdr(16+12+8),
+			[]byte{syscall.AF_INET, 32, 0, 0}, []byte{0, 0, 0, 0}, ne32(0),
+			ne16(8), ne16(syscall.RTA_DST), []byte{10, 77, 5, 2}),
+	}, {
+		name: "ipv6 from src",
+		dst:  "fd77:5::2", src: "fd77:1::1",
+		want: cat(hdr(16+12+20+20),
+			[]byte{syscall.AF_INET6, 128, 128, 0}, []byte{0, 0, 0, 0}, ne32(0),
+			ne16(20), ne16(syscall.RTA_DST), []byte{0xfd, 0x77, 0, 5, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 2},
+			ne16(20), ne16(syscall.RTA_SRC), []byte{0xfd, 0x77, 0, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1}),
+	}, {
+		name: "ipv6 link-local through interface 3",
+		dst:  "fe80::1", oif: 3,
+		want: cat(hdr(16+12+20+8),
+			[]byte{syscall.AF_INET6, 128, 0, 0}, []byte{0, 0, 0, 0}, ne32(0),
+			ne16(20), ne16(syscall.RTA_DST), []byte{0xfe, 0x80, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1},
+			ne16(8), ne16(syscall.RTA_OIF), ne32(3)),
+	}}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			var src netip.Addr
+			if tt.src != "" {
+				src = netip.MustParseAddr(tt.src)
+			}
+			got := routeRequest(netip.MustParseAddr(tt.dst), src, tt.oif)
+			if !bytes.Equal(got, tt.want) {
+				t.Errorf("routeRequest(%s, %v, %d) =\n% x\nwant\n% x", tt.dst, src, tt.oif, got, tt.want)
+			}
+		})
 	}
 }
 
 func TestParseRoute(t *testing.T) {
-	msg := func(typ uint16, data []byte) []byte {
-		b := make([]byte, syscall.SizeofNlMsghdr, 64)
-		b = append(b, data...)
-		*(*syscall.NlMsghdr)(unsafe.Pointer(&b[0])) = syscall.NlMsghdr{Len: uint32(len(b)), Type: typ}
-		return b
+	msg := func(typ uint16, body ...[]byte) []byte { // nlmsghdr + body
+		b := cat(body...)
+		return cat(ne32(uint32(16+len(b))), ne16(typ), ne16(0), ne32(1), ne32(0), b)
 	}
-	rt := syscall.RtMsg{Family: syscall.AF_INET, Dst_len: 32}
-	body := append([]byte(nil), unsafe.Slice((*byte)(unsafe.Pointer(&rt)), syscall.SizeofRtMsg)...)
-	body = binary.NativeEndian.AppendUint16(body, 8)
-	body = binary.NativeEndian.AppendUint16(body, syscall.RTA_OIF)
-	body = binary.NativeEndian.AppendUint32(body, 7)
-	if oif, typ, err := parseRoute(msg(syscall.RTM_NEWROUTE, body)); err != nil || oif != 7 || typ != 0 {
-		t.Errorf("parseRoute(route via 7) = %d, %d, %v", oif, typ, err)
+	rtmsg := func(family, dstLen, typ byte) []byte {
+		return cat([]byte{family, dstLen, 0, 0}, []byte{syscall.RT_TABLE_MAIN, 0, 0, typ}, ne32(0))
 	}
-	bcast := append([]byte(nil), body...)
-	bcast[7] = syscall.RTN_BROADCAST // rtm_type
-	if _, typ, err := parseRoute(msg(syscall.RTM_NEWROUTE, bcast)); err != nil || typ != syscall.RTN_BROADCAST {
-		t.Errorf("parseRoute(broadcast route) type %d, %v", typ, err)
+	oif7 := cat(ne16(8), ne16(syscall.RTA_OIF), ne32(7))
+	prefsrc4 := cat(ne16(8), ne16(syscall.RTA_PREFSRC), []byte{10, 77, 1, 1})
+	prefsrc6 := cat(ne16(20), ne16(syscall.RTA_PREFSRC), netip.MustParseAddr("fd77:1::1").AsSlice())
+	table := cat(ne16(8), ne16(syscall.RTA_TABLE), ne32(254))
+	tests := []struct {
+		name string
+		in   []byte
+		want routeReply
+		err  error
+	}{
+		{name: "ipv4 with source", in: msg(syscall.RTM_NEWROUTE, rtmsg(syscall.AF_INET, 32, syscall.RTN_UNICAST), table, oif7, prefsrc4),
+			want: routeReply{oif: 7, typ: syscall.RTN_UNICAST, prefsrc: netip.MustParseAddr("10.77.1.1")}},
+		{name: "ipv4 without source", in: msg(syscall.RTM_NEWROUTE, rtmsg(syscall.AF_INET, 32, syscall.RTN_UNICAST), oif7),
+			want: routeReply{oif: 7, typ: syscall.RTN_UNICAST}},
+		{name: "ipv4 broadcast", in: msg(syscall.RTM_NEWROUTE, rtmsg(syscall.AF_INET, 32, syscall.RTN_BROADCAST), oif7),
+			want: routeReply{oif: 7, typ: syscall.RTN_BROADCAST}},
+		{name: "ipv6 with source", in: msg(syscall.RTM_NEWROUTE, rtmsg(syscall.AF_INET6, 128, syscall.RTN_UNICAST), prefsrc6, oif7),
+			want: routeReply{oif: 7, typ: syscall.RTN_UNICAST, prefsrc: netip.MustParseAddr("fd77:1::1")}},
+		{name: "ipv6 without source", in: msg(syscall.RTM_NEWROUTE, rtmsg(syscall.AF_INET6, 128, syscall.RTN_UNICAST), oif7),
+			want: routeReply{oif: 7, typ: syscall.RTN_UNICAST}},
+		{name: "error ENETUNREACH", in: msg(syscall.NLMSG_ERROR, ne32(^uint32(syscall.ENETUNREACH)+1) /* -ENETUNREACH */, make([]byte, 16)),
+			err: syscall.ENETUNREACH},
+		{name: "no RTA_OIF", in: msg(syscall.RTM_NEWROUTE, rtmsg(syscall.AF_INET6, 128, syscall.RTN_UNICAST), prefsrc6),
+			err: errNoOif},
+		{name: "short rtmsg", in: msg(syscall.RTM_NEWROUTE, []byte{syscall.AF_INET6, 128, 0, 0}),
+			err: errors.New("netlink: short route message")},
 	}
-	errno := -int32(syscall.ENETUNREACH)
-	errMsg := binary.NativeEndian.AppendUint32(nil, uint32(errno))
-	if _, _, err := parseRoute(msg(syscall.NLMSG_ERROR, append(errMsg, make([]byte, 16)...))); !errors.Is(err, syscall.ENETUNREACH) {
-		t.Errorf("parseRoute(error ENETUNREACH) = %v", err)
-	}
-	if _, _, err := parseRoute(msg(syscall.RTM_NEWROUTE, body[:syscall.SizeofRtMsg])); err == nil {
-		t.Error("parseRoute(route without RTA_OIF) = nil error")
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got, err := parseRoute(tt.in)
+			switch {
+			case tt.err != nil && (err == nil || (!errors.Is(err, tt.err) && err.Error() != tt.err.Error())):
+				t.Errorf("parseRoute = %+v, %v; want error %v", got, err, tt.err)
+			case tt.err == nil && (err != nil || got != tt.want):
+				t.Errorf("parseRoute = %+v, %v; want %+v", got, err, tt.want)
+			}
+		})
 	}
 }
 
-// TestRouteToNotOneHost checks that broadcast, multicast and unspecified
-// destinations are refused with a sentence, before anything is sent.
+// TestRouteToNotOneHost checks that broadcast, multicast, unspecified and
+// zoneless link-local destinations are refused with a sentence, before
+// anything is sent.
 func TestRouteToNotOneHost(t *testing.T) {
 	for dst, want := range map[string]string{
 		"255.255.255.255": "255.255.255.255 is a broadcast address: give one host",
 		"224.0.0.1":       "224.0.0.1 is a multicast address: give one host",
 		"0.0.0.0":         "0.0.0.0 is no host address: give one host",
+		"::":              ":: is no host address: give one host",
+		"ff02::1":         "ff02::1 is a multicast address: give one host",
+		"fe80::1":         "fe80::1 is a link-local address: name its interface, as fe80::1%eth0",
 	} {
 		_, err := RouteTo(netip.MustParseAddr(dst), "", netip.Addr{})
 		if err == nil || err.Error() != want {
 			t.Errorf("RouteTo(%s) = %v, want %q", dst, err, want)
+		}
+	}
+}
+
+// TestRouteToLoopback6 routes to ::1 through the kernel: lo, from ::1.
+func TestRouteToLoopback6(t *testing.T) {
+	if !hasAddr(t, netip.IPv6Loopback()) {
+		t.Skip("no ::1 here (IPv6 disabled)")
+	}
+	for _, tt := range []struct {
+		name  string
+		iface string
+		src   netip.Addr
+	}{
+		{name: "kernel's choice"},
+		{name: "from ::1", src: netip.IPv6Loopback()},
+		{name: "through lo", iface: "lo"},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			rt, err := RouteTo(netip.IPv6Loopback(), tt.iface, tt.src)
+			if err != nil || rt.Src != netip.IPv6Loopback() || rt.Iface != "lo" {
+				t.Errorf("RouteTo(::1, %q, %v) = %+v, %v; want from ::1 through lo", tt.iface, tt.src, rt, err)
+			}
+		})
+	}
+	for _, tt := range []struct{ src, want string }{
+		{"127.0.0.1", "source 127.0.0.1 and destination ::1 are of different address families"},
+		{"fd77:dead::1", "source fd77:dead::1 is not an address of this host"},
+	} {
+		if _, err := RouteTo(netip.IPv6Loopback(), "", netip.MustParseAddr(tt.src)); err == nil || err.Error() != tt.want {
+			t.Errorf("RouteTo(::1 from %s) = %v, want %q", tt.src, err, tt.want)
 		}
 	}
 }

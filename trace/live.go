@@ -74,9 +74,12 @@ func Live(ctx context.Context, o LiveOptions, out io.Writer) error {
 	if stderr == nil {
 		stderr = io.Discard
 	}
-	dst, err := capture.Resolve(ctx, o.Host)
+	dst, err := capture.Resolve(ctx, o.Host, 0)
 	if err != nil {
 		return err
+	}
+	if !dst.Is4() {
+		return fmt.Errorf("%s is not an IPv4 address (only IPv4 is traced for now)", o.Host)
 	}
 	var src netip.Addr
 	if o.Source != "" {
@@ -95,7 +98,7 @@ func Live(ctx context.Context, o LiveOptions, out io.Writer) error {
 	if o.Payload == 0 {
 		o.Payload = craft.DefaultPayload
 	}
-	snd, err := capture.NewSender(o.Iface)
+	snd, err := capture.NewSender(o.Iface, 4)
 	if err != nil {
 		return err
 	}

@@ -12,8 +12,6 @@ import (
 	"syscall"
 
 	"github.com/tracers/tracers/capture"
-	// Before gopacket fills its tables: see the package's doc.
-	_ "github.com/tracers/tracers/internal/hugepage"
 )
 
 // version is set at build time with -ldflags "-X main.version=...".

@@ -10,20 +10,25 @@ import (
 	"unsafe"
 )
 
-// anchor lies in the program's zero-initialised data, whose mapping is
-// the one to advise.
-var anchor byte
-
-// advised is the range given MADV_HUGEPAGE, or why none was.
-var (
-	advisedStart, advisedEnd uintptr
-	advisedErr               error
-)
-
 const hugePage = 2 << 20
 
-func init() {
-	advisedStart, advisedEnd, advisedErr = advise(uintptr(unsafe.Pointer(&anchor)), "the program's data")
+// Heap asks Linux to back the memory the Go heap takes for its next n
+// bytes with transparent huge pages, so that a program whose heap grows to
+// about n bytes takes one page fault per 2 MiB instead of one per 4 KiB.
+// It allocates n bytes without touching them, which makes the runtime map
+// that much address space, advises that mapping, and lets the collector
+// free the bytes for the allocations that follow. Where transparent huge
+// pages are off, nothing changes.
+func Heap(n int) error {
+	_, _, err := heap(n)
+	return err
+}
+
+func heap(n int) (start, end uintptr, err error) {
+	b := make([]byte, n)
+	start, end, err = advise(uintptr(unsafe.Pointer(unsafe.SliceData(b))), "the heap")
+	runtime.KeepAlive(b)
+	return start, end, err
 }
 
 // advise asks for huge pages behind the whole 2 MiB pages of the writable
@@ -46,25 +51,6 @@ func advise(addr uintptr, what string) (start, end uintptr, err error) {
 		return 0, 0, e
 	}
 	return start, end, nil
-}
-
-// Heap asks Linux to back the memory the Go heap takes for its next n
-// bytes with transparent huge pages, so that a program whose heap grows to
-// about n bytes takes one page fault per 2 MiB instead of one per 4 KiB.
-// It allocates n bytes without touching them, which makes the runtime map
-// that much address space, advises that mapping, and lets the collector
-// free the bytes for the allocations that follow. Where transparent huge
-// pages are off, nothing changes.
-func Heap(n int) error {
-	_, _, err := heap(n)
-	return err
-}
-
-func heap(n int) (start, end uintptr, err error) {
-	b := make([]byte, n)
-	start, end, err = advise(uintptr(unsafe.Pointer(unsafe.SliceData(b))), "the heap")
-	runtime.KeepAlive(b)
-	return start, end, err
 }
 
 // mappingOf finds, in the text of /proc/self/maps, the writable private

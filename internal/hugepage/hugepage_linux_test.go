@@ -7,7 +7,6 @@ import (
 	"os"
 	"syscall"
 	"testing"
-	"unsafe"
 )
 
 func TestMappingOf(t *testing.T) {
@@ -33,29 +32,6 @@ func TestMappingOf(t *testing.T) {
 		if lo != c.lo || hi != c.hi || ok != c.ok {
 			t.Errorf("mappingOf(%#x) = %#x, %#x, %v; want %#x, %#x, %v", c.addr, lo, hi, ok, c.lo, c.hi, c.ok)
 		}
-	}
-}
-
-// TestAdvised checks that init advised huge pages for the 2 MiB pages of
-// the mapping holding the program's zero-initialised data: the kernel
-// lists the mapping with the "hg" flag.
-func TestAdvised(t *testing.T) {
-	if _, err := os.Stat("/sys/kernel/mm/transparent_hugepage/enabled"); err != nil {
-		t.Skipf("no transparent huge pages here: %v", err)
-	}
-	if errors.Is(advisedErr, syscall.EINVAL) {
-		t.Skipf("the kernel takes no MADV_HUGEPAGE here: %v", advisedErr)
-	}
-	if advisedErr != nil {
-		t.Fatalf("init: %v", advisedErr)
-	}
-	a := uintptr(unsafe.Pointer(&anchor))
-	t.Logf("advised %#x-%#x (%d huge pages); anchor at %#x", advisedStart, advisedEnd, (advisedEnd-advisedStart)/hugePage, a)
-	if advisedStart%hugePage != 0 || advisedEnd%hugePage != 0 || advisedEnd <= advisedStart {
-		t.Fatalf("advised range %#x-%#x is not whole huge pages", advisedStart, advisedEnd)
-	}
-	if flags := vmFlags(t, advisedStart, advisedEnd); !bytes.Contains(flags, []byte(" hg")) {
-		t.Errorf("mapping %#x-%#x: %s, want the hg (MADV_HUGEPAGE) flag", advisedStart, advisedEnd, flags)
 	}
 }
 

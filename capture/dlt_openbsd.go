@@ -1,0 +1,4 @@
+package capture
+
+// dltRaw is libpcap's DLT_RAW on OpenBSD.
+const dltRaw = 14

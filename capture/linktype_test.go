@@ -1,0 +1,85 @@
+package capture_test
+
+import (
+	"bytes"
+
+	"testing"
+
+	"github.com/gopacket/gopacket/layers"
+
+	"github.com/tracers/tracers/capture"
+)
+
+// TestReadLinkTypes checks that the reader hands every link type a
+// traceroute capture comes in to the analyzer as the file names it, in
+// pcap and in pcapng: IPv6-only and IPv4-only raw links, raw IP, PPP in
+// both framings, Cisco HDLC, Linux cooked v1 and v2. The reader refuses
+// none: what a link type means is the decoder's business.
+func TestReadLinkTypes(t *testing.T) {
+	data := []byte{0x60, 0x00, 0x00, 0x00} // the first bytes of an IPv6 header
+	for _, tt := range []struct {
+		name string
+		lt   uint32 // as written in the file
+		want layers.LinkType
+	}{
+		{"ethernet", 1, layers.LinkTypeEthernet},
+		{"ppp", 9, layers.LinkTypePPP},
+		{"ppp hdlc", 50, layers.LinkTypePPP_HDLC},
+		{"raw", 101, layers.LinkTypeRaw},
+		{"c hdlc", 104, layers.LinkTypeC_HDLC},
+		{"linux sll", 113, layers.LinkTypeLinuxSLL},
+		{"ipv4", 228, layers.LinkTypeIPv4},
+		{"ipv6", 229, layers.LinkTypeIPv6},
+		{"linux sll2", 276, layers.LinkTypeLinuxSLL2},
+		{"ethernet with fcs bits", 0x14000001, layers.LinkTypeEthernet}, // FCS length 4 in bits 28-31, F bit 26
+	} {
+		files := map[string][]byte{
+			"pcap":   cat(pcapLE(0xa1b2c3d4, tt.lt), recLE(1700000000, 5, 4, 4, data)),
+			"pcapng": cat(shb(), idb(uint16(tt.lt), 262144, tsresol9), epb(0, 1700000000e9, 4, 4, data)),
+		}
+		for format, file := range files {
+			t.Run(tt.name+"/"+format, func(t *testing.T) {
+				r, err := capture.NewReader("t", bytes.NewReader(file))
+				if err != nil {
+					t.Fatal(err)
+				}
+				p, err := r.Next()
+				if err != nil {
+					t.Fatal(err)
+				}
+				if p.Link != tt.want || string(p.Data) != string(data) {
+					t.Errorf("Next() = link %d, % x; want link %d, % x", p.Link, p.Data, tt.want, data)
+				}
+			})
+		}
+	}
+}
+
+// TestReadMixedLinkTypes reads a pcapng file whose interfaces are of
+// several link types, IPv6 ones among them: each packet keeps its own.
+func TestReadMixedLinkTypes(t *testing.T) {
+	ts := uint64(1700000000e9)
+	file := cat(shb(),
+		idb(276, 262144, tsresol9), // 0: Linux cooked v2
+		idb(229, 262144, tsresol9), // 1: raw IPv6
+		idb(9, 262144, tsresol9),   // 2: PPP
+		epb(0, ts, 1, 1, []byte{0}),
+		epb(1, ts+1, 1, 1, []byte{1}),
+		epb(2, ts+2, 1, 1, []byte{2}),
+		epb(0, ts+3, 1, 1, []byte{3}),
+	)
+	r, err := capture.NewReader("t", bytes.NewReader(file))
+	if err != nil {
+		t.Fatal(err)
+	}
+	ps, _ := readAll(r)
+	want := []layers.LinkType{276, 229, 9, 276}
+	if len(ps) != len(want) {
+		t.Fatalf("read %d packets, want %d", len(ps), len(want))
+	}
+	for i, p := range ps {
+		if p.Link != want[i] || p.Data[0] != byte(i) {
+			t.Errorf("packet %d: link %d, data % x; want link %d, data %02x", i, p.Link, p.Data, want[i], i)
+		}
+	}
+}

@@ -464,3 +464,11 @@ func (e *engine) hop(ttl int) analyze.Hop {
 	}
 	return h
 }
+
+// MaxHopsOr is MaxHops or its default.
+func (o *Options) MaxHopsOr() int {
+	if o.MaxHops > 0 {
+		return o.MaxHops
+	}
+	return DefaultMaxHops
+}

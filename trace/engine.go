@@ -133,9 +133,10 @@ type Result struct {
 	Trace *analyze.Trace
 	Stats analyze.Stats
 	Sent  int // probes sent
-	// Missed counts probes sent that the capture never showed (a pcap
-	// drop): they are in neither Trace nor the hops handed to OnHop, as
-	// they would not be in a replay of the capture.
+	// Missed counts probes sent up to the end of the trace that the
+	// capture never showed (a pcap drop): they are in neither Trace nor
+	// the hops handed to OnHop, as they would not be in a replay of the
+	// capture.
 	Missed int
 }
 
@@ -220,7 +221,9 @@ func Run(ctx context.Context, w Wire, o Options) (*Result, error) {
 		res.Trace = &analyze.Trace{Src: o.Src, Dst: o.Dst, Proto: analyze.ICMP}
 	}
 	for _, i := range e.order {
-		if e.slots[i].probe == nil {
+		// Probes past the end are not shown: the engine stops reading
+		// the capture before it need show them.
+		if s := &e.slots[i]; s.probe == nil && s.ttl <= e.limit() {
 			res.Missed++
 		}
 	}
@@ -276,8 +279,9 @@ func (e *engine) loop(ctx context.Context) error {
 }
 
 // send sends what the window, the rate and the known end allow. The echo
-// sequence number and IP ID count the probes from 1; the engine never reads
-// them back: the analyzer tells it which probe a reply answers.
+// sequence number and IP ID say TTL and attempt (craft.SeqFor), as they
+// always have, for whoever reads a capture; the engine never reads them
+// back: the analyzer tells it which probe a reply answers.
 func (e *engine) send(now time.Time) error {
 	e.tokens += now.Sub(e.last).Seconds() * e.o.Rate
 	if m := float64(e.o.InFlight); e.tokens > m {
@@ -289,7 +293,8 @@ func (e *engine) send(now time.Time) error {
 		if s.ttl > e.limit() {
 			return nil
 		}
-		n := uint16(len(e.order) + 1)
+		attempt := e.next - (s.ttl-e.o.FirstHop)*e.o.Queries
+		n := craft.SeqFor(uint8(s.ttl), uint8(attempt))
 		pkt, err := e.b.Build(craft.Spec{
 			Src: e.o.Src, Dst: e.o.Dst, TTL: uint8(s.ttl), ID: e.o.ID, Seq: n, IPID: n, Payload: e.o.Payload,
 		})

@@ -73,8 +73,14 @@ type lab struct {
 	dst    string
 }
 
+// labUp brings up a lab of the given routers. Its prefix names its
+// namespaces; TRACERS_LAB_PREFIX, when set, replaces the tests' own "trt"
+// in it, so that two checkouts can run the lab tests at once.
 func labUp(t *testing.T, prefix string, routers int, args ...string) *lab {
 	t.Helper()
+	if p := os.Getenv("TRACERS_LAB_PREFIX"); p != "" {
+		prefix = p + strings.TrimPrefix(prefix, "trt")
+	}
 	script, err := filepath.Abs("../../scripts/lab.sh")
 	if err != nil {
 		t.Fatal(err)
@@ -342,6 +348,8 @@ func TestLabErrors(t *testing.T) {
 		{name: "multicast", args: []string{bin, "run", "-n", "224.0.0.1"}, code: 1, want: "multicast"},
 		{name: "unspecified", args: []string{bin, "run", "-n", "0.0.0.0"}, code: 1, want: "0.0.0.0 is no host address"},
 		{name: "foreign source", args: []string{bin, "run", "-n", "-s", "10.99.0.1", l.dst}, code: 1, want: "source 10.99.0.1 is not an address of this host"},
+		{name: "ipv4 address with -6", args: []string{bin, "run", "-n", "-6", l.dst}, code: 1, want: "not an IPv6 address"},
+		{name: "-4 and -6", args: []string{bin, "run", "-n", "-4", "-6", l.dst}, code: 2, want: "-4 and -6"},
 		{name: "zero in flight", args: []string{bin, "run", "-n", "-N", "0", l.dst}, code: 2, want: "-N"},
 		{name: "too many in flight", args: []string{bin, "run", "-n", "-N", "300", l.dst}, code: 2, want: "in flight"},
 		// The namespace has no route to any name server: resolving fails

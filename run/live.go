@@ -70,7 +70,7 @@ func resolve(ctx context.Context, host string, fam int) (netip.Addr, error) {
 		return netip.Addr{}, err
 	}
 	if fam != 0 && family(dst) != fam {
-		return netip.Addr{}, fmt.Errorf("%s is not an IPv%d address (-%d)", dst, fam, fam)
+		return netip.Addr{}, fmt.Errorf("-%d given but %s is an IPv%d address", fam, host, family(dst))
 	}
 	return dst, nil
 }

@@ -190,8 +190,10 @@ func IsProbe(inf *analyze.Info, src, dst netip.Addr, id uint16) bool {
 // analyzerOptions are the analyzer's settings for a run: the defaults a
 // replay uses, but a window and a gap no shorter than the engine's own
 // waits, so that the run stays one trace and a reply within -w is matched.
+// Packets carry no zone: a link-local destination's (fe80::1%eth0) is
+// dropped for the comparison.
 func analyzerOptions(o Options) analyze.Options {
-	src, dst, id := o.Src, o.Dst, o.ID
+	src, dst, id := o.Src.WithZone(""), o.Dst.WithZone(""), o.ID
 	return analyze.Options{
 		IsProbe: func(inf *analyze.Info) bool { return IsProbe(inf, src, dst, id) },
 		Window:  max(30*time.Second, 2*o.Wait),

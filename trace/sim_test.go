@@ -108,6 +108,18 @@ func TestIsProbe(t *testing.T) {
 	}
 }
 
+// TestAnalyzerOptionsZone: a link-local destination with a zone, as the
+// user gives it (fe80::1%eth0), still matches its probes, which carry none.
+func TestAnalyzerOptionsZone(t *testing.T) {
+	src, dst := netip.MustParseAddr("fe80::1"), netip.MustParseAddr("fe80::2")
+	o := Options{Src: src.WithZone("eth0"), Dst: dst.WithZone("eth0"), ID: 7}
+	o.setDefaults()
+	inf := analyze.Info{Src: src, Dst: dst, Proto: layers.IPProtocolICMPv6, Type: layers.ICMPv6TypeEchoRequest, ID: 7}
+	if !analyzerOptions(o).IsProbe(&inf) {
+		t.Errorf("probe %s -> %s not taken for a run to %s", inf.Src, inf.Dst, o.Dst)
+	}
+}
+
 // echo6 builds an ICMPv6 Echo Request with gopacket, as craft will.
 func echo6(t *testing.T, src, dst netip.Addr, hlim uint8, id, seq uint16) []byte {
 	t.Helper()

@@ -142,12 +142,10 @@ func Live(ctx context.Context, o Options, out io.Writer) error {
 	if !o.Numeric {
 		nm = capture.NewNames(500 * time.Millisecond)
 	}
-	res, runErr, outErr := traceTo(ctx, liveWire{snd, live}, o, nm, out)
+	o.Stderr = stderr
+	_, runErr, outErr := traceTo(ctx, liveWire{snd, live}, o, nm, out)
 	if st, err := live.Stats(); err == nil && (st.Dropped > 0 || st.IfDropped > 0) {
 		fmt.Fprintf(stderr, "tracers: warning: capture dropped %d packets (%d by the interface)\n", st.Dropped, st.IfDropped)
-	}
-	if res != nil && res.Missed > 0 {
-		fmt.Fprintf(stderr, "tracers: warning: the capture missed %d of the %d probes sent; they are left out of the trace, as a replay of the capture would leave them out\n", res.Missed, res.Sent)
 	}
 	if wr != nil {
 		if err := wr.Close(); err != nil && writeErr == nil {

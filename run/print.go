@@ -2,6 +2,7 @@ package run
 
 import (
 	"context"
+	"fmt"
 	"io"
 	"net/netip"
 
@@ -30,6 +31,7 @@ func headerSize(dst netip.Addr, payload int) int {
 // what it finds to out: the header, then each hop as the engine hands it
 // over (text), or every hop at the end (text with Explain), or the trace as
 // JSON at the end. nm names the responders; nil prints addresses only.
+// Probes the capture missed are reported on o.Stderr, when set.
 // It returns the engine's result and error, and the output's error.
 func traceTo(ctx context.Context, w trace.Wire, o Options, nm namer, out io.Writer) (res *trace.Result, runErr, outErr error) {
 	ro := reportOptions(o, nm)
@@ -85,6 +87,10 @@ func traceTo(ctx context.Context, w trace.Wire, o Options, nm namer, out io.Writ
 	}
 	if res != nil && o.Format == "json" {
 		outErr = report.JSON(out, []*analyze.Trace{res.Trace}, ro)
+	}
+	if res != nil && res.Missed > 0 && o.Stderr != nil {
+		fmt.Fprintf(o.Stderr, "tracers: warning: the capture missed %d of the %d probes sent; "+
+			"they are left out of the trace, as a replay of the capture would leave them out\n", res.Missed, res.Sent)
 	}
 	return res, runErr, outErr
 }

@@ -29,12 +29,20 @@ import (
 // what it printed and every packet the network delivered, as a pcap.
 func simRun(t *testing.T, s *tracetest.Network, format string, opt trace.Options) (string, []byte) {
 	t.Helper()
+	out, pcap, _ := simRunErr(t, s, format, opt)
+	return out, pcap
+}
+
+// simRunErr is simRun that also returns what run wrote to stderr.
+func simRunErr(t *testing.T, s *tracetest.Network, format string, opt trace.Options) (string, []byte, string) {
+	t.Helper()
 	var pcap bytes.Buffer
 	pw := pcapgo.NewWriterNanos(&pcap)
 	if err := pw.WriteFileHeader(capture.MaxPacket, layers.LinkTypeRaw); err != nil {
 		t.Fatal(err)
 	}
-	o := Options{Options: opt, Host: s.Dst.String(), Format: format, Numeric: true}
+	var stderr bytes.Buffer
+	o := Options{Options: opt, Host: s.Dst.String(), Format: format, Numeric: true, Stderr: &stderr}
 	o.Src, o.Dst, o.ID, o.Payload = s.Src, s.Dst, 0x4242, 32
 	o.OnPacket = func(p analyze.Packet) {
 		ci := gopacket.CaptureInfo{Timestamp: p.Time, CaptureLength: len(p.Data), Length: len(p.Data)}
@@ -46,7 +54,7 @@ func simRun(t *testing.T, s *tracetest.Network, format string, opt trace.Options
 	if _, runErr, outErr := traceTo(context.Background(), s, o, nil, &out); runErr != nil || outErr != nil {
 		t.Fatalf("run: %v", errors.Join(runErr, outErr))
 	}
-	return out.String(), pcap.Bytes()
+	return out.String(), pcap.Bytes(), stderr.String()
 }
 
 // replayed is the trace the analyzer finds in a capture, set up as a
@@ -107,6 +115,7 @@ func TestRunEqualsReplay(t *testing.T) {
 		opt   trace.Options
 		hops  int
 		v6    bool
+		warn  string // what run says on stderr
 	}{
 		{name: "all answer", net: func() *tracetest.Network { return tracetest.New(4) }, hops: 5},
 		{name: "silent and lossy", net: func() *tracetest.Network { return tracetest.New(4) }, hops: 5,
@@ -121,7 +130,8 @@ func TestRunEqualsReplay(t *testing.T) {
 		{name: "never answers", net: func() *tracetest.Network { return tracetest.New(2) }, hops: 6,
 			setup: func(s *tracetest.Network) { s.DstSilent = true }, opt: trace.Options{MaxHops: 6}},
 		{name: "capture misses a probe", net: func() *tracetest.Network { return tracetest.New(4) }, hops: 5,
-			setup: func(s *tracetest.Network) { s.MissProbe = func(n int) bool { return n == 5 } }},
+			setup: func(s *tracetest.Network) { s.MissProbe = func(n int) bool { return n == 5 } },
+			warn:  "tracers: warning: the capture missed 1 of the 27 probes sent; they are left out of the trace, as a replay of the capture would leave them out\n"},
 		{name: "ipv6", net: func() *tracetest.Network { return tracetest.New6(4) }, hops: 5, v6: true,
 			setup: func(s *tracetest.Network) { s.Routers[1].Silent = true }},
 	}
@@ -138,7 +148,10 @@ func TestRunEqualsReplay(t *testing.T) {
 				}
 				return s
 			}
-			text, pcap := simRun(t, mk(), "text", tc.opt)
+			text, pcap, warn := simRunErr(t, mk(), "text", tc.opt)
+			if warn != tc.warn {
+				t.Errorf("run said on stderr %q, want %q", warn, tc.warn)
+			}
 			lines := hopLines(text)
 			if len(lines) != tc.hops || strings.Count(text, "\n") != tc.hops+1 {
 				t.Fatalf("run printed %d hop lines, want %d after the header:\n%s", len(lines), tc.hops, text)

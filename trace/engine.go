@@ -134,9 +134,9 @@ type Result struct {
 	Stats analyze.Stats
 	Sent  int // probes sent
 	// Missed counts probes sent up to the end of the trace that the
-	// capture never showed (a pcap drop): they are in neither Trace nor
-	// the hops handed to OnHop, as they would not be in a replay of the
-	// capture.
+	// capture never showed (a pcap drop) by the time the engine gave up on
+	// them: they are in neither Trace nor the hops handed to OnHop, as
+	// they would not be in a replay of the capture.
 	Missed int
 }
 
@@ -224,8 +224,9 @@ func Run(ctx context.Context, w Wire, o Options) (*Result, error) {
 	}
 	for _, i := range e.order {
 		// Probes past the end are not shown: the engine stops reading
-		// the capture before it need show them.
-		if s := &e.slots[i]; s.probe == nil && s.ttl <= e.limit() {
+		// the capture before it need show them. Nor are those still
+		// awaited when ctx ends the run.
+		if s := &e.slots[i]; s.probe == nil && s.done && s.ttl <= e.limit() {
 			res.Missed++
 		}
 	}

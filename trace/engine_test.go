@@ -275,7 +275,10 @@ func TestEngineCancel(t *testing.T) {
 		t.Fatalf("err = %v, want context.Canceled", err)
 	}
 	if res == nil || !strings.HasPrefix(out, " 1  10.77.1.2") {
-		t.Errorf("partial result lost on cancel: out %q", out)
+		t.Fatalf("partial result lost on cancel: out %q", out)
+	}
+	if res.Missed != 0 {
+		t.Errorf("Missed = %d, want 0: the network captured every probe", res.Missed)
 	}
 }
 

@@ -37,14 +37,14 @@ const (
 // Options describe one trace.
 type Options struct {
 	Src, Dst netip.Addr
-	ID       uint16 // ICMP identifier: this run's identity
+	ID       uint16 // echo identifier (ICMP or ICMPv6): this run's identity
 	FirstHop int
 	MaxHops  int
 	Queries  int
 	Wait     time.Duration // ceiling of the wait for one probe
 	Rate     float64       // probes per second
 	InFlight int           // probes awaiting an answer at once
-	Payload  int           // ICMP payload bytes
+	Payload  int           // echo payload bytes
 	OnHop    func(analyze.Hop)
 	OnPacket func(analyze.Packet) // every captured packet, before analysis
 	// MinWait is the least an unanswered probe is given once replies set
@@ -110,25 +110,45 @@ func (o *Options) Check() error {
 		return fmt.Errorf("probes in flight %d out of range 1..255", o.InFlight)
 	case o.Rate < 0 || o.Rate > 100000:
 		return fmt.Errorf("rate %g out of range (0, 100000] probes/s", o.Rate)
-	case o.Payload < 0 || o.Payload > 1472:
-		return fmt.Errorf("payload %d out of range 0..1472", o.Payload)
+	case o.Payload < 0 || o.Payload > maxPayload4:
+		return fmt.Errorf("payload %d out of range 0..%d", o.Payload, maxPayload4)
+	case o.Dst.Is6() && o.Payload > maxPayload6:
+		return fmt.Errorf("payload %d out of range 0..%d for IPv6", o.Payload, maxPayload6)
 	}
 	return nil
 }
 
+// The largest Echo payloads that keep a probe within a 1500-byte MTU:
+// 1500 - 20 (IPv4) - 8 (ICMP), and 1500 - 40 (IPv6) - 8 (ICMPv6).
+const (
+	maxPayload4 = 1472
+	maxPayload6 = 1452
+)
+
 // Result is a finished (or interrupted) trace.
 type Result struct {
+	// Trace is the analyzer's trace of this run: every probe the capture
+	// showed, with capture timestamps, and the replies matched to them. It
+	// is what a replay of the same packets finds.
 	Trace *analyze.Trace
 	Stats analyze.Stats
-	Sent  int
+	Sent  int // probes sent
+	// Missed counts probes sent up to the end of the trace that the
+	// capture never showed (a pcap drop) by the time the engine gave up on
+	// them: they are in neither Trace nor the hops handed to OnHop, as
+	// they would not be in a replay of the capture.
+	Missed int
 }
 
+// slot is one probe the engine plans and sends. Its send time is on the
+// engine's clock and serves the scheduling only; what the trace shows of
+// the probe is the analyzer's Probe, once the capture has shown it.
 type slot struct {
-	ttl, attempt int
-	sent         bool
-	at           time.Time // engine clock at send
-	done         bool
-	probe        *analyze.Probe
+	ttl   int
+	sent  bool
+	at    time.Time // engine clock at send
+	done  bool      // answered, or given up
+	probe *analyze.Probe
 }
 
 type engine struct {
@@ -136,6 +156,7 @@ type engine struct {
 	w        Wire
 	an       *analyze.Analyzer
 	b        *craft.Builder
+	tr       *analyze.Trace  // the analyzer's trace of this run, once a probe is captured
 	slots    []slot          // ttl-major, send order
 	order    []int           // slot indexes in the order they were sent
 	next     int             // next slot to send
@@ -150,6 +171,36 @@ type engine struct {
 	flight   int
 }
 
+// IsProbe reports whether inf is one of this run's probes: an ICMP Echo
+// Request (IPv4, type 8) or ICMPv6 Echo Request (IPv6, type 128) from src
+// to dst with the run's echo identifier.
+func IsProbe(inf *analyze.Info, src, dst netip.Addr, id uint16) bool {
+	if inf.ID != id || inf.Src != src || inf.Dst != dst {
+		return false
+	}
+	switch inf.Proto {
+	case layers.IPProtocolICMPv4:
+		return inf.Type == layers.ICMPv4TypeEchoRequest
+	case layers.IPProtocolICMPv6:
+		return inf.Type == layers.ICMPv6TypeEchoRequest
+	}
+	return false
+}
+
+// analyzerOptions are the analyzer's settings for a run: the defaults a
+// replay uses, but a window and a gap no shorter than the engine's own
+// waits, so that the run stays one trace and a reply within -w is matched.
+// Packets carry no zone: a link-local destination's (fe80::1%eth0) is
+// dropped for the comparison.
+func analyzerOptions(o Options) analyze.Options {
+	src, dst, id := o.Src.WithZone(""), o.Dst.WithZone(""), o.ID
+	return analyze.Options{
+		IsProbe: func(inf *analyze.Info) bool { return IsProbe(inf, src, dst, id) },
+		Window:  max(30*time.Second, 2*o.Wait),
+		Gap:     max(20*time.Second, 2*o.Wait+time.Duration(2/o.Rate*float64(time.Second))),
+	}
+}
+
 // Run traces o.Dst through w until the trace is complete or ctx is done.
 // On cancellation it returns what was found so far along with ctx's error.
 func Run(ctx context.Context, w Wire, o Options) (*Result, error) {
@@ -158,28 +209,37 @@ func Run(ctx context.Context, w Wire, o Options) (*Result, error) {
 		return nil, err
 	}
 	e := &engine{o: o, w: w, b: craft.NewBuilder(), rttAt: make([]time.Duration, 256), rttAbove: make([]time.Duration, 256)}
-	src, dst, id := o.Src, o.Dst, o.ID
-	e.an = analyze.New(analyze.Options{IsProbe: func(inf *analyze.Info) bool {
-		return inf.Proto == layers.IPProtocolICMPv4 && inf.Type == layers.ICMPv4TypeEchoRequest &&
-			inf.ID == id && inf.Src == src && inf.Dst == dst
-	}})
+	e.an = analyze.New(analyzerOptions(o))
 	for ttl := o.FirstHop; ttl <= o.MaxHops; ttl++ {
-		for a := 0; a < o.Queries; a++ {
-			e.slots = append(e.slots, slot{ttl: ttl, attempt: a})
+		for range o.Queries {
+			e.slots = append(e.slots, slot{ttl: ttl})
 		}
 	}
 	e.tokens, e.last = float64(o.InFlight), w.Now()
 	err := e.loop(ctx)
 	e.flush(true)
-	return &Result{Trace: e.trace(), Stats: e.an.Stats(), Sent: len(e.order)}, err
+	res := &Result{Trace: e.tr, Stats: e.an.Stats(), Sent: len(e.order)}
+	if res.Trace == nil {
+		res.Trace = &analyze.Trace{Src: o.Src, Dst: o.Dst, Proto: analyze.ICMP}
+	}
+	for _, i := range e.order {
+		// Probes past the end are not shown: the engine stops reading
+		// the capture before it need show them. Nor are those still
+		// awaited when ctx ends the run.
+		if s := &e.slots[i]; s.probe == nil && s.done && s.ttl <= e.limit() {
+			res.Missed++
+		}
+	}
+	return res, err
 }
 
-func (e *engine) slotOf(ttl, attempt int) *slot {
-	i := (ttl-e.o.FirstHop)*e.o.Queries + attempt
-	if ttl < e.o.FirstHop || attempt >= e.o.Queries || i >= len(e.slots) {
+// slotsAt returns the slots of ttl, in send order.
+func (e *engine) slotsAt(ttl int) []slot {
+	if ttl < e.o.FirstHop || ttl > e.o.MaxHops {
 		return nil
 	}
-	return &e.slots[i]
+	i := (ttl - e.o.FirstHop) * e.o.Queries
+	return e.slots[i : i+e.o.Queries]
 }
 
 // limit is the highest TTL still worth probing.
@@ -221,7 +281,10 @@ func (e *engine) loop(ctx context.Context) error {
 	}
 }
 
-// send sends what the window, the rate and the known end allow.
+// send sends what the window, the rate and the known end allow. The echo
+// sequence number and IP ID say TTL and attempt (craft.SeqFor), as they
+// always have, for whoever reads a capture; the engine never reads them
+// back: the analyzer tells it which probe a reply answers.
 func (e *engine) send(now time.Time) error {
 	e.tokens += now.Sub(e.last).Seconds() * e.o.Rate
 	if m := float64(e.o.InFlight); e.tokens > m {
@@ -233,10 +296,10 @@ func (e *engine) send(now time.Time) error {
 		if s.ttl > e.limit() {
 			return nil
 		}
+		attempt := e.next - (s.ttl-e.o.FirstHop)*e.o.Queries
+		n := craft.SeqFor(uint8(s.ttl), uint8(attempt))
 		pkt, err := e.b.Build(craft.Spec{
-			Src: e.o.Src, Dst: e.o.Dst, TTL: uint8(s.ttl), ID: e.o.ID,
-			Seq: craft.SeqFor(uint8(s.ttl), uint8(s.attempt)), IPID: craft.SeqFor(uint8(s.ttl), uint8(s.attempt)),
-			Payload: e.o.Payload,
+			Src: e.o.Src, Dst: e.o.Dst, TTL: uint8(s.ttl), ID: e.o.ID, Seq: n, IPID: n, Payload: e.o.Payload,
 		})
 		if err != nil {
 			return fmt.Errorf("probe ttl %d: %w", s.ttl, err)
@@ -277,6 +340,9 @@ func (e *engine) wait(ttl int) time.Duration {
 	return min(max(w, e.o.MinWait)+2*e.lag, e.o.Wait)
 }
 
+// expire gives up on probes that have waited their time, whether the
+// capture showed them or not: a probe the capture missed holds its place
+// in the window until then, as any unanswered probe does.
 func (e *engine) expire(now time.Time) {
 	for _, i := range e.order {
 		s := &e.slots[i]
@@ -305,6 +371,11 @@ func (e *engine) deadline(now time.Time) time.Time {
 	return d
 }
 
+// packet feeds one captured packet to the analyzer and acts on its
+// verdict: a probe of ours takes the earliest sent slot of its TTL that the
+// capture has not shown yet (the capture shows probes in send order, so
+// that is the probe itself, or one of the same TTL when the capture
+// dropped one); a reply marks the slot of the probe the analyzer matched.
 func (e *engine) packet(p analyze.Packet) {
 	e.lag = max(e.lag, e.w.Now().Sub(p.Time))
 	if e.o.OnPacket != nil {
@@ -313,17 +384,27 @@ func (e *engine) packet(p analyze.Packet) {
 	ev := e.an.Add(p)
 	switch ev.Kind {
 	case analyze.EventProbe:
-		ttl, a := craft.SplitSeq(ev.Probe.Seq)
-		if s := e.slotOf(int(ttl), int(a)); s != nil && s.probe == nil {
-			s.probe = ev.Probe
+		ss := e.slotsAt(ev.Probe.TTL)
+		for i := range ss {
+			if s := &ss[i]; s.sent && s.probe == nil {
+				s.probe = ev.Probe
+				if e.tr == nil {
+					e.tr = ev.Trace
+				}
+				return
+			}
 		}
 	case analyze.EventReply:
-		ttl, a := craft.SplitSeq(ev.Probe.Seq)
-		s := e.slotOf(int(ttl), int(a))
+		var s *slot
+		ss := e.slotsAt(ev.Probe.TTL)
+		for i := range ss {
+			if ss[i].probe == ev.Probe {
+				s = &ss[i]
+			}
+		}
 		if s == nil {
 			return
 		}
-		s.probe = ev.Probe
 		rtt := ev.Probe.Reply.RTT
 		e.maxRTT = max(e.maxRTT, rtt)
 		e.rttAt[s.ttl] = max(e.rttAt[s.ttl], rtt)
@@ -343,8 +424,8 @@ func (e *engine) packet(p analyze.Packet) {
 
 // hopDone reports whether every probe at ttl has been answered or given up.
 func (e *engine) hopDone(ttl int) bool {
-	for a := 0; a < e.o.Queries; a++ {
-		if s := e.slotOf(ttl, a); s == nil || !s.done {
+	for _, s := range e.slotsAt(ttl) {
+		if !s.done {
 			return false
 		}
 	}
@@ -361,7 +442,8 @@ func (e *engine) finished() bool {
 }
 
 // flush hands over complete hops in TTL order; with all set, also the hops
-// that have any probe sent (on the way out).
+// that have any probe sent (on the way out). A hop whose every probe the
+// capture missed is not handed over: a replay would not show it either.
 func (e *engine) flush(all bool) {
 	for {
 		ttl := e.o.FirstHop + e.printed
@@ -369,44 +451,32 @@ func (e *engine) flush(all bool) {
 			return
 		}
 		if !e.hopDone(ttl) {
-			if !all || !e.slotOf(ttl, 0).sent {
+			if !all || !e.slotsAt(ttl)[0].sent {
 				return
 			}
 		}
-		if e.o.OnHop != nil {
-			e.o.OnHop(e.hop(ttl))
+		if h := e.hop(ttl); e.o.OnHop != nil && len(h.Probes) > 0 {
+			e.o.OnHop(h)
 		}
 		e.printed++
 	}
 }
 
-func (e *engine) probeOf(s *slot) *analyze.Probe {
-	if s.probe != nil {
-		return s.probe
-	}
-	seq := craft.SeqFor(uint8(s.ttl), uint8(s.attempt))
-	s.probe = &analyze.Probe{TTL: s.ttl, Sent: s.at, ID: e.o.ID, Seq: seq, IPID: seq}
-	return s.probe
-}
-
+// hop is the analyzer's probes of ttl, in send order.
 func (e *engine) hop(ttl int) analyze.Hop {
 	h := analyze.Hop{TTL: ttl}
-	for a := 0; a < e.o.Queries; a++ {
-		if s := e.slotOf(ttl, a); s != nil && s.sent {
-			h.Probes = append(h.Probes, e.probeOf(s))
+	for _, s := range e.slotsAt(ttl) {
+		if s.probe != nil {
+			h.Probes = append(h.Probes, s.probe)
 		}
 	}
 	return h
 }
 
-// trace is the run's model: every probe sent up to the end, in send order.
-func (e *engine) trace() *analyze.Trace {
-	t := &analyze.Trace{Src: e.o.Src, Dst: e.o.Dst, Proto: analyze.ICMP}
-	for _, i := range e.order {
-		s := &e.slots[i]
-		if s.ttl <= e.limit() {
-			t.Probes = append(t.Probes, e.probeOf(s))
-		}
+// MaxHopsOr is MaxHops or its default.
+func (o *Options) MaxHopsOr() int {
+	if o.MaxHops > 0 {
+		return o.MaxHops
 	}
-	return t
+	return DefaultMaxHops
 }

@@ -10,14 +10,15 @@ import (
 
 	"github.com/tracers/tracers/analyze"
 	"github.com/tracers/tracers/report"
+	"github.com/tracers/tracers/trace/tracetest"
 )
 
 // runSim traces across s and returns the hop lines, the result and the
 // virtual time it took.
-func runSim(t *testing.T, ctx context.Context, s *simNet, o Options) (string, *Result, time.Duration, error) {
+func runSim(t *testing.T, ctx context.Context, s *tracetest.Network, o Options) (string, *Result, time.Duration, error) {
 	t.Helper()
 	var out bytes.Buffer
-	o.Src, o.Dst, o.ID = s.src, s.dst, 0x4242
+	o.Src, o.Dst, o.ID = s.Src, s.Dst, 0x4242
 	var lastTTL int
 	o.OnHop = func(h analyze.Hop) {
 		if h.TTL <= lastTTL {
@@ -26,9 +27,9 @@ func runSim(t *testing.T, ctx context.Context, s *simNet, o Options) (string, *R
 		lastTTL = h.TTL
 		report.Hop(&out, h, report.Options{})
 	}
-	start := s.now
+	start := s.Now()
 	res, err := Run(ctx, s, o)
-	return out.String(), res, s.now.Sub(start), err
+	return out.String(), res, s.Now().Sub(start), err
 }
 
 // shape replaces RTTs with "R" so that lines compare on hops and marks.
@@ -51,7 +52,7 @@ func TestEngine(t *testing.T) {
 	tests := []struct {
 		name    string
 		routers int
-		setup   func(*simNet)
+		setup   func(*tracetest.Network)
 		opt     Options
 		want    string
 		reached bool
@@ -68,22 +69,22 @@ func TestEngine(t *testing.T) {
 		},
 		{
 			name: "silent router", routers: 4,
-			setup: func(s *simNet) { s.routers[1].silent = true },
+			setup: func(s *tracetest.Network) { s.Routers[1].Silent = true },
 			want:  "1 10.77.1.2 R R R\n2 * * *\n3 10.77.3.2 R R R\n4 10.77.4.2 R R R\n5 10.77.5.2 R R R\n",
 			// a silent hop between answering hops costs a few RTTs, not -w
 			reached: true, maxTime: 20 * time.Millisecond, maxSent: 20,
 		},
 		{
 			name: "lossy router", routers: 4,
-			setup:   func(s *simNet) { s.routers[2].drop = func(n int) bool { return n == 2 } },
+			setup:   func(s *tracetest.Network) { s.Routers[2].Drop = func(n int) bool { return n == 2 } },
 			want:    "1 10.77.1.2 R R R\n2 10.77.2.2 R R R\n3 10.77.3.2 R * R\n4 10.77.4.2 R R R\n5 10.77.5.2 R R R\n",
 			reached: true, maxTime: 20 * time.Millisecond, maxSent: 20,
 		},
 		{
 			name: "slow hop", routers: 4,
-			setup: func(s *simNet) {
-				s.routers[1].delay = 30 * time.Millisecond
-				s.dstDelay = 10 * time.Millisecond
+			setup: func(s *tracetest.Network) {
+				s.Routers[1].Delay = 30 * time.Millisecond
+				s.DstDelay = 10 * time.Millisecond
 			},
 			want: "1 10.77.1.2 R R R\n2 10.77.2.2 R R R\n3 10.77.3.2 R R R\n4 10.77.4.2 R R R\n5 10.77.5.2 R R R\n",
 			// probes keep flowing past the destination until it answers at 10ms
@@ -91,24 +92,24 @@ func TestEngine(t *testing.T) {
 		},
 		{
 			name: "slow link", routers: 4,
-			setup: func(s *simNet) {
-				for i, r := range s.routers[1:] {
-					r.delay = time.Duration(40+i) * time.Millisecond
+			setup: func(s *tracetest.Network) {
+				for i, r := range s.Routers[1:] {
+					r.Delay = time.Duration(40+i) * time.Millisecond
 				}
-				s.dstDelay = 45 * time.Millisecond
+				s.DstDelay = 45 * time.Millisecond
 			},
 			want:    "1 10.77.1.2 R R R\n2 10.77.2.2 R R R\n3 10.77.3.2 R R R\n4 10.77.4.2 R R R\n5 10.77.5.2 R R R\n",
 			reached: true, maxTime: 200 * time.Millisecond, maxSent: 30,
 		},
 		{
 			name: "host unreachable", routers: 4,
-			setup:   func(s *simNet) { s.routers[2].unreach = true },
+			setup:   func(s *tracetest.Network) { s.Routers[2].Unreach = true },
 			want:    "1 10.77.1.2 R R R\n2 10.77.2.2 R R R\n3 10.77.3.2 R R R\n4 10.77.3.2 R !H R !H R !H\n",
 			maxTime: 10 * time.Millisecond, maxSent: 20,
 		},
 		{
 			name: "destination never answers", routers: 2,
-			setup: func(s *simNet) { s.dstSilent = true },
+			setup: func(s *tracetest.Network) { s.DstSilent = true },
 			opt:   Options{MaxHops: 6},
 			want:  "1 10.77.1.2 R R R\n2 10.77.2.2 R R R\n3 * * *\n4 * * *\n5 * * *\n6 * * *\n",
 			// beyond the last answering hop a probe gets TailWait, not -w
@@ -116,10 +117,10 @@ func TestEngine(t *testing.T) {
 		},
 		{
 			name: "nothing answers", routers: 3,
-			setup: func(s *simNet) {
-				s.dstSilent = true
-				for _, r := range s.routers {
-					r.silent = true
+			setup: func(s *tracetest.Network) {
+				s.DstSilent = true
+				for _, r := range s.Routers {
+					r.Silent = true
 				}
 			},
 			opt:  Options{MaxHops: 3, Queries: 2, Wait: time.Second},
@@ -136,7 +137,7 @@ func TestEngine(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			s := newSim(tc.routers)
+			s := tracetest.New(tc.routers)
 			if tc.setup != nil {
 				tc.setup(s)
 			}
@@ -153,37 +154,55 @@ func TestEngine(t *testing.T) {
 			if took > tc.maxTime {
 				t.Errorf("took %s of virtual time, want at most %s", took, tc.maxTime)
 			}
-			if res.Sent > tc.maxSent || res.Sent != len(s.sends) {
-				t.Errorf("sent %d (network saw %d), want at most %d", res.Sent, len(s.sends), tc.maxSent)
+			// Probes sent past the end, whose capture the engine never
+			// reads, are not missed.
+			if res.Missed != 0 {
+				t.Errorf("Missed = %d, want 0: the network captures every probe", res.Missed)
+			}
+			if res.Sent > tc.maxSent || res.Sent != len(s.Sends) {
+				t.Errorf("sent %d (network saw %d), want at most %d", res.Sent, len(s.Sends), tc.maxSent)
 			}
 		})
 	}
 }
 
 func TestEngineRTTFromCapture(t *testing.T) {
-	s := newSim(2)
+	s := tracetest.New(2)
 	_, res, _, err := runSim(t, context.Background(), s, Options{Queries: 1})
 	if err != nil {
 		t.Fatal(err)
 	}
+	// The trace also holds the probes the window let out past the
+	// destination before it answered, as a replay would.
+	n := 0
 	for _, p := range res.Trace.Probes {
+		if p.TTL > 3 {
+			continue
+		}
+		n++
 		if p.Reply == nil {
 			t.Fatalf("probe ttl %d unanswered", p.TTL)
 		}
-		want := s.routers[0].delay
+		if p.Sent != s.Sends[p.TTL-1] {
+			t.Errorf("ttl %d sent at %s, want its capture time %s", p.TTL, p.Sent, s.Sends[p.TTL-1])
+		}
+		want := s.Routers[0].Delay
 		if p.TTL == 2 {
-			want = s.routers[1].delay
+			want = s.Routers[1].Delay
 		} else if p.TTL == 3 {
-			want = s.dstDelay
+			want = s.DstDelay
 		}
 		if p.Reply.RTT != want {
 			t.Errorf("ttl %d RTT = %s, want %s (reply time - probe capture time)", p.TTL, p.Reply.RTT, want)
 		}
 	}
+	if n != 3 {
+		t.Errorf("trace holds %d probes at TTL 1..3, want 3", n)
+	}
 }
 
 func TestEngineRate(t *testing.T) {
-	s := newSim(30)
+	s := tracetest.New(30)
 	o := Options{Rate: 100, InFlight: 4, MaxHops: 30, Queries: 1}
 	_, res, _, err := runSim(t, context.Background(), s, o)
 	if err != nil {
@@ -193,12 +212,12 @@ func TestEngineRate(t *testing.T) {
 		t.Fatalf("sent %d, want 30", res.Sent)
 	}
 	// Token bucket: at most InFlight at once, then one per 1/Rate.
-	for i := range s.sends {
+	for i := range s.Sends {
 		j := i + o.InFlight + 10
-		if j >= len(s.sends) {
+		if j >= len(s.Sends) {
 			break
 		}
-		if gap := s.sends[j].Sub(s.sends[i]); gap < 100*time.Millisecond-time.Microsecond {
+		if gap := s.Sends[j].Sub(s.Sends[i]); gap < 100*time.Millisecond-time.Microsecond {
 			t.Errorf("probes %d..%d sent within %s: faster than 100/s", i, j, gap)
 		}
 	}
@@ -209,10 +228,10 @@ func TestEngineRate(t *testing.T) {
 // ever outstanding at once.
 func TestEngineInFlight(t *testing.T) {
 	for _, n := range []int{1, 3, 16} {
-		s := newSim(4)
-		s.dstSilent = true
-		for _, r := range s.routers {
-			r.silent = true
+		s := tracetest.New(4)
+		s.DstSilent = true
+		for _, r := range s.Routers {
+			r.Silent = true
 		}
 		o := Options{MaxHops: 8, Queries: 2, InFlight: n, Wait: time.Second, TailWait: time.Second}
 		_, res, _, err := runSim(t, context.Background(), s, o)
@@ -224,22 +243,22 @@ func TestEngineInFlight(t *testing.T) {
 		}
 		// Nothing is answered, so probe i+n can leave only once probe i
 		// has waited its second.
-		for i := 0; i+n < len(s.sends); i++ {
-			if gap := s.sends[i+n].Sub(s.sends[i]); gap < time.Second {
+		for i := 0; i+n < len(s.Sends); i++ {
+			if gap := s.Sends[i+n].Sub(s.Sends[i]); gap < time.Second {
 				t.Errorf("-N %d: probes %d and %d sent %s apart: more than %d in flight", n, i, i+n, gap, n)
 			}
 		}
-		if n < 16 && s.sends[n-1].Sub(s.sends[0]) >= time.Second {
+		if n < 16 && s.Sends[n-1].Sub(s.Sends[0]) >= time.Second {
 			t.Errorf("-N %d: the first %d probes did not leave together", n, n)
 		}
 	}
 }
 
 func TestEngineCancel(t *testing.T) {
-	s := newSim(3)
-	s.dstSilent = true
-	for _, r := range s.routers[1:] {
-		r.silent = true
+	s := tracetest.New(3)
+	s.DstSilent = true
+	for _, r := range s.Routers[1:] {
+		r.Silent = true
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	n := 0
@@ -256,7 +275,10 @@ func TestEngineCancel(t *testing.T) {
 		t.Fatalf("err = %v, want context.Canceled", err)
 	}
 	if res == nil || !strings.HasPrefix(out, " 1  10.77.1.2") {
-		t.Errorf("partial result lost on cancel: out %q", out)
+		t.Fatalf("partial result lost on cancel: out %q", out)
+	}
+	if res.Missed != 0 {
+		t.Errorf("Missed = %d, want 0: the network captured every probe", res.Missed)
 	}
 }
 
@@ -276,10 +298,10 @@ func TestOptionsCheck(t *testing.T) {
 // A slow consumer of hops (a name lookup, a blocked terminal) must not turn
 // replies that were already captured into '*'.
 func TestEngineSlowConsumer(t *testing.T) {
-	s := newSim(4)
+	s := tracetest.New(4)
 	var out strings.Builder
-	o := Options{Src: s.src, Dst: s.dst, ID: 0x4242, OnHop: func(h analyze.Hop) {
-		s.now = s.now.Add(2 * time.Second) // the engine is held up for 2s
+	o := Options{Src: s.Src, Dst: s.Dst, ID: 0x4242, OnHop: func(h analyze.Hop) {
+		s.Advance(2 * time.Second) // the engine is held up for 2s
 		report.Hop(&out, h, report.Options{})
 	}}
 	res, err := Run(context.Background(), s, o)

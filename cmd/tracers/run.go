@@ -7,16 +7,22 @@ import (
 
 	"github.com/spf13/cobra"
 
+	runs "github.com/tracers/tracers/run" // named apart from the lab tests' run helper
 	"github.com/tracers/tracers/trace"
 )
 
 func newRun() *cobra.Command {
-	var o trace.LiveOptions
+	var o runs.Options
+	var v4, v6 bool
 	var wait float64
 	c := &cobra.Command{
 		Use:   "run [flags] HOST",
 		Short: "Trace the path to HOST with ICMP Echo probes (needs root or CAP_NET_RAW)",
+		Long: "Trace the path to HOST with ICMP Echo probes, or ICMPv6 Echo probes for an IPv6 address\n" +
+			"(needs root or CAP_NET_RAW). A name with both address kinds is traced over IPv4 unless -6,\n" +
+			"as Linux traceroute.",
 		Example: `  sudo tracers run -n 10.77.5.2
+  sudo tracers run -6 -n fd77:5::2
   sudo tracers run --write trace.pcapng --format json example.net`,
 		Args: func(cmd *cobra.Command, args []string) error {
 			if len(args) != 1 {
@@ -26,6 +32,14 @@ func newRun() *cobra.Command {
 		},
 		RunE: func(cmd *cobra.Command, args []string) error {
 			o.Host = args[0]
+			switch {
+			case v4 && v6:
+				return usageError{fmt.Errorf("-4 and -6 exclude each other")}
+			case v4:
+				o.Family = 4
+			case v6:
+				o.Family = 6
+			}
 			if o.Format != "text" && o.Format != "json" {
 				return usageError{fmt.Errorf("--format %q: want text or json", o.Format)}
 			}
@@ -42,10 +56,12 @@ func newRun() *cobra.Command {
 			o.App = "tracers " + version
 			o.Command = commandLine(os.Args)
 			o.Stderr = cmd.ErrOrStderr()
-			return trace.Live(cmd.Context(), o, cmd.OutOrStdout())
+			return runs.Live(cmd.Context(), o, cmd.OutOrStdout())
 		},
 	}
 	f := c.Flags()
+	f.BoolVarP(&v4, "ipv4", "4", false, "trace over IPv4 only")
+	f.BoolVarP(&v6, "ipv6", "6", false, "trace over IPv6 only (a name with both kinds of address: IPv4 unless -6)")
 	f.IntVarP(&o.MaxHops, "max-hops", "m", trace.DefaultMaxHops, "highest TTL to probe")
 	f.IntVarP(&o.FirstHop, "first-hop", "f", 1, "TTL of the first hop to probe")
 	f.IntVarP(&o.Queries, "queries", "q", trace.DefaultQueries, "probes per hop")

@@ -1,0 +1,159 @@
+package run
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"net/netip"
+	"os"
+	"time"
+
+	"github.com/tracers/tracers/analyze"
+	"github.com/tracers/tracers/capture"
+	"github.com/tracers/tracers/craft"
+	"github.com/tracers/tracers/trace"
+)
+
+// Options are the settings of `tracers run`.
+type Options struct {
+	trace.Options
+	Host   string
+	Family int // 4 or 6 to trace over that family only; 0: IPv4 when a name has both, as Linux traceroute
+	Iface  string
+	Source string
+	// Numeric turns reverse DNS off.
+	Numeric bool
+	Format  string // text or json
+	Explain bool   // explain each hop in words; hops then print when the trace ends
+	Write   string // pcap or pcapng file to save every captured packet in
+	App     string // written into pcapng files, e.g. "tracers 0.1.0"
+	Command string // the command line, written into pcapng files
+	Stderr  io.Writer
+}
+
+// Check validates the options a user sets.
+func (o *Options) Check() error {
+	if o.Family != 0 && o.Family != 4 && o.Family != 6 {
+		return fmt.Errorf("address family %d: want 4 or 6", o.Family)
+	}
+	if o.Format != "text" && o.Format != "json" {
+		return fmt.Errorf("unknown format %q (want text or json)", o.Format)
+	}
+	return o.Options.Check()
+}
+
+// liveWire joins the raw sender and the live capture.
+type liveWire struct {
+	s *capture.Sender
+	l *capture.Live
+}
+
+func (w liveWire) Send(pkt []byte) error { return w.s.Send(pkt) }
+func (w liveWire) Next(ctx context.Context, d time.Time) (analyze.Packet, bool, error) {
+	return w.l.Next(ctx, d)
+}
+func (w liveWire) Now() time.Time { return time.Now() }
+
+// family is 4 or 6, the family of a.
+func family(a netip.Addr) int {
+	if a.Is4() {
+		return 4
+	}
+	return 6
+}
+
+// resolve is the address to trace: host's, of the family asked for.
+func resolve(ctx context.Context, host string, fam int) (netip.Addr, error) {
+	dst, err := capture.Resolve(ctx, host)
+	if err != nil {
+		return netip.Addr{}, err
+	}
+	if fam != 0 && family(dst) != fam {
+		return netip.Addr{}, fmt.Errorf("-%d given but %s is an IPv%d address", fam, host, family(dst))
+	}
+	return dst, nil
+}
+
+// Live traces a host on the network and writes the hops to out as they
+// complete (text) or the whole trace at the end (json).
+func Live(ctx context.Context, o Options, out io.Writer) error {
+	if err := o.Check(); err != nil {
+		return err
+	}
+	stderr := o.Stderr
+	if stderr == nil {
+		stderr = io.Discard
+	}
+	dst, err := resolve(ctx, o.Host, o.Family)
+	if err != nil {
+		return err
+	}
+	var src netip.Addr
+	if o.Source != "" {
+		if src, err = netip.ParseAddr(o.Source); err != nil || family(src) != family(dst) || src.Is4In6() {
+			return fmt.Errorf("source %q is not an IPv%d address", o.Source, family(dst))
+		}
+	}
+	rt, err := capture.RouteTo(dst, o.Iface, src)
+	if err != nil {
+		return err
+	}
+	o.Src, o.Dst = rt.Src, dst
+	if o.ID == 0 {
+		o.ID = uint16(os.Getpid())
+	}
+	if o.Payload == 0 {
+		o.Payload = craft.DefaultPayload
+	}
+	if err := o.Options.Check(); err != nil {
+		return err
+	}
+	snd, err := capture.NewSender(o.Iface)
+	if err != nil {
+		return err
+	}
+	defer snd.Close()
+	expr := filter(o.Src, o.Dst, o.ID)
+	live, err := capture.OpenLive(rt.Iface, expr)
+	if err != nil {
+		return err
+	}
+	// Closing waits for libpcap's poll timeout; the trace is printed by
+	// then, so let it finish in the background rather than hold up exit.
+	defer func() { go live.Close() }()
+
+	var wr *capture.Writer
+	if o.Write != "" {
+		wr, err = capture.Create(o.Write, live.LinkType(), capture.Meta{
+			Application: o.App, Comment: o.Command, Iface: rt.Iface, Filter: expr,
+		})
+		if err != nil {
+			return err
+		}
+	}
+	var writeErr error
+	o.OnPacket = func(p analyze.Packet) {
+		if wr != nil && writeErr == nil {
+			writeErr = wr.Write(p)
+		}
+	}
+	var nm namer
+	if !o.Numeric {
+		nm = capture.NewNames(500 * time.Millisecond)
+	}
+	o.Stderr = stderr
+	_, runErr, outErr := traceTo(ctx, liveWire{snd, live}, o, nm, out)
+	if st, err := live.Stats(); err == nil && (st.Dropped > 0 || st.IfDropped > 0) {
+		fmt.Fprintf(stderr, "tracers: warning: capture dropped %d packets (%d by the interface)\n", st.Dropped, st.IfDropped)
+	}
+	if wr != nil {
+		if err := wr.Close(); err != nil && writeErr == nil {
+			writeErr = err
+		}
+	}
+	if errors.Is(runErr, context.Canceled) {
+		runErr = errors.New("interrupted")
+	}
+	return errors.Join(runErr, writeErr, outErr)
+}

@@ -1,0 +1,122 @@
+package run
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"net/netip"
+
+	"github.com/tracers/tracers/analyze"
+	"github.com/tracers/tracers/report"
+	"github.com/tracers/tracers/trace"
+)
+
+// namer looks up host names: Start begins a lookup, Get waits for its
+// answer ("" for none). capture.Names is one.
+type namer interface {
+	Start(netip.Addr)
+	Get(netip.Addr) string
+}
+
+// headerSize is the probe size the header line gives: IP header, echo
+// header and payload, as traceroute counts it.
+func headerSize(dst netip.Addr, payload int) int {
+	if dst.Is6() {
+		return 40 + 8 + payload
+	}
+	return 20 + 8 + payload
+}
+
+// traceTo runs the engine over w for o (Src, Dst and ID set) and prints
+// what it finds to out: the header, then each hop as the engine hands it
+// over (text), or every hop at the end (text with Explain), or the trace as
+// JSON at the end. nm names the responders; nil prints addresses only.
+// Probes the capture missed are reported on o.Stderr, when set.
+// It returns the engine's result and error, and the output's error.
+func traceTo(ctx context.Context, w trace.Wire, o Options, nm namer, out io.Writer) (res *trace.Result, runErr, outErr error) {
+	ro := reportOptions(o, nm)
+	var hops chan analyze.Hop
+	printed := make(chan struct{})
+	if o.Format == "text" {
+		name := o.Host
+		if name == o.Dst.String() {
+			name = ""
+		}
+		report.Header(out, o.Dst, name, o.MaxHopsOr(), headerSize(o.Dst, o.Payload))
+	}
+	if o.Format == "text" && o.Explain {
+		// An explanation looks at later hops: print them all at the end.
+		close(printed)
+	} else if o.Format == "text" {
+		// Hops are printed by their own goroutine, so that a slow name
+		// lookup or terminal never holds up the engine.
+		hops = make(chan analyze.Hop, 256)
+		go func() {
+			defer close(printed)
+			for h := range hops {
+				report.Hop(out, h, ro)
+			}
+		}()
+		onHop := o.OnHop
+		o.OnHop = func(h analyze.Hop) {
+			if onHop != nil {
+				onHop(h)
+			}
+			if nm != nil {
+				for _, a := range h.Responders() {
+					nm.Start(a)
+				}
+			}
+			hops <- cloneHop(h)
+		}
+	}
+	res, runErr = trace.Run(ctx, w, o.Options)
+	if hops != nil {
+		close(hops)
+		<-printed
+	}
+	if res != nil && o.Format == "text" && o.Explain {
+		if nm != nil {
+			for _, p := range res.Trace.Probes {
+				if p.Reply != nil {
+					nm.Start(p.Reply.From)
+				}
+			}
+		}
+		outErr = report.Hops(out, res.Trace, ro)
+	}
+	if res != nil && o.Format == "json" {
+		outErr = report.JSON(out, []*analyze.Trace{res.Trace}, ro)
+	}
+	if res != nil && res.Missed > 0 && o.Stderr != nil {
+		fmt.Fprintf(o.Stderr, "tracers: warning: the capture missed %d of the %d probes sent; "+
+			"they are left out of the trace, as a replay of the capture would leave them out\n", res.Missed, res.Sent)
+	}
+	return res, runErr, outErr
+}
+
+// reportOptions are the renderer's settings for a run: hops up to the end
+// of the trace, as traceroute prints them.
+func reportOptions(o Options, nm namer) report.Options {
+	ro := report.Options{StopAtEnd: true, Explain: o.Explain}
+	if nm != nil {
+		ro.Names = nm.Get
+	}
+	return ro
+}
+
+// cloneHop copies a hop and its probes, so that the printer reads a
+// snapshot while the engine goes on matching late replies.
+func cloneHop(h analyze.Hop) analyze.Hop {
+	c := h
+	c.Probes = make([]*analyze.Probe, len(h.Probes))
+	for i, p := range h.Probes {
+		q := *p
+		if p.Reply != nil {
+			r := *p.Reply
+			q.Reply = &r
+		}
+		c.Probes[i] = &q
+	}
+	return c
+}

@@ -3,7 +3,7 @@
 #
 #   scripts/lab.sh up     [--prefix P] [--routers N] [--silent LIST] [--lossy LIST]
 #                         [--loss PCT] [--unreach K] [--unreach-kind KIND]
-#                         [--ecmp K] [--asym K] [--ipv6]
+#                         [--ecmp K] [--asym K] [--ipv6] [--no-offload]
 #   scripts/lab.sh down   [--prefix P]
 #   scripts/lab.sh status [--prefix P]
 #
@@ -60,10 +60,16 @@
 #                  as fd77:(150+K)::2 for probes through the twin); with
 #                  --asym, router K's detour route also names fd77:K::2 as
 #                  its preferred source.
+#   --no-offload   turn transmit checksum offload off on every lab link
+#                  (ethtool -K DEV tx off): UDP and TCP checksums are then
+#                  complete on the wire and in the packets routers quote, as
+#                  on a real network. By default a veth leaves a socket's
+#                  UDP checksum partial (tcpdump -vv: "bad udp cksum"), and
+#                  the routers quote it so.
 #
 # All traffic stays inside the namespaces. Needs root, iproute2, and
 # iptables (nft or legacy) only for --silent/--lossy/--unreach (ip6tables
-# too with --ipv6).
+# too with --ipv6), ethtool only for --no-offload.
 set -euo pipefail
 
 PROG=lab.sh
@@ -99,6 +105,7 @@ UNREACH_KIND=host
 ECMP=0
 ASYM=0
 IPV6=""
+NO_OFFLOAD=""
 
 need_val() { [[ $# -ge 2 && -n "$2" ]] || die "option $1 needs a value"; }
 
@@ -120,6 +127,7 @@ while [[ $# -gt 0 ]]; do
 	--unreach-kind) need_val "$@"; UNREACH_KIND="$2"; shift 2 ;;
 	--ecmp) need_val "$@"; ECMP="$2"; shift 2 ;;
 	--ipv6) IPV6=1; shift ;;
+	--no-offload) NO_OFFLOAD=1; shift ;;
 	--asym) need_val "$@"; ASYM="$2"; shift 2 ;;
 	-h | --help) usage 0 ;;
 	*) die "unknown argument: $1 (try --help)" ;;
@@ -314,6 +322,10 @@ do_up() {
 	if [[ -n "$want_ipt" && -n "$IPV6" ]] && ! command -v ip6tables >/dev/null 2>&1 &&
 		! command -v ip6tables-nft >/dev/null 2>&1 && ! command -v ip6tables-legacy >/dev/null 2>&1; then
 		die "ip6tables not found; needed for --silent/--lossy/--unreach with --ipv6 (Debian: package iptables)"
+	fi
+
+	if [[ -n "$NO_OFFLOAD" ]] && ! command -v ethtool >/dev/null 2>&1; then
+		die "ethtool not found; needed for --no-offload (Debian: package ethtool)"
 	fi
 
 	do_down quiet
@@ -519,6 +531,17 @@ do_up() {
 				"net.ipv4.conf.$PREFIX-l$((K - 1))p.rp_filter=0" >/dev/null &&
 			ip netns exec "$rp" sysctl -q -w "net.ipv4.conf.$PREFIX-l$((K - 1))q.rp_filter=0" >/dev/null ||
 			die "sysctl failed on the detour"
+	fi
+
+	# Checksums in software on every lab link.
+	if [[ -n "$NO_OFFLOAD" ]]; then
+		local dev
+		for ns in $(lab_namespaces); do
+			for dev in $(ip -n "$ns" -o link show type veth | awk -F': ' '{print $2}' | sed 's/@.*//'); do
+				ip netns exec "$ns" ethtool -K "$dev" tx off >/dev/null 2>&1 ||
+					die "ethtool -K $dev tx off failed in $ns"
+			done
+		done
 	fi
 
 	# Misbehaving routers.

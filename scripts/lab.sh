@@ -56,10 +56,11 @@
 #                  only fd77::/16 (anything else is unreachable) and, when
 #                  ip6tables works, drops any other IPv6 it would send.
 #                  Routers answer from the address of the link the probe
-#                  came in by, as for IPv4 (with --ecmp, router K+1 answers
-#                  as fd77:(150+K)::2 for probes through the twin); with
-#                  --asym, router K's detour route also names fd77:K::2 as
-#                  its preferred source.
+#                  came in by, as for IPv4 (seen on Linux 6.18: with --ecmp,
+#                  router K+1 answers as fd77:(150+K)::2 for probes through
+#                  the twin); with --asym, router K's detour route also
+#                  names fd77:K::2 as its preferred source, for kernels that
+#                  pick an ICMPv6 error's source by the way back.
 #   --no-offload   turn transmit checksum offload off on every lab link
 #                  (ethtool -K DEV tx off): UDP and TCP checksums are then
 #                  complete on the wire and in the packets routers quote, as

@@ -593,12 +593,12 @@ do_up() {
 	# alone, and where ip6tables works it also drops anything else (link
 	# local and multicast stay, for neighbour discovery).
 	if [[ -n "$IPV6" ]] && { [[ -n "$IP6T" ]] || pick_ip6tables "$(ns_src)"; }; then
-		ip6t "$(ns_src)" -A OUTPUT -o lo -j ACCEPT &&
-			ip6t "$(ns_src)" -A OUTPUT -d fd77::/16 -j ACCEPT &&
-			ip6t "$(ns_src)" -A OUTPUT -d fe80::/10 -j ACCEPT &&
-			ip6t "$(ns_src)" -A OUTPUT -d ff00::/8 -j ACCEPT &&
-			ip6t "$(ns_src)" -A OUTPUT -j DROP ||
-			die "ip6tables rules in $(ns_src) failed"
+		local rule
+		for rule in "-o lo -j ACCEPT" "-d fd77::/16 -j ACCEPT" "-d fe80::/10 -j ACCEPT" \
+			"-d ff00::/8 -j ACCEPT" "-j DROP"; do
+			# shellcheck disable=SC2086 # the rule's words
+			ip6t "$(ns_src)" -A OUTPUT $rule || die "ip6tables rule '$rule' in $(ns_src) failed"
+		done
 	fi
 
 	# Self-check, which also fills the ARP caches along the path so the

@@ -2,7 +2,8 @@
 # lab.sh - build a chain of Linux network namespaces to trace through.
 #
 #   scripts/lab.sh up     [--prefix P] [--routers N] [--silent LIST] [--lossy LIST]
-#                         [--loss PCT] [--unreach K] [--ecmp K] [--asym K]
+#                         [--loss PCT] [--unreach K] [--unreach-kind KIND]
+#                         [--ecmp K] [--asym K] [--ipv6] [--no-offload]
 #   scripts/lab.sh down   [--prefix P]
 #   scripts/lab.sh status [--prefix P]
 #
@@ -15,6 +16,13 @@
 # is veth "P-lkb" = 10.77.k.2. So router k answers as 10.77.k.2, the source
 # is 10.77.1.1 and the destination is 10.77.(N+1).2.
 #
+# With --ipv6, every link also carries fd77:k::/64 (k written as in the
+# IPv4 address, so link 12 is fd77:12::/64): the left end is fd77:k::1, the
+# right end fd77:k::2. Router k answers as fd77:k::2, the source is
+# fd77:1::1 and the destination fd77:(N+1)::2. Twins and detours use the
+# same numbers as their IPv4 links (fd77:(100+K)::/64 and so on). Without
+# --ipv6, IPv6 is disabled in every namespace.
+#
 # Options:
 #   --prefix P     namespace/link name prefix, [A-Za-z0-9_]{1,10} (default trs)
 #   --routers N    number of routers, 1..60 (default 4)
@@ -22,7 +30,11 @@
 #   --lossy LIST   comma-separated routers that drop PCT% of their Time Exceeded
 #   --loss PCT     loss percentage for --lossy, 0..100 (default 30)
 #   --unreach K    router K answers packets for the destination with
-#                  ICMP host unreachable (!H) instead of forwarding them
+#                  ICMP host unreachable (!H; ICMPv6 address unreachable,
+#                  also !H, with --ipv6) instead of forwarding them
+#   --unreach-kind KIND  what --unreach answers: host (default, as above)
+#                  or admin: administratively prohibited (!X), ICMP type 3
+#                  code 13 / ICMPv6 type 1 code 1
 #   --ecmp K       router K gets a twin, P-rKx, beside it (K in 2..N-1):
 #                  router K-1 sends to both by a multipath route hashed
 #                  on ports (fib_multipath_hash_policy=1), so UDP probes with
@@ -36,9 +48,29 @@
 #                  back than the probes crossed forward (an asymmetric
 #                  route). The detour's links are 10.77.(230+K).0/24 (from
 #                  router K) and 10.77.(200+K).0/24 (to router K-1).
+#   --ipv6         IPv6 beside IPv4 on every link (see above): forwarding
+#                  in the routers, no duplicate address detection, no
+#                  ICMPv6 rate limit; --silent, --lossy, --unreach and
+#                  --ecmp act on IPv6 too (--ecmp with
+#                  net.ipv6.fib_multipath_hash_policy=1). The source routes
+#                  only fd77::/16 (anything else is unreachable) and, when
+#                  ip6tables works, drops any other IPv6 it would send.
+#                  Routers answer from the address of the link the probe
+#                  came in by, as for IPv4 (seen on Linux 6.18: with --ecmp,
+#                  router K+1 answers as fd77:(150+K)::2 for probes through
+#                  the twin); with --asym, router K's detour route also
+#                  names fd77:K::2 as its preferred source, for kernels that
+#                  pick an ICMPv6 error's source by the way back.
+#   --no-offload   turn transmit checksum offload off on every lab link
+#                  (ethtool -K DEV tx off): UDP and TCP checksums are then
+#                  complete on the wire and in the packets routers quote, as
+#                  on a real network. By default a veth leaves a socket's
+#                  UDP checksum partial (tcpdump -vv: "bad udp cksum"), and
+#                  the routers quote it so.
 #
 # All traffic stays inside the namespaces. Needs root, iproute2, and
-# iptables (nft or legacy) only for --silent/--lossy/--unreach.
+# iptables (nft or legacy) only for --silent/--lossy/--unreach (ip6tables
+# too with --ipv6), ethtool only for --no-offload.
 set -euo pipefail
 
 PROG=lab.sh
@@ -70,8 +102,11 @@ SILENT=""
 LOSSY=""
 LOSS=30
 UNREACH=0
+UNREACH_KIND=host
 ECMP=0
 ASYM=0
+IPV6=""
+NO_OFFLOAD=""
 
 need_val() { [[ $# -ge 2 && -n "$2" ]] || die "option $1 needs a value"; }
 
@@ -90,7 +125,10 @@ while [[ $# -gt 0 ]]; do
 	--lossy) need_val "$@"; LOSSY="$2"; shift 2 ;;
 	--loss) need_val "$@"; LOSS="$2"; shift 2 ;;
 	--unreach) need_val "$@"; UNREACH="$2"; shift 2 ;;
+	--unreach-kind) need_val "$@"; UNREACH_KIND="$2"; shift 2 ;;
 	--ecmp) need_val "$@"; ECMP="$2"; shift 2 ;;
+	--ipv6) IPV6=1; shift ;;
+	--no-offload) NO_OFFLOAD=1; shift ;;
 	--asym) need_val "$@"; ASYM="$2"; shift 2 ;;
 	-h | --help) usage 0 ;;
 	*) die "unknown argument: $1 (try --help)" ;;
@@ -165,6 +203,52 @@ ipt() { # ipt NS ARGS...
 	ip netns exec "$ns" "$IPT" -w 5 "$@"
 }
 
+IP6T=""
+# pick_ip6tables NS: find an ip6tables variant that works inside NS.
+pick_ip6tables() {
+	local ns="$1" c
+	for c in ip6tables ip6tables-nft ip6tables-legacy; do
+		command -v "$c" >/dev/null 2>&1 || continue
+		if ip netns exec "$ns" "$c" -w 5 -S >/dev/null 2>&1; then
+			IP6T="$c"
+			return 0
+		fi
+	done
+	return 1
+}
+
+ip6t() { # ip6t NS ARGS...
+	local ns="$1"
+	shift
+	ip netns exec "$ns" "$IP6T" -w 5 "$@"
+}
+
+# ns_ipv6 NS FWD: IPv6 on or off in NS before its links exist, so that the
+# "default" values reach them. With --ipv6: on, forwarding FWD (0 or 1), no
+# duplicate address detection, no router advertisements, no ICMPv6 rate
+# limit. Without: off (IPv6 may be compiled out: failures ignored then).
+ns_ipv6() {
+	local ns="$1" fwd="$2"
+	if [[ -z "$IPV6" ]]; then
+		ip netns exec "$ns" sysctl -q -w net.ipv6.conf.all.disable_ipv6=1 \
+			net.ipv6.conf.default.disable_ipv6=1 >/dev/null 2>&1 || true
+		return 0
+	fi
+	ip netns exec "$ns" sysctl -q -w \
+		net.ipv6.conf.all.disable_ipv6=0 \
+		net.ipv6.conf.default.disable_ipv6=0 \
+		net.ipv6.conf.all.forwarding="$fwd" \
+		net.ipv6.conf.default.forwarding="$fwd" \
+		net.ipv6.conf.all.accept_dad=0 \
+		net.ipv6.conf.default.accept_dad=0 \
+		net.ipv6.conf.all.dad_transmits=0 \
+		net.ipv6.conf.default.dad_transmits=0 \
+		net.ipv6.conf.all.accept_ra=0 \
+		net.ipv6.conf.default.accept_ra=0 \
+		net.ipv6.icmp.ratelimit=0 >/dev/null ||
+		die "IPv6 sysctl failed in $ns (is IPv6 available here?)"
+}
+
 # ---------------------------------------------------------------- down/status
 do_down() {
 	local quiet="${1:-}" ns n=0 pids l
@@ -199,6 +283,8 @@ do_status() {
 		echo "$ns:"
 		ip -n "$ns" -br -4 addr show 2>/dev/null | grep -v '^lo ' | sed 's/^/  /' || true
 		ip -n "$ns" -4 route show 2>/dev/null | grep '^default' | sed 's/^/  /' || true
+		ip -n "$ns" -br -6 addr show scope global 2>/dev/null | sed 's/^/  /' || true
+		ip -n "$ns" -6 route show 2>/dev/null | grep -E '^(default|unreachable default|fd77::/16)' | sed 's/^/  /' || true
 	done
 	for l in $(lab_root_links); do
 		echo "stray link in root namespace: $l"
@@ -215,6 +301,8 @@ do_up() {
 	[[ "$UNREACH" =~ ^[0-9]+$ ]] || die "bad --unreach '$UNREACH': want a router number"
 	UNREACH=$((10#$UNREACH))
 	((UNREACH <= ROUTERS)) || die "--unreach: router $UNREACH out of range 1..$ROUTERS"
+	[[ "$UNREACH_KIND" == host || "$UNREACH_KIND" == admin ]] ||
+		die "bad --unreach-kind '$UNREACH_KIND': want host or admin"
 	[[ "$ECMP" =~ ^[0-9]+$ ]] || die "bad --ecmp '$ECMP': want a router number"
 	ECMP=$((10#$ECMP))
 	((ECMP == 0 || (ECMP >= 2 && ECMP < ROUTERS))) ||
@@ -232,13 +320,21 @@ do_up() {
 		! command -v iptables-nft >/dev/null 2>&1 && ! command -v iptables-legacy >/dev/null 2>&1; then
 		die "iptables not found; needed for --silent/--lossy/--unreach"
 	fi
+	if [[ -n "$want_ipt" && -n "$IPV6" ]] && ! command -v ip6tables >/dev/null 2>&1 &&
+		! command -v ip6tables-nft >/dev/null 2>&1 && ! command -v ip6tables-legacy >/dev/null 2>&1; then
+		die "ip6tables not found; needed for --silent/--lossy/--unreach with --ipv6 (Debian: package iptables)"
+	fi
+
+	if [[ -n "$NO_OFFLOAD" ]] && ! command -v ethtool >/dev/null 2>&1; then
+		die "ethtool not found; needed for --no-offload (Debian: package ethtool)"
+	fi
 
 	do_down quiet
 
 	# From here on, a failure tears the half-built lab down again.
 	trap 'rc=$?; if ((rc != 0)); then do_down quiet >/dev/null 2>&1 || true; fi' EXIT
 
-	local last=$((ROUTERS + 1)) i k ns dst="10.77.$((ROUTERS + 1)).2"
+	local batch6="" last=$((ROUTERS + 1)) i k ns dst="10.77.$((ROUTERS + 1)).2" dst6="fd77:$((ROUTERS + 1))::2"
 
 	# Namespaces and per-namespace sysctls (before links, so "default"
 	# applies to the new interfaces).
@@ -247,9 +343,7 @@ do_up() {
 		ip netns add "$ns" 2>/dev/null || die "cannot create network namespace $ns (ip netns add failed; is this a privileged container?)"
 		local fwd=0
 		((i >= 1 && i <= ROUTERS)) && fwd=1
-		# IPv6 may be compiled out: ignore failures there only.
-		ip netns exec "$ns" sysctl -q -w net.ipv6.conf.all.disable_ipv6=1 \
-			net.ipv6.conf.default.disable_ipv6=1 >/dev/null 2>&1 || true
+		ns_ipv6 "$ns" "$fwd"
 		ip netns exec "$ns" sysctl -q -w \
 			net.ipv4.ip_forward=$fwd \
 			net.ipv4.conf.all.rp_filter=0 \
@@ -279,26 +373,37 @@ do_up() {
 		local batch="link set lo up"$'\n' ifs="lo"
 		if ((i >= 1)); then # left link i, we are the right side
 			batch+="addr add 10.77.$i.2/24 dev $PREFIX-l${i}b"$'\n'
+			[[ -z "$IPV6" ]] || batch+="addr add fd77:$i::2/64 dev $PREFIX-l${i}b nodad"$'\n'
 			batch+="link set $PREFIX-l${i}b up"$'\n'
 			ifs+=" $PREFIX-l${i}b"
 		fi
 		if ((i <= ROUTERS)); then # right link i+1, we are the left side
 			batch+="addr add 10.77.$((i + 1)).1/24 dev $PREFIX-l$((i + 1))a"$'\n'
+			[[ -z "$IPV6" ]] || batch+="addr add fd77:$((i + 1))::1/64 dev $PREFIX-l$((i + 1))a nodad"$'\n'
 			batch+="link set $PREFIX-l$((i + 1))a up"$'\n'
 			ifs+=" $PREFIX-l$((i + 1))a"
 		fi
 		if ((i == 0)); then
 			batch+="route add default via 10.77.1.2"$'\n'
+			# IPv6 leaves the source only for the lab's own prefix.
+			[[ -z "$IPV6" ]] || batch6+="route add fd77::/16 via fd77:1::2"$'\n'"route add unreachable default"$'\n'
 		elif ((i == last)); then
 			batch+="route add default via 10.77.$last.1"$'\n'
+			[[ -z "$IPV6" ]] || batch6+="route add default via fd77:$last::1"$'\n'
 		else
 			batch+="route add default via 10.77.$((i + 1)).2"$'\n'
+			[[ -z "$IPV6" ]] || batch6+="route add default via fd77:$((i + 1))::2"$'\n'
 			local j
 			for ((j = 1; j < i; j++)); do
 				batch+="route add 10.77.$j.0/24 via 10.77.$i.1"$'\n'
+				[[ -z "$IPV6" ]] || batch6+="route add fd77:$j::/64 via fd77:$i::1"$'\n'
 			done
 		fi
 		ip -n "$ns" -batch - <<<"$batch" || die "ip configuration failed in $ns"
+		if [[ -n "$batch6" ]]; then
+			ip -6 -n "$ns" -batch - <<<"$batch6" || die "ip -6 configuration failed in $ns"
+		fi
+		batch6=""
 		local sc=() ifn
 		for ifn in $ifs; do
 			sc+=("net.ipv4.conf.$ifn.rp_filter=0")
@@ -312,7 +417,7 @@ do_up() {
 		prev="$(node_ns $((ECMP - 1)))"
 		next="$(node_ns $((ECMP + 1)))"
 		ip netns add "$tw" 2>/dev/null || die "cannot create network namespace $tw"
-		ip netns exec "$tw" sysctl -q -w net.ipv6.conf.all.disable_ipv6=1 >/dev/null 2>&1 || true
+		ns_ipv6 "$tw" 1
 		ip netns exec "$tw" sysctl -q -w net.ipv4.ip_forward=1 net.ipv4.conf.all.rp_filter=0 \
 			net.ipv4.conf.default.rp_filter=0 net.ipv4.icmp_errors_use_inbound_ifaddr=1 \
 			net.ipv4.icmp_ratelimit=0 net.ipv4.icmp_msgs_burst=10000 \
@@ -323,25 +428,54 @@ do_up() {
 			die "cannot create the twin's right link"
 		local a=$((100 + K)) b=$((150 + K)) batch j
 		# Router K-1: both ways forward, by ports.
-		batch="addr add 10.77.$a.1/24 dev $PREFIX-l${K}x"$'\n'"link set $PREFIX-l${K}x up"$'\n'
+		batch="addr add 10.77.$a.1/24 dev $PREFIX-l${K}x"$'\n'
+		[[ -z "$IPV6" ]] || batch+="addr add fd77:$a::1/64 dev $PREFIX-l${K}x nodad"$'\n'
+		batch+="link set $PREFIX-l${K}x up"$'\n'
 		batch+="route replace default nexthop via 10.77.$K.2 nexthop via 10.77.$a.2"$'\n'
+		# IPv6: "replace" may append a nexthop to a multipath route.
+		[[ -z "$IPV6" ]] || batch6+="route del default"$'\n'"route add default nexthop via fd77:$K::2 nexthop via fd77:$a::2"$'\n'
 		ip -n "$prev" -batch - <<<"$batch" || die "ip configuration failed in $prev"
+		if [[ -n "$batch6" ]]; then
+			ip -6 -n "$prev" -batch - <<<"$batch6" || die "ip -6 configuration failed in $prev"
+		fi
+		batch6=""
 		ip netns exec "$prev" sysctl -q -w net.ipv4.fib_multipath_hash_policy=1 \
 			"net.ipv4.conf.$PREFIX-l${K}x.rp_filter=0" >/dev/null || die "sysctl failed in $prev"
+		if [[ -n "$IPV6" ]]; then
+			ip netns exec "$prev" sysctl -q -w net.ipv6.fib_multipath_hash_policy=1 >/dev/null ||
+				die "sysctl net.ipv6.fib_multipath_hash_policy failed in $prev"
+		fi
 		# The twin: forward to router K+1, back to the node before K.
-		batch="link set lo up"$'\n'"addr add 10.77.$a.2/24 dev $PREFIX-l${K}y"$'\n'"link set $PREFIX-l${K}y up"$'\n'
-		batch+="addr add 10.77.$b.1/24 dev $PREFIX-l$((K + 1))x"$'\n'"link set $PREFIX-l$((K + 1))x up"$'\n'
+		batch="link set lo up"$'\n'"addr add 10.77.$a.2/24 dev $PREFIX-l${K}y"$'\n'
+		[[ -z "$IPV6" ]] || batch+="addr add fd77:$a::2/64 dev $PREFIX-l${K}y nodad"$'\n'
+		batch+="link set $PREFIX-l${K}y up"$'\n'
+		batch+="addr add 10.77.$b.1/24 dev $PREFIX-l$((K + 1))x"$'\n'
+		[[ -z "$IPV6" ]] || batch+="addr add fd77:$b::1/64 dev $PREFIX-l$((K + 1))x nodad"$'\n'
+		batch+="link set $PREFIX-l$((K + 1))x up"$'\n'
 		batch+="route add default via 10.77.$b.2"$'\n'
+		[[ -z "$IPV6" ]] || batch6+="route add default via fd77:$b::2"$'\n'
 		for ((j = 1; j < K; j++)); do
 			batch+="route add 10.77.$j.0/24 via 10.77.$a.1"$'\n'
+			[[ -z "$IPV6" ]] || batch6+="route add fd77:$j::/64 via fd77:$a::1"$'\n'
 		done
 		ip -n "$tw" -batch - <<<"$batch" || die "ip configuration failed in $tw"
+		if [[ -n "$batch6" ]]; then
+			ip -6 -n "$tw" -batch - <<<"$batch6" || die "ip -6 configuration failed in $tw"
+		fi
+		batch6=""
 		ip netns exec "$tw" sysctl -q -w "net.ipv4.conf.$PREFIX-l${K}y.rp_filter=0" \
 			"net.ipv4.conf.$PREFIX-l$((K + 1))x.rp_filter=0" >/dev/null || die "sysctl failed in $tw"
 		# Router K+1: the twin's link, and the way back to it.
-		batch="addr add 10.77.$b.2/24 dev $PREFIX-l$((K + 1))y"$'\n'"link set $PREFIX-l$((K + 1))y up"$'\n'
+		batch="addr add 10.77.$b.2/24 dev $PREFIX-l$((K + 1))y"$'\n'
+		[[ -z "$IPV6" ]] || batch+="addr add fd77:$b::2/64 dev $PREFIX-l$((K + 1))y nodad"$'\n'
+		batch+="link set $PREFIX-l$((K + 1))y up"$'\n'
 		batch+="route add 10.77.$a.0/24 via 10.77.$b.1"$'\n'
+		[[ -z "$IPV6" ]] || batch6+="route add fd77:$a::/64 via fd77:$b::1"$'\n'
 		ip -n "$next" -batch - <<<"$batch" || die "ip configuration failed in $next"
+		if [[ -n "$batch6" ]]; then
+			ip -6 -n "$next" -batch - <<<"$batch6" || die "ip -6 configuration failed in $next"
+		fi
+		batch6=""
 		ip netns exec "$next" sysctl -q -w "net.ipv4.conf.$PREFIX-l$((K + 1))y.rp_filter=0" >/dev/null ||
 			die "sysctl failed in $next"
 	fi
@@ -353,27 +487,62 @@ do_up() {
 		rp="$(node_ns $((K - 1)))"
 		local up=$((230 + K)) down=$((200 + K))
 		ip netns add "$dt" 2>/dev/null || die "cannot create network namespace $dt"
-		ip netns exec "$dt" sysctl -q -w net.ipv6.conf.all.disable_ipv6=1 >/dev/null 2>&1 || true
+		ns_ipv6 "$dt" 1
 		ip netns exec "$dt" sysctl -q -w net.ipv4.ip_forward=1 net.ipv4.conf.all.rp_filter=0 \
 			net.ipv4.conf.default.rp_filter=0 net.ipv4.icmp_ratelimit=0 >/dev/null || die "sysctl failed in $dt"
 		ip link add "$PREFIX-l${K}p" netns "$rk" type veth peer name "$PREFIX-l${K}q" netns "$dt" ||
 			die "cannot create the detour's link from router $K"
 		ip link add "$PREFIX-l$((K - 1))p" netns "$dt" type veth peer name "$PREFIX-l$((K - 1))q" netns "$rp" ||
 			die "cannot create the detour's link to router $((K - 1))"
-		batch="addr add 10.77.$up.1/24 dev $PREFIX-l${K}p"$'\n'"link set $PREFIX-l${K}p up"$'\n'
+		batch="addr add 10.77.$up.1/24 dev $PREFIX-l${K}p"$'\n'
+		[[ -z "$IPV6" ]] || batch+="addr add fd77:$up::1/64 dev $PREFIX-l${K}p nodad"$'\n'
+		batch+="link set $PREFIX-l${K}p up"$'\n'
 		batch+="route replace 10.77.1.0/24 via 10.77.$up.2"$'\n'
+		# IPv6 picks an ICMPv6 error's source by the way back: keep
+		# router K's own address on the detour with a preferred source.
+		[[ -z "$IPV6" ]] || batch6+="route replace fd77:1::/64 via fd77:$up::2 src fd77:$K::2"$'\n'
 		ip -n "$rk" -batch - <<<"$batch" || die "ip configuration failed in $rk"
-		batch="link set lo up"$'\n'"addr add 10.77.$up.2/24 dev $PREFIX-l${K}q"$'\n'"link set $PREFIX-l${K}q up"$'\n'
-		batch+="addr add 10.77.$down.2/24 dev $PREFIX-l$((K - 1))p"$'\n'"link set $PREFIX-l$((K - 1))p up"$'\n'
+		if [[ -n "$batch6" ]]; then
+			ip -6 -n "$rk" -batch - <<<"$batch6" || die "ip -6 configuration failed in $rk"
+		fi
+		batch6=""
+		batch="link set lo up"$'\n'"addr add 10.77.$up.2/24 dev $PREFIX-l${K}q"$'\n'
+		[[ -z "$IPV6" ]] || batch+="addr add fd77:$up::2/64 dev $PREFIX-l${K}q nodad"$'\n'
+		batch+="link set $PREFIX-l${K}q up"$'\n'
+		batch+="addr add 10.77.$down.2/24 dev $PREFIX-l$((K - 1))p"$'\n'
+		[[ -z "$IPV6" ]] || batch+="addr add fd77:$down::2/64 dev $PREFIX-l$((K - 1))p nodad"$'\n'
+		batch+="link set $PREFIX-l$((K - 1))p up"$'\n'
 		batch+="route add 10.77.1.0/24 via 10.77.$down.1"$'\n'"route add default via 10.77.$up.1"$'\n'
+		[[ -z "$IPV6" ]] || batch6+="route add fd77:1::/64 via fd77:$down::1"$'\n'"route add default via fd77:$up::1"$'\n'
 		ip -n "$dt" -batch - <<<"$batch" || die "ip configuration failed in $dt"
-		batch="addr add 10.77.$down.1/24 dev $PREFIX-l$((K - 1))q"$'\n'"link set $PREFIX-l$((K - 1))q up"$'\n'
+		if [[ -n "$batch6" ]]; then
+			ip -6 -n "$dt" -batch - <<<"$batch6" || die "ip -6 configuration failed in $dt"
+		fi
+		batch6=""
+		batch="addr add 10.77.$down.1/24 dev $PREFIX-l$((K - 1))q"$'\n'
+		[[ -z "$IPV6" ]] || batch+="addr add fd77:$down::1/64 dev $PREFIX-l$((K - 1))q nodad"$'\n'
+		batch+="link set $PREFIX-l$((K - 1))q up"$'\n'
 		ip -n "$rp" -batch - <<<"$batch" || die "ip configuration failed in $rp"
+		if [[ -n "$batch6" ]]; then
+			ip -6 -n "$rp" -batch - <<<"$batch6" || die "ip -6 configuration failed in $rp"
+		fi
+		batch6=""
 		ip netns exec "$rk" sysctl -q -w "net.ipv4.conf.$PREFIX-l${K}p.rp_filter=0" >/dev/null &&
 			ip netns exec "$dt" sysctl -q -w "net.ipv4.conf.$PREFIX-l${K}q.rp_filter=0" \
 				"net.ipv4.conf.$PREFIX-l$((K - 1))p.rp_filter=0" >/dev/null &&
 			ip netns exec "$rp" sysctl -q -w "net.ipv4.conf.$PREFIX-l$((K - 1))q.rp_filter=0" >/dev/null ||
 			die "sysctl failed on the detour"
+	fi
+
+	# Checksums in software on every lab link.
+	if [[ -n "$NO_OFFLOAD" ]]; then
+		local dev
+		for ns in $(lab_namespaces); do
+			for dev in $(ip -n "$ns" -o link show type veth | awk -F': ' '{print $2}' | sed 's/@.*//'); do
+				ip netns exec "$ns" ethtool -K "$dev" tx off >/dev/null 2>&1 ||
+					die "ethtool -K $dev tx off failed in $ns"
+			done
+		done
 	fi
 
 	# Misbehaving routers.
@@ -392,10 +561,44 @@ do_up() {
 				die "iptables rule for --lossy $k failed"
 		done
 		if ((UNREACH > 0)); then
+			local with=icmp-host-unreachable
+			[[ "$UNREACH_KIND" == admin ]] && with=icmp-admin-prohibited
 			ipt "$(node_ns "$UNREACH")" -A FORWARD -d "$dst" -j REJECT \
-				--reject-with icmp-host-unreachable ||
+				--reject-with "$with" ||
 				die "iptables rule for --unreach $UNREACH failed"
 		fi
+		if [[ -n "$IPV6" ]]; then
+			pick_ip6tables "$(ns_src)" ||
+				die "ip6tables does not work in a network namespace here (tried ip6tables, ip6tables-nft, ip6tables-legacy); needed for --silent/--lossy/--unreach with --ipv6"
+			for k in $silent; do
+				ip6t "$(node_ns "$k")" -A OUTPUT -p ipv6-icmp --icmpv6-type time-exceeded -j DROP ||
+					die "ip6tables rule for --silent $k failed"
+			done
+			for k in $lossy; do
+				ip6t "$(node_ns "$k")" -A OUTPUT -p ipv6-icmp --icmpv6-type time-exceeded \
+					-m statistic --mode random --probability "$prob" -j DROP ||
+					die "ip6tables rule for --lossy $k failed"
+			done
+			if ((UNREACH > 0)); then
+				local with6=icmp6-addr-unreachable
+				[[ "$UNREACH_KIND" == admin ]] && with6=icmp6-adm-prohibited
+				ip6t "$(node_ns "$UNREACH")" -A FORWARD -d "$dst6" -j REJECT \
+					--reject-with "$with6" ||
+					die "ip6tables rule for --unreach $UNREACH failed"
+			fi
+		fi
+	fi
+
+	# The source sends IPv6 only into the lab: its routes hold fd77::/16
+	# alone, and where ip6tables works it also drops anything else (link
+	# local and multicast stay, for neighbour discovery).
+	if [[ -n "$IPV6" ]] && { [[ -n "$IP6T" ]] || pick_ip6tables "$(ns_src)"; }; then
+		local rule
+		for rule in "-o lo -j ACCEPT" "-d fd77::/16 -j ACCEPT" "-d fe80::/10 -j ACCEPT" \
+			"-d ff00::/8 -j ACCEPT" "-j DROP"; do
+			# shellcheck disable=SC2086 # the rule's words
+			ip6t "$(ns_src)" -A OUTPUT $rule || die "ip6tables rule '$rule' in $(ns_src) failed"
+		done
 	fi
 
 	# Self-check, which also fills the ARP caches along the path so the
@@ -414,11 +617,28 @@ do_up() {
 		if [[ -n "$ok" ]]; then break; fi
 	done
 	[[ -n "$ok" ]] || die "self-check failed: $(ns_src) cannot ping $target"
+	if [[ -n "$IPV6" ]]; then
+		local target6="$dst6"
+		((UNREACH > 0)) && target6="fd77:$UNREACH::2"
+		ok=""
+		for i in 1 2 3; do
+			if command -v ping >/dev/null 2>&1; then
+				ip netns exec "$(ns_src)" ping -6 -n -q -c 1 -W 2 "$target6" >/dev/null 2>&1 && ok=1
+			else
+				ip netns exec "$(ns_src)" bash -c "echo lab >/dev/udp/$target6/33434" 2>/dev/null || true
+				ok=1
+			fi
+			if [[ -n "$ok" ]]; then break; fi
+		done
+		[[ -n "$ok" ]] || die "self-check failed: $(ns_src) cannot ping -6 $target6"
+	fi
 
 	trap - EXIT
 	echo "destination: $dst"
+	[[ -z "$IPV6" ]] || echo "destination6: $dst6"
 	echo "source-ns: $(ns_src)"
 	echo "run: ip netns exec $(ns_src) tracers run -n $dst"
+	[[ -z "$IPV6" ]] || echo "run6: ip netns exec $(ns_src) tracers run -6 -n $dst6"
 }
 
 case "$cmd" in

@@ -1,7 +1,11 @@
 #!/usr/bin/env bash
-# mkcaptures.sh [OUTDIR] - regenerate testdata/captures: real captures of
-# traceroute tools run across the namespace lab (scripts/lab.sh), each saved
-# as NAME.pcap (or .pcapng) beside NAME.txt, what the tool printed.
+# mkcaptures.sh [--only6] [OUTDIR] - regenerate testdata/captures: real
+# captures of traceroute tools run across the namespace lab (scripts/lab.sh),
+# each saved as NAME.pcap (or .pcapng) beside NAME.txt, what the tool
+# printed. The IPv6 set (names with a 6 in them: traceroute -6, mtr -6,
+# tracepath -6, scamper, busybox traceroute -6, a silent router, !H and !X,
+# ECMP, and a dual-stack capture) comes from the lab with --ipv6; --only6
+# makes that set alone and leaves every other capture as it is.
 #
 # Needs root, tcpdump, editcap, python3 and the tools: traceroute, mtr,
 # tracepath, tcptraceroute, scamper, and tracers (built here); lft, nmap
@@ -10,6 +14,11 @@
 # own limits and by `timeout`.
 set -euo pipefail
 ROOT="$(cd "$(dirname "$0")/.." && pwd)"
+ONLY6=""
+if [[ "${1:-}" == --only6 ]]; then
+	ONLY6=1
+	shift
+fi
 OUT="${1:-$ROOT/testdata/captures}"
 LAB="$ROOT/scripts/lab.sh"
 P=trc
@@ -19,12 +28,14 @@ trap 'bash "$LAB" down --prefix $P >/dev/null 2>&1 || true; rm -rf "$TMP"' EXIT
 
 [[ "$(id -u)" == 0 ]] || { echo "mkcaptures.sh: needs root" >&2; exit 1; }
 mkdir -p "$OUT"
-(cd "$ROOT" && go build -o "$TMP/tracers" ./cmd/tracers)
 TRACERS="$TMP/tracers"
 
-# lab ARGS...: (re)build the lab; sets DST.
+# lab ARGS...: (re)build the lab; sets DST (and DST6 with --ipv6).
 lab() {
-	DST="$(bash "$LAB" up --prefix $P "$@" | awk '/^destination:/ {print $2}')"
+	local out
+	out="$(bash "$LAB" up --prefix $P "$@")"
+	DST="$(awk '/^destination:/ {print $2}' <<<"$out")"
+	DST6="$(awk '/^destination6:/ {print $2}' <<<"$out")"
 }
 
 # capture NAME IFACE TCPDUMP-OPTS -- COMMAND...: run COMMAND in the source
@@ -55,6 +66,9 @@ capture() {
 }
 
 IF="$P-l1a"
+
+captures4() {
+(cd "$ROOT" && go build -o "$TMP/tracers" ./cmd/tracers)
 
 # --- every tool, a plain lab of 4 routers
 lab --routers 4
@@ -141,6 +155,48 @@ others() {
 	return 0
 }
 others
+}
+
+# The IPv6 set: the lab with --ipv6 (IPv4 too, so that the dual-stack
+# capture has both families on one link), checksums computed in software
+# (--no-offload) so that probes and the packets routers quote carry complete
+# UDP checksums, as on a real network: scamper's udp-paris tells its probes
+# apart by that checksum (the IPv4 set above was made with offload on).
+captures6() {
+	lab6() { lab --routers 4 --ipv6 --no-offload "$@"; }
+	lab6
+	capture traceroute6-udp "$IF" "" -- traceroute -6 -n "$DST6"
+	capture traceroute6-icmp "$IF" "" -- traceroute -6 -n -I "$DST6"
+	capture traceroute6-tcp "$IF" "" -- traceroute -6 -n -T "$DST6"
+	capture mtr6-icmp "$IF" "" -- mtr -6 -n -r -c 2 "$DST6"
+	capture mtr6-udp "$IF" "" -- mtr -6 -n -r -c 2 -u "$DST6"
+	capture tracepath6 "$IF" "" -- tracepath -6 -n "$DST6"
+	capture scamper6-icmp-paris "$IF" "" -- scamper -c "trace -P icmp-paris" -i "$DST6"
+	capture scamper6-udp-paris "$IF" "" -- scamper -c "trace -P udp-paris" -i "$DST6"
+	# busybox (apt-get install busybox): UDP only, its ICMP mode is
+	# compiled out in Debian's build.
+	if command -v busybox >/dev/null && busybox --list | grep -qx traceroute6; then
+		capture busybox-traceroute6 "$IF" "" -- busybox traceroute -6 -n "$DST6"
+	else
+		echo "mkcaptures.sh: busybox with traceroute6 not installed: no busybox-traceroute6 capture" >&2
+	fi
+	# Both families at once: an IPv4 and an IPv6 traceroute -I in
+	# parallel, their outputs one after the other (IPv4 first).
+	capture dual46-traceroute-icmp "$IF" "" -- bash -c \
+		"traceroute -n -I $DST >$TMP/dual4.txt 2>&1 & traceroute -6 -n -I $DST6 >$TMP/dual6.txt 2>&1; wait; cat $TMP/dual4.txt $TMP/dual6.txt"
+
+	lab6 --silent 2
+	capture silent6-traceroute-icmp "$IF" "" -- traceroute -6 -n -I "$DST6"
+	lab6 --unreach 3
+	capture unreach6-traceroute-icmp "$IF" "" -- traceroute -6 -n -I "$DST6"
+	lab6 --unreach 3 --unreach-kind admin
+	capture prohibit6-traceroute-icmp "$IF" "" -- traceroute -6 -n -I "$DST6"
+	lab6 --ecmp 2
+	capture ecmp6-traceroute-udp "$IF" "" -- traceroute -6 -n -q 8 "$DST6"
+}
+
+[[ -n "$ONLY6" ]] || captures4
+captures6
 
 ls -la "$OUT"
 du -sh "$OUT"

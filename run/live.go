@@ -63,18 +63,6 @@ func family(a netip.Addr) int {
 	return 6
 }
 
-// resolve is the address to trace: host's, of the family asked for.
-func resolve(ctx context.Context, host string, fam int) (netip.Addr, error) {
-	dst, err := capture.Resolve(ctx, host)
-	if err != nil {
-		return netip.Addr{}, err
-	}
-	if fam != 0 && family(dst) != fam {
-		return netip.Addr{}, fmt.Errorf("-%d given but %s is an IPv%d address", fam, host, family(dst))
-	}
-	return dst, nil
-}
-
 // Live traces a host on the network and writes the hops to out as they
 // complete (text) or the whole trace at the end (json).
 func Live(ctx context.Context, o Options, out io.Writer) error {
@@ -85,8 +73,11 @@ func Live(ctx context.Context, o Options, out io.Writer) error {
 	if stderr == nil {
 		stderr = io.Discard
 	}
-	dst, err := resolve(ctx, o.Host, o.Family)
+	dst, err := capture.Resolve(ctx, o.Host, o.Family)
 	if err != nil {
+		return err
+	}
+	if err := capture.CheckTarget(dst); err != nil {
 		return err
 	}
 	var src netip.Addr
@@ -109,12 +100,16 @@ func Live(ctx context.Context, o Options, out io.Writer) error {
 	if err := o.Options.Check(); err != nil {
 		return err
 	}
-	snd, err := capture.NewSender(o.Iface)
+	sendIface := o.Iface
+	if dst.Zone() != "" {
+		sendIface = rt.Iface // a link-local destination leaves through its zone
+	}
+	snd, err := capture.NewSender(sendIface, family(dst))
 	if err != nil {
 		return err
 	}
 	defer snd.Close()
-	expr := filter(o.Src, o.Dst, o.ID)
+	expr := craft.Filter(o.Src, o.Dst, o.ID)
 	live, err := capture.OpenLive(rt.Iface, expr)
 	if err != nil {
 		return err

@@ -28,9 +28,9 @@ func TestReadBuildInfo(t *testing.T) {
 			wantVersion: "v0.3.0-4-gfca854e", wantCommit: "fca854e0", wantGopacket: "v1.7.7",
 		},
 		{
-			name: "go install at a tag: the module version",
-			ver:  devVersion,
-			bi:   &debug.BuildInfo{Main: debug.Module{Version: "v0.3.0"}, Deps: deps},
+			name:        "go install at a tag: the module version",
+			ver:         devVersion,
+			bi:          &debug.BuildInfo{Main: debug.Module{Version: "v0.3.0"}, Deps: deps},
 			wantVersion: "v0.3.0", wantCommit: "unknown", wantGopacket: "v1.7.7",
 		},
 		{

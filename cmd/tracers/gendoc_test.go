@@ -1,7 +1,10 @@
 package main
 
 import (
+	"bytes"
+	"fmt"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -96,5 +99,82 @@ func TestGendoc(t *testing.T) {
 		if err != nil || !strings.Contains(string(b), want) {
 			t.Errorf("completion %s (err %v) lacks %q", name, err, want)
 		}
+	}
+}
+
+// TestShellCompletions loads the generated completion scripts into bash
+// (with Debian's bash-completion), zsh and fish, with a freshly built
+// tracers on PATH, and asks each what it offers.
+func TestShellCompletions(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds tracers and starts three shells; skipped with -short")
+	}
+	const bashCompletion = "/usr/share/bash-completion/bash_completion"
+	need := func(what string, err error) {
+		t.Helper()
+		if err == nil {
+			return
+		}
+		if os.Getenv("CI") != "" {
+			t.Fatalf("completion test cannot run in CI: needs %s: %v", what, err)
+		}
+		t.Skipf("needs %s: %v", what, err)
+	}
+	for _, sh := range []string{"bash", "zsh", "fish"} {
+		_, err := exec.LookPath(sh)
+		need(sh, err)
+	}
+	_, err := os.Stat(bashCompletion)
+	need("bash-completion", err)
+
+	dir := t.TempDir()
+	bin := filepath.Join(dir, "tracers")
+	if out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput(); err != nil {
+		t.Fatalf("go build: %v\n%s", err, out)
+	}
+	comp := filepath.Join(dir, "completions")
+	if out, err := exec.Command(bin, "gendoc", "--completions", comp).CombinedOutput(); err != nil {
+		t.Fatalf("tracers gendoc: %v\n%s", err, out)
+	}
+	bashAsk := func(line string) string {
+		words := strings.Fields(line)
+		if strings.HasSuffix(line, " ") {
+			words = append(words, "")
+		}
+		quoted := make([]string, len(words))
+		for i, w := range words {
+			quoted[i] = "'" + w + "'"
+		}
+		return fmt.Sprintf(`source %s; source %s; COMP_WORDS=(%s); COMP_CWORD=%d; COMP_LINE='%s'; COMP_POINT=${#COMP_LINE}; __start_tracers 2>/dev/null; printf '%%s\n' "${COMPREPLY[@]}"`,
+			bashCompletion, filepath.Join(comp, "tracers"), strings.Join(quoted, " "), len(words)-1, line)
+	}
+	tests := []struct {
+		name  string
+		shell string
+		args  []string
+		want  string
+	}{
+		{"bash: tracers <TAB><TAB> lists the commands", "bash", []string{"-c", bashAsk("tracers ")},
+			"checksum\ncompletion\ncraft\nhelp\nreplay\nrun\nversion\n"},
+		{"bash: replay --format", "bash", []string{"-c", bashAsk("tracers replay --format ")}, "text\njson\ncsv\nfields\n"},
+		{"zsh: loads and registers _tracers", "zsh", []string{"-c",
+			"autoload -U compinit && compinit -u && source " + filepath.Join(comp, "_tracers") + " && print ${_comps[tracers]}"}, "_tracers\n"},
+		{"fish: commands", "fish", []string{"-c", "source " + filepath.Join(comp, "tracers.fish") + "; complete -C 'tracers r'"},
+			"replay\tReconstruct every traceroute in a pcap or pcapng file (- reads standard input)\nrun\tTrace the path to HOST with ICMP Echo probes (needs root or CAP_NET_RAW)\n"},
+		{"fish: run --format", "fish", []string{"-c", "source " + filepath.Join(comp, "tracers.fish") + "; complete -C 'tracers run --format '"}, "json\ntext\n"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			cmd := exec.Command(tt.shell, tt.args...)
+			cmd.Env = append(os.Environ(), "PATH="+dir+string(os.PathListSeparator)+os.Getenv("PATH"), "HOME="+dir)
+			var out, errb bytes.Buffer
+			cmd.Stdout, cmd.Stderr = &out, &errb
+			if err := cmd.Run(); err != nil {
+				t.Fatalf("%s: %v\n%s", tt.shell, err, errb.String())
+			}
+			if out.String() != tt.want || errb.Len() > 0 {
+				t.Errorf("%s printed %q (stderr %q), want %q", tt.shell, out.String(), errb.String(), tt.want)
+			}
+		})
 	}
 }

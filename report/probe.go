@@ -91,6 +91,8 @@ func agreement(c craft.Check) string {
 
 // probeJSON is ProbeJSON's document.
 type probeJSON struct {
+	SchemaVersion int `json:"schema_version"` // SchemaVersion
+
 	Src       string      `json:"src"`
 	Dst       string      `json:"dst"`
 	TTL       uint8       `json:"ttl"`
@@ -134,6 +136,7 @@ func ProbeJSON(out io.Writer, s craft.Spec, pkt []byte, written string) error {
 	doc := probeJSON{
 		Src: s.Src.String(), Dst: s.Dst.String(), TTL: s.TTL, ID: s.ID, Seq: s.Seq, IPID: s.IPID,
 		Length: len(pkt), Hex: hex.EncodeToString(pkt), Written: written,
+		SchemaVersion: SchemaVersion,
 	}
 	for _, f := range fields {
 		doc.Fields = append(doc.Fields, fieldJSON{f.Layer, f.Offset, f.Bit, f.Bits, f.Name, f.Value, f.Meaning})

@@ -15,6 +15,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/tracers/tracers/internal/schematest"
 )
 
 // asNobody is the command line that runs args as a user without any
@@ -102,6 +104,13 @@ func TestLabInstallUninstall(t *testing.T) {
 
 	l := labUp(t, "tp", 2)
 	traceAsNobody(t, l, bin, []string{"1 10.77.1.2", "2 10.77.2.2", "3 10.77.3.2"})
+	// tracers run --format json: the one JSON document only a live run writes.
+	cmd := asNobody(bin, "run", "-n", "--format", "json", l.dst)
+	if got := l.inSrc(t, cmd[0], cmd[1:]...); got.code != 0 || !strings.Contains(got.stdout, `"reached": true`) {
+		t.Errorf("tracers run --format json as nobody: exit %d\n%s%s", got.code, got.stdout, got.stderr)
+	} else {
+		schematest.Load(t).Validate(t, "run --format json", []byte(got.stdout))
+	}
 
 	makeIn(t, append([]string{"uninstall"}, vars...)...)
 	var left []string

@@ -10,7 +10,9 @@
 #
 # Environment: PREFIX (/usr/local), DESTDIR (""), BIN (./tracers),
 # BUILD (build), MANIFEST (DESTDIR+PREFIX/share/tracers/install-manifest).
-# The places are those Debian's man-db, bash-completion, zsh and fish read.
+# The places are those Debian's man-db, bash-completion, zsh and fish read
+# (fish reads PREFIX/share/fish/vendor_completions.d for a PREFIX in
+# XDG_DATA_DIRS, which desktop sessions set to /usr/local/share:/usr/share).
 set -euo pipefail
 
 PREFIX="${PREFIX:-/usr/local}"
@@ -65,7 +67,11 @@ do_install() {
 		put 0644 "$tmp/$(basename "$page").gz" "$ROOT/share/man/man1/$(basename "$page").gz"
 	done
 	put 0644 "$BUILD/completions/tracers" "$ROOT/share/bash-completion/completions/tracers"
-	put 0644 "$BUILD/completions/_tracers" "$ROOT/share/zsh/vendor-completions/_tracers"
+	# Debian's zsh reads packages' completions from /usr/share/zsh/vendor-completions
+	# and local ones from /usr/local/share/zsh/site-functions.
+	local zshdir="$ROOT/share/zsh/site-functions"
+	[[ "$PREFIX" == /usr ]] && zshdir="$ROOT/share/zsh/vendor-completions"
+	put 0644 "$BUILD/completions/_tracers" "$zshdir/_tracers"
 	put 0644 "$BUILD/completions/tracers.fish" "$ROOT/share/fish/vendor_completions.d/tracers.fish"
 
 	add "f $MANIFEST"

@@ -84,7 +84,7 @@ func TestLabInstallUninstall(t *testing.T) {
 		"share/man/man1/tracers-run.1.gz",
 		"share/man/man1/tracers-replay.1.gz",
 		"share/bash-completion/completions/tracers",
-		"share/zsh/vendor-completions/_tracers",
+		"share/zsh/site-functions/_tracers", // vendor-completions for PREFIX=/usr
 		"share/fish/vendor_completions.d/tracers.fish",
 	} {
 		if !filepath.IsAbs(f) {

@@ -3,7 +3,16 @@
 GO      ?= go
 BIN     ?= ./tracers
 VERSION ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
-LDFLAGS := -X main.version=$(VERSION)
+COMMIT  ?= $(shell git rev-parse HEAD 2>/dev/null)
+LDFLAGS := -X main.version=$(VERSION) -X main.commit=$(COMMIT)
+# Generated man pages and completions (never committed), and the .deb.
+BUILD   ?= build
+# make install: where, and under which staging root.
+PREFIX  ?= /usr/local
+DESTDIR ?=
+# The man pages' date: the last commit's, so that a build is reproducible.
+SOURCE_DATE_EPOCH ?= $(shell git log -1 --format=%ct 2>/dev/null || date +%s)
+export SOURCE_DATE_EPOCH
 # An iteration count, not a duration: with a duration Go's fuzzer can end
 # a clean run with "context deadline exceeded" (seen here on FuzzVerify).
 FUZZTIME ?= 100000x
@@ -11,17 +20,40 @@ FUZZTIME ?= 100000x
 APT_PKGS := libpcap-dev tshark tcpdump iproute2 iptables iputils-ping \
 	traceroute iputils-tracepath mtr-tiny scamper tcptraceroute hyperfine jq
 
-.PHONY: help build deps test unit fuzz lint demo bench lab-up lab-down clean
+.PHONY: help build man completions install uninstall deb deps test unit fuzz lint demo bench lab-up lab-down clean
 
 help:
 	@echo "make deps   install the Debian packages (as root)"
 	@echo "make build  build $(BIN)"
+	@echo "make man, make completions   generate man pages, bash/zsh/fish completions into $(BUILD)/"
+	@echo "make install [PREFIX=/usr/local] [DESTDIR=]  binary, man pages, completions; setcap when root"
+	@echo "make uninstall   remove exactly what make install installed (its manifest)"
+	@echo "make deb   $(BUILD)/tracers_VERSION_ARCH.deb with dpkg-deb"
 	@echo "make demo   install, build, trace across the namespace lab, replay the capture (as root)"
 	@echo "make test   gofmt, go vet, every test (the lab tests need root), short fuzz runs"
 	@echo "make bench  scripts/bench.sh: tracers against traceroute, mtr, tracepath, scamper (as root)"
 
 build:
 	$(GO) build -ldflags "$(LDFLAGS)" -o $(BIN) ./cmd/tracers
+
+# Man pages and completions come from the cobra commands (a hidden
+# "tracers gendoc" command), generated at build time, never hand-edited.
+man: build
+	rm -rf $(BUILD)/man
+	$(BIN) gendoc --man $(BUILD)/man
+
+completions: build
+	rm -rf $(BUILD)/completions
+	$(BIN) gendoc --completions $(BUILD)/completions
+
+install: build man completions
+	PREFIX="$(PREFIX)" DESTDIR="$(DESTDIR)" BIN="$(BIN)" BUILD="$(BUILD)" bash scripts/install.sh install
+
+uninstall:
+	PREFIX="$(PREFIX)" DESTDIR="$(DESTDIR)" bash scripts/install.sh uninstall
+
+deb: build man completions
+	BIN="$(BIN)" BUILD="$(BUILD)" VERSION="$(VERSION)" bash scripts/deb.sh
 
 # deps installs what a fresh Debian machine lacks; it needs root.
 deps:
@@ -66,3 +98,4 @@ lab-down:
 
 clean:
 	rm -f $(BIN)
+	rm -rf $(BUILD)

@@ -123,7 +123,7 @@ func TestReplayInterrupted(t *testing.T) {
 	if err == nil || err.Error() != "interrupted after 0 packets" || !errors.Is(err, context.Canceled) {
 		t.Fatalf("Run with a cancelled context: %v; want \"interrupted after 0 packets\" wrapping context.Canceled", err)
 	}
-	if got := out.String(); got != "{\n  \"traces\": []\n}\n" {
+	if got := out.String(); got != "{\n  \"schema_version\": 1,\n  \"traces\": []\n}\n" {
 		t.Errorf("output %q, want an empty but complete JSON document", got)
 	}
 }

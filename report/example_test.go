@@ -38,6 +38,7 @@ func ExampleJSON() {
 	_ = report.JSON(os.Stdout, []*analyze.Trace{tr}, report.Options{})
 	// Output:
 	// {
+	//   "schema_version": 1,
 	//   "traces": [
 	//     {
 	//       "source": "10.77.1.1",

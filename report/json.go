@@ -14,6 +14,12 @@ import (
 
 var errClosed = errors.New("report: writer closed")
 
+// SchemaVersion is the "schema_version" of the JSON documents of run,
+// replay (JSONWriter) and craft (ProbeJSON), as docs/tracers.schema.json
+// describes them. It changes when a field changes meaning or goes away,
+// not when one is added.
+const SchemaVersion = 1
+
 // appendJSON appends tr as JSONWriter lays it out: the object indented as
 // json.Encoder with SetIndent("    ", "  ") would write it, starting at its
 // opening brace, without a final newline. The schema is a contract with
@@ -130,6 +136,7 @@ func appendString(b []byte, s string, scratch *bytes.Buffer) []byte {
 // JSONWriter streams traces as one JSON document,
 //
 //	{
+//	  "schema_version": 1,
 //	  "traces": [
 //	    {"source": "10.77.1.1", "destination": "10.77.5.2", "protocol": "icmp",
 //	     "reached": true, "dest_ttl": 2, "hops": [{"ttl": 1, "probes": [...]}, ...]}
@@ -172,7 +179,7 @@ func (j *JSONWriter) Add(tr *analyze.Trace) error {
 		return errClosed
 	}
 	if !j.started {
-		j.buf = append(j.buf[:0], "{\n  \"traces\": [\n    "...)
+		j.buf = append(j.buf[:0], "{\n  \"schema_version\": "+strconv.Itoa(SchemaVersion)+",\n  \"traces\": [\n    "...)
 	} else {
 		j.buf = append(j.buf[:0], ",\n    "...)
 	}
@@ -191,7 +198,7 @@ func (j *JSONWriter) Close() error {
 	}
 	j.closed = true
 	if !j.started {
-		j.buf = append(j.buf[:0], "{\n  \"traces\": []\n}\n"...)
+		j.buf = append(j.buf[:0], "{\n  \"schema_version\": "+strconv.Itoa(SchemaVersion)+",\n  \"traces\": []\n}\n"...)
 	} else {
 		j.buf = append(j.buf[:0], "\n  ]\n}\n"...)
 	}

@@ -81,10 +81,10 @@ func refOf(tr *analyze.Trace, o Options) refTrace {
 func refJSON(t *testing.T, trs []*analyze.Trace, o Options) string {
 	t.Helper()
 	if len(trs) == 0 {
-		return "{\n  \"traces\": []\n}\n"
+		return "{\n  \"schema_version\": 1,\n  \"traces\": []\n}\n"
 	}
 	var b bytes.Buffer
-	b.WriteString("{\n  \"traces\": [\n    ")
+	b.WriteString("{\n  \"schema_version\": 1,\n  \"traces\": [\n    ")
 	for i, tr := range trs {
 		if i > 0 {
 			b.WriteString(",\n    ")

@@ -192,7 +192,7 @@ func TestJSONWriterEmpty(t *testing.T) {
 		t.Fatal(err)
 	}
 	doc := decode(t, b.Bytes())
-	if diff := cmp.Diff(map[string]any{"traces": []any{}}, doc); diff != "" {
+	if diff := cmp.Diff(map[string]any{"schema_version": 1.0, "traces": []any{}}, doc); diff != "" {
 		t.Errorf("empty document mismatch (-want +got):\n%s", diff)
 	}
 	if err := j.Close(); err != nil {

@@ -128,6 +128,8 @@ func agreement(c craft.Check) string {
 
 // probeJSON is ProbeJSON's document.
 type probeJSON struct {
+	SchemaVersion int `json:"schema_version"` // SchemaVersion
+
 	Src       string      `json:"src"`
 	Dst       string      `json:"dst"`
 	TTL       uint8       `json:"ttl"` // the hop limit for IPv6
@@ -177,6 +179,7 @@ func ProbeJSON(out io.Writer, s craft.Spec, pkt []byte, written string) error {
 	doc := probeJSON{
 		Src: s.Src.String(), Dst: s.Dst.String(), TTL: s.TTL, ID: s.ID, Seq: s.Seq,
 		Length: len(pkt), Hex: hex.EncodeToString(pkt), Written: written,
+		SchemaVersion: SchemaVersion,
 	}
 	if s.Dst.Is6() {
 		doc.Flow = &s.Flow

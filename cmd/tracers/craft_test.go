@@ -96,6 +96,8 @@ func TestCraftDefaults(t *testing.T) {
 
 // craftJSONDoc is the part of the --format json document the tests read.
 type craftJSONDoc struct {
+	SchemaVersion int `json:"schema_version"`
+
 	Src, Dst string
 	TTL      int
 	ID       int

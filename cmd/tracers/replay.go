@@ -26,6 +26,11 @@ func newReplay() *cobra.Command {
 	c := &cobra.Command{
 		Use:   "replay [flags] FILE",
 		Short: "Reconstruct every traceroute in a pcap or pcapng file (- reads standard input)",
+		Example: `  tracers replay trace.pcapng
+  tracers replay --stats --explain trace.pcap
+  tracers replay --format json - < trace.pcap
+  tracers replay --filter 'not host 10.0.0.9' --write traces.pcapng trace.pcap
+  tracers replay --format fields -e ip.src -e ip.ttl -e icmp.type trace.pcap`,
 		Args: func(cmd *cobra.Command, args []string) error {
 			if len(args) != 1 {
 				return usageError{fmt.Errorf("replay takes exactly one FILE, got %d arguments", len(args))}
@@ -77,5 +82,6 @@ func newReplay() *cobra.Command {
 	f.StringVar(&o.Write, "write", "", "save the packets of the traces found to FILE (.pcap, or .pcapng), dropping unrelated traffic")
 	f.BoolVar(&o.Explain, "explain", false, "explain under each hop what its packets show")
 	f.StringVar(&o.Filter, "filter", "", "read only packets that match this BPF expression (as tcpdump -r FILE EXPR)")
+	f.BoolP("numeric", "n", false, "accepted out of habit (traceroute -n, tcpdump -n): replay never resolves names anyway")
 	return c
 }

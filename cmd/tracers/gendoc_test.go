@@ -1,0 +1,180 @@
+package main
+
+import (
+	"bytes"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"slices"
+	"strings"
+	"testing"
+)
+
+// TestCompletions asks cobra's completion machinery (what the bash, zsh
+// and fish scripts call) for the values each shell would offer.
+func TestCompletions(t *testing.T) {
+	tests := []struct {
+		name      string
+		args      []string
+		want      []string // completions, before the directive line
+		directive string   // ":N" cobra ends its answer with
+	}{
+		{"commands", []string{""}, []string{"checksum", "completion", "craft", "help", "replay", "run", "version"}, ":4"},
+		{"run --format", []string{"run", "--format", ""}, []string{"text", "json"}, ":4"},
+		{"replay --format", []string{"replay", "--format", ""}, []string{"text", "json", "csv", "fields"}, ":4"},
+		{"craft --format", []string{"craft", "--format", ""}, []string{"text", "json"}, ":4"},
+		// 8 = ShellCompDirectiveFilterFileExt: the shell lists files with these extensions.
+		{"replay FILE", []string{"replay", ""}, []string{"pcap", "pcapng", "cap"}, ":8"},
+		{"replay --write", []string{"replay", "--write", ""}, []string{"pcap", "pcapng", "cap"}, ":8"},
+		{"run HOST: no files", []string{"run", ""}, nil, ":4"},
+		{"replay flags", []string{"replay", "--nu"}, []string{"--numeric\taccepted out of habit (traceroute -n, tcpdump -n): replay never resolves names anyway"}, ":4"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			out, err := runCLI(t, "", append([]string{"__complete"}, tt.args...)...)
+			if err != nil {
+				t.Fatalf("__complete %q: %v", tt.args, err)
+			}
+			lines := strings.Split(strings.TrimSuffix(out, "\n"), "\n")
+			var got []string
+			for _, l := range lines[:len(lines)-1] {
+				if tt.name == "commands" {
+					l, _, _ = strings.Cut(l, "\t")
+				}
+				got = append(got, l)
+			}
+			if !slices.Equal(got, tt.want) || lines[len(lines)-1] != tt.directive {
+				t.Errorf("__complete %q = %q %s, want %q %s", tt.args, got, lines[len(lines)-1], tt.want, tt.directive)
+			}
+		})
+	}
+}
+
+// TestGendoc checks the generated man pages (one per command, with the
+// examples and the exit statuses) and that the three completion scripts
+// are written where the shells look for them.
+func TestGendoc(t *testing.T) {
+	dir := t.TempDir()
+	man, comp := filepath.Join(dir, "man"), filepath.Join(dir, "completions")
+	if _, err := runCLI(t, "", "gendoc", "--man", man, "--completions", comp); err != nil {
+		t.Fatalf("gendoc: %v", err)
+	}
+	pages := []struct {
+		name string
+		want []string
+	}{
+		{"tracers.1", []string{".SH EXAMPLE", "tracers replay --format json", ".SH EXIT STATUS", "\\fBtracers-run(1)\\fP"}},
+		{"tracers-run.1", []string{"\\fB-n\\fP, \\fB--numeric\\fP", "\\fB--format\\fP", ".SH EXIT STATUS\n.TP\n.B 0\n", "cap_net_raw"}},
+		{"tracers-replay.1", []string{"\\fB-n\\fP, \\fB--numeric\\fP", "never resolves names", ".SH EXAMPLE", ".SH EXIT STATUS"}},
+		{"tracers-craft.1", []string{".SH EXAMPLE", ".SH EXIT STATUS"}},
+		{"tracers-checksum.1", []string{".SH EXAMPLE", "\\-\\-verify, the checksum field is wrong"}},
+		{"tracers-version.1", []string{".SH EXAMPLE", "tracers --version"}},
+	}
+	for _, p := range pages {
+		b, err := os.ReadFile(filepath.Join(man, p.name))
+		if err != nil {
+			t.Errorf("gendoc wrote no %s: %v", p.name, err)
+			continue
+		}
+		page := string(b)
+		for _, w := range p.want {
+			if !strings.Contains(page, w) {
+				t.Errorf("%s lacks %q", p.name, w)
+			}
+		}
+		if e, s := strings.Index(page, ".SH EXIT STATUS"), strings.Index(page, ".SH SEE ALSO"); e > s {
+			t.Errorf("%s: EXIT STATUS at %d, after SEE ALSO at %d", p.name, e, s)
+		}
+	}
+	if _, err := os.Stat(filepath.Join(man, "tracers-gendoc.1")); err == nil {
+		t.Errorf("gendoc wrote a page for itself, a hidden command")
+	}
+	for name, want := range map[string]string{
+		"tracers":      "complete -o default -F __start_tracers tracers",
+		"_tracers":     "#compdef tracers",
+		"tracers.fish": "complete -c tracers ",
+	} {
+		b, err := os.ReadFile(filepath.Join(comp, name))
+		if err != nil || !strings.Contains(string(b), want) {
+			t.Errorf("completion %s (err %v) lacks %q", name, err, want)
+		}
+	}
+}
+
+// TestShellCompletions loads the generated completion scripts into bash
+// (with Debian's bash-completion), zsh and fish, with a freshly built
+// tracers on PATH, and asks each what it offers.
+func TestShellCompletions(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds tracers and starts three shells; skipped with -short")
+	}
+	const bashCompletion = "/usr/share/bash-completion/bash_completion"
+	need := func(what string, err error) {
+		t.Helper()
+		if err == nil {
+			return
+		}
+		if os.Getenv("CI") != "" {
+			t.Fatalf("completion test cannot run in CI: needs %s: %v", what, err)
+		}
+		t.Skipf("needs %s: %v", what, err)
+	}
+	for _, sh := range []string{"bash", "zsh", "fish"} {
+		_, err := exec.LookPath(sh)
+		need(sh, err)
+	}
+	_, err := os.Stat(bashCompletion)
+	need("bash-completion", err)
+
+	dir := t.TempDir()
+	bin := filepath.Join(dir, "tracers")
+	if out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput(); err != nil {
+		t.Fatalf("go build: %v\n%s", err, out)
+	}
+	comp := filepath.Join(dir, "completions")
+	if out, err := exec.Command(bin, "gendoc", "--completions", comp).CombinedOutput(); err != nil {
+		t.Fatalf("tracers gendoc: %v\n%s", err, out)
+	}
+	bashAsk := func(line string) string {
+		words := strings.Fields(line)
+		if strings.HasSuffix(line, " ") {
+			words = append(words, "")
+		}
+		quoted := make([]string, len(words))
+		for i, w := range words {
+			quoted[i] = "'" + w + "'"
+		}
+		return fmt.Sprintf(`source %s; source %s; COMP_WORDS=(%s); COMP_CWORD=%d; COMP_LINE='%s'; COMP_POINT=${#COMP_LINE}; __start_tracers 2>/dev/null; printf '%%s\n' "${COMPREPLY[@]}"`,
+			bashCompletion, filepath.Join(comp, "tracers"), strings.Join(quoted, " "), len(words)-1, line)
+	}
+	tests := []struct {
+		name  string
+		shell string
+		args  []string
+		want  string
+	}{
+		{"bash: tracers <TAB><TAB> lists the commands", "bash", []string{"-c", bashAsk("tracers ")},
+			"checksum\ncompletion\ncraft\nhelp\nreplay\nrun\nversion\n"},
+		{"bash: replay --format", "bash", []string{"-c", bashAsk("tracers replay --format ")}, "text\njson\ncsv\nfields\n"},
+		{"zsh: loads and registers _tracers", "zsh", []string{"-c",
+			"autoload -U compinit && compinit -u && source " + filepath.Join(comp, "_tracers") + " && print ${_comps[tracers]}"}, "_tracers\n"},
+		{"fish: commands", "fish", []string{"-c", "source " + filepath.Join(comp, "tracers.fish") + "; complete -C 'tracers r'"},
+			"replay\tReconstruct every traceroute in a pcap or pcapng file (- reads standard input)\nrun\tTrace the path to HOST with ICMP Echo probes (needs root or CAP_NET_RAW)\n"},
+		{"fish: run --format", "fish", []string{"-c", "source " + filepath.Join(comp, "tracers.fish") + "; complete -C 'tracers run --format '"}, "json\ntext\n"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			cmd := exec.Command(tt.shell, tt.args...)
+			cmd.Env = append(os.Environ(), "PATH="+dir+string(os.PathListSeparator)+os.Getenv("PATH"), "HOME="+dir)
+			var out, errb bytes.Buffer
+			cmd.Stdout, cmd.Stderr = &out, &errb
+			if err := cmd.Run(); err != nil {
+				t.Fatalf("%s: %v\n%s", tt.shell, err, errb.String())
+			}
+			if out.String() != tt.want || errb.Len() > 0 {
+				t.Errorf("%s printed %q (stderr %q), want %q", tt.shell, out.String(), errb.String(), tt.want)
+			}
+		})
+	}
+}

@@ -159,6 +159,7 @@ type Probe struct {
 	TCPSeq    uint32
 
 	num uint32 // the Analyzer's window numbers probes in capture order
+	sum uint16 // IPv6 UDP: the checksum (see Note.sum)
 
 	Reply *Reply // nil while unanswered; the Analyzer points it into the Probe
 

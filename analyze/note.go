@@ -2,8 +2,9 @@ package analyze
 
 import (
 	"errors"
-	"net/netip"
 	"time"
+
+	"github.com/gopacket/gopacket/layers"
 )
 
 // Note is one decoded packet reduced to what the analyzer reads of it: 64
@@ -17,12 +18,13 @@ type Note struct {
 	kind  noteKind
 	ttl   uint8  // IP TTL of the packet
 	ipid  uint16 // IP ID (probes)
-	from  uint32 // source address (replies), big endian
+	from  uint32 // source address (replies), as k holds addresses
 	rkind Kind   // reply kind
 	rtype uint8  // ICMP type and code (replies)
 	rcode uint8
 	qttl  uint8  // TTL left in the quoted probe (ICMP errors)
 	dest  bool   // the reply comes from the probe's destination
+	sum   uint16 // IPv6 UDP: the probe's checksum, or the quoted probe's
 	tag   uint32 // k's tag in the window's index, once ahead has seen n; 0 before
 }
 
@@ -30,7 +32,7 @@ type noteKind uint8
 
 const (
 	noteOther   noteKind = iota // decoded, neither a probe nor a reply
-	noteNotIPv4                 // no IPv4 packet to analyse (counted as other)
+	noteNotIPv4                 // no IP packet to analyse (counted as other)
 	noteMalformed
 	noteProbe
 	noteReply
@@ -51,7 +53,7 @@ func (a *Analyzer) Prepare(n *Note, at time.Time, inf *Info, err error) {
 		return
 	}
 	n.ttl = inf.TTL
-	if replyOf(inf, n) {
+	if a.replyOf(inf, n) {
 		n.kind = noteReply
 		return
 	}
@@ -63,13 +65,16 @@ func (a *Analyzer) Prepare(n *Note, at time.Time, inf *Info, err error) {
 		return // noteOther
 	}
 	n.kind, n.ipid = noteProbe, inf.IPID
-	setKey(&n.k, inf.Src, inf.Dst, protoOf(inf.Proto), inf.ID, inf.Seq, inf.SrcPort, inf.DstPort, inf.IPID, inf.TCPSeq)
+	if inf.Proto == layers.IPProtocolUDP && inf.Src.Is6() {
+		n.sum = inf.UDPSum
+	}
+	a.setKey(&n.k, inf.Src, inf.Dst, protoOf(inf.Proto), inf.ID, inf.Seq, inf.SrcPort, inf.DstPort, inf.IPID, inf.TCPSeq)
 }
 
 // fill makes the zeroed p the Probe that note n describes, captured as
 // packet frame.
 func (n *Note) fill(p *Probe, frame int) {
-	p.TTL, p.Sent, p.Frame, p.IPID = int(n.ttl), n.at, frame, n.ipid
+	p.TTL, p.Sent, p.Frame, p.IPID, p.sum = int(n.ttl), n.at, frame, n.ipid, n.sum
 	switch n.k.proto {
 	case ICMP:
 		p.ID, p.Seq = n.k.a, n.k.b
@@ -81,15 +86,10 @@ func (n *Note) fill(p *Probe, frame int) {
 }
 
 // reply makes r the Reply that note n describes, captured as packet
-// frame, setting every field but RTT, which the match knows. It fills r
+// frame, setting every field but From and RTT, which the analyzer knows. It fills r
 // in place: a Reply built elsewhere and copied would cost a stall on the
 // copy.
 func (n *Note) reply(r *Reply, frame int) {
-	r.From, r.At, r.Kind, r.Type, r.Code = addrOf(n.from), n.at, n.rkind, n.rtype, n.rcode
+	r.At, r.Kind, r.Type, r.Code = n.at, n.rkind, n.rtype, n.rcode
 	r.TTL, r.QuotedTTL, r.FromDest, r.Frame = n.ttl, n.qttl, n.dest, frame
-}
-
-// addrOf is the IPv4 address held big endian in a.
-func addrOf(a uint32) netip.Addr {
-	return netip.AddrFrom4([4]byte{byte(a >> 24), byte(a >> 16), byte(a >> 8), byte(a)})
 }

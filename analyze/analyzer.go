@@ -90,19 +90,14 @@ type traceKey struct {
 	v6       bool
 }
 
-// v4 is a as a big-endian uint32, or 0 when it is not IPv4.
-func v4(a netip.Addr) uint32 {
-	if !a.Is4() {
-		return 0
-	}
-	b := a.As4()
-	return binary.BigEndian.Uint32(b[:])
-}
-
 // addrID is ad as a key holds it (Prepare's goroutine).
 func (a *Analyzer) addrID(ad netip.Addr) uint32 {
+	if ad.Is4() {
+		b := ad.As4()
+		return binary.BigEndian.Uint32(b[:])
+	}
 	if !ad.Is6() {
-		return v4(ad)
+		return 0
 	}
 	if a.names == nil {
 		a.names = newAddrTable()

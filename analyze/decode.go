@@ -199,7 +199,26 @@ func (d *Decoder) Decode(lt layers.LinkType, b []byte, inf *Info) error {
 		case layers.LayerTypeIPv6:
 			ip4, ip6 = false, true
 			d.fillIP6(inf)
-		default:
+		// The common transports inline: this loop is the replay's hot path.
+		case layers.LayerTypeICMPv4:
+			haveTransport = true
+			inf.Type, inf.Code = d.icmp.TypeCode.Type(), d.icmp.TypeCode.Code()
+			inf.ID, inf.Seq = d.icmp.Id, d.icmp.Seq
+			if inf.IsError() {
+				parseQuote(d.icmp.Payload, &inf.Quote)
+			}
+		case layers.LayerTypeUDP:
+			haveTransport = true
+			inf.SrcPort, inf.DstPort = uint16(d.udp.SrcPort), uint16(d.udp.DstPort)
+			if ip6 {
+				inf.UDPSum, inf.UDPLen = d.udp.Checksum, d.udp.Length
+			}
+		case layers.LayerTypeTCP:
+			haveTransport = true
+			inf.SrcPort, inf.DstPort = uint16(d.tcp.SrcPort), uint16(d.tcp.DstPort)
+			inf.TCPSeq, inf.TCPAck = d.tcp.Seq, d.tcp.Ack
+			inf.SYN, inf.ACK, inf.RST = d.tcp.SYN, d.tcp.ACK, d.tcp.RST
+		case layers.LayerTypeICMPv6, layers.LayerTypeICMPv6Echo:
 			if d.transport(t, inf) {
 				haveTransport = true
 			}
@@ -359,21 +378,29 @@ func parseQuote(b []byte, out *Quoted) {
 	out.OK = true
 	out.Src, out.Dst = q.src(), q.dst()
 	out.TTL, out.IPID, out.Proto = q.ttl(), q.id(), q.proto()
-	quotedTransport(q.transport(), out, false)
-}
-
-// quotedTransport reads the first 8 bytes of the quoted transport header
-// t (at least 8 long) into out.
-func quotedTransport(t []byte, out *Quoted, v6 bool) {
+	t := q.transport()
 	switch out.Proto {
-	case layers.IPProtocolICMPv4, layers.IPProtocolICMPv6:
+	case layers.IPProtocolICMPv4:
 		out.Type = t[0]
 		out.ID, out.Seq = be16(t, 4), be16(t, 6)
 	case layers.IPProtocolUDP:
 		out.SrcPort, out.DstPort = be16(t, 0), be16(t, 2)
-		if v6 {
-			out.UDPLen, out.UDPSum = be16(t, 4), be16(t, 6)
-		}
+	case layers.IPProtocolTCP:
+		out.SrcPort, out.DstPort = be16(t, 0), be16(t, 2)
+		out.TCPSeq = be32(t, 4)
+	}
+}
+
+// quotedTransport6 reads the first 8 bytes of the transport header t (at
+// least 8 long) quoted in an ICMPv6 error into out.
+func quotedTransport6(t []byte, out *Quoted) {
+	switch out.Proto {
+	case layers.IPProtocolICMPv6:
+		out.Type = t[0]
+		out.ID, out.Seq = be16(t, 4), be16(t, 6)
+	case layers.IPProtocolUDP:
+		out.SrcPort, out.DstPort = be16(t, 0), be16(t, 2)
+		out.UDPLen, out.UDPSum = be16(t, 4), be16(t, 6)
 	case layers.IPProtocolTCP:
 		out.SrcPort, out.DstPort = be16(t, 0), be16(t, 2)
 		out.TCPSeq = be32(t, 4)
@@ -397,5 +424,5 @@ func parseQuote6(b []byte, out *Quoted) {
 	out.Src, out.Dst = h.src(), h.dst()
 	out.TTL, out.FlowLabel, out.PayloadLen = h.hopLimit(), h.flow(), h.payloadLen()
 	out.Proto = w.proto
-	quotedTransport(t, out, true)
+	quotedTransport6(t, out)
 }

@@ -242,7 +242,7 @@ func (a *Analyzer) addNote(n *Note, ev *Event) {
 	a.stats.Packets++
 	*ev = Event{Frame: a.frame}
 	switch n.kind {
-	case noteNotIPv4:
+	case noteNotIP:
 		a.stats.Other++
 		ev.Kind = EventOther
 		return

@@ -32,7 +32,7 @@ type noteKind uint8
 
 const (
 	noteOther   noteKind = iota // decoded, neither a probe nor a reply
-	noteNotIPv4                 // no IP packet to analyse (counted as other)
+	noteNotIP                 // no IP packet to analyse (counted as other)
 	noteMalformed
 	noteProbe
 	noteReply
@@ -46,7 +46,7 @@ func (a *Analyzer) Prepare(n *Note, at time.Time, inf *Info, err error) {
 	*n = Note{at: at}
 	if err != nil {
 		if errors.Is(err, errNoIPv4) || errors.Is(err, errUnknownLink) || errors.Is(err, errFragment) {
-			n.kind = noteNotIPv4
+			n.kind = noteNotIP
 		} else {
 			n.kind = noteMalformed
 		}

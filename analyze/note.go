@@ -31,7 +31,7 @@ type Note struct {
 type noteKind uint8
 
 const (
-	noteOther   noteKind = iota // decoded, neither a probe nor a reply
+	noteOther noteKind = iota // decoded, neither a probe nor a reply
 	noteNotIP                 // no IP packet to analyse (counted as other)
 	noteMalformed
 	noteProbe

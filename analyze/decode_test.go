@@ -304,6 +304,16 @@ func FuzzDecode(f *testing.F) {
 			f.Add(uint8(l.lt), l.wrap(s.ip[:20])) // small snaplen
 		}
 	}
+	for _, l := range links6 {
+		if l.lt > 255 || l.name == "ethernet" {
+			continue // the link type is a byte here; Ethernet comes next
+		}
+		s := samples6(f)[4] // a Time Exceeded quoting extension headers
+		f.Add(uint8(l.lt), l.wrap(s.ip))
+	}
+	for _, s := range samples6(f) {
+		f.Add(uint8(layers.LinkTypeEthernet), links6[0].wrap(s.ip))
+	}
 	// warm is a Time Exceeded quoting a TCP SYN, in Ethernet: it fills
 	// every field a stale decoder could leak.
 	syn := tcpSegment(f, srcAddr, dstAddr, 4, tcpIPID, tcpSport, tcpDport, tcpISN, 0, true, false, false)

@@ -382,3 +382,56 @@ func atoi(s string) int {
 	n, _ := strconv.Atoi(s)
 	return n
 }
+
+// markRE is a traceroute mark after an RTT: !H, !N, !X, !<7>...
+var markRE = regexp.MustCompile(`\s(![A-Z0-9<>-]*)`)
+
+// marksByTTL reads the marks printed on each hop line of text.
+func marksByTTL(text string) map[int][]string {
+	out := map[int][]string{}
+	for _, line := range strings.Split(text, "\n") {
+		m := hopLineRE.FindStringSubmatch(line)
+		if m == nil {
+			continue
+		}
+		ttl := atoi(m[1])
+		for _, mk := range markRE.FindAllStringSubmatch(line, -1) {
+			out[ttl] = append(out[ttl], mk[1])
+		}
+	}
+	return out
+}
+
+// TestReplayMarksAsToolPrinted checks that replay marks each hop as the
+// tool did (!H, !X, ... for IPv4 and IPv6), on the captures where it
+// printed marks.
+func TestReplayMarksAsToolPrinted(t *testing.T) {
+	checked := 0
+	for _, file := range captureFiles(t) {
+		name := strings.TrimSuffix(filepath.Base(file), filepath.Ext(file))
+		text, err := os.ReadFile(filepath.Join(capturesDir, name+".txt"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		want := marksByTTL(string(text))
+		if len(want) == 0 {
+			continue
+		}
+		checked++
+		t.Run(name, func(t *testing.T) {
+			var out bytes.Buffer
+			if err := replay.Run(context.Background(), replay.Options{File: file, Format: "text"}, &out); err != nil {
+				t.Fatal(err)
+			}
+			got := marksByTTL(out.String())
+			for ttl, marks := range want {
+				if !slices.Equal(got[ttl], marks) {
+					t.Errorf("TTL %d: replay marks %v, tool printed %v", ttl, got[ttl], marks)
+				}
+			}
+		})
+	}
+	if checked < 3 {
+		t.Errorf("found marks in %d captures, want the unreachable ones of both families", checked)
+	}
+}

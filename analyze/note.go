@@ -39,9 +39,11 @@ const (
 )
 
 // Prepare fills n from a packet captured at at, which a Decoder decoded
-// into inf with error err. It reads nothing the analyzer changes, so it
-// may run on another goroutine while the analyzer works; AddNote(n) then
-// does what Add would have done with the packet.
+// into inf with error err. It reads nothing the analyzer changes and
+// writes only the analyzer's numbering of IPv6 addresses, which the
+// analyzer reads for a note only after the note was handed to it; so it
+// may run on one other goroutine (one at a time) while the analyzer
+// works. AddNote(n) then does what Add would have done with the packet.
 func (a *Analyzer) Prepare(n *Note, at time.Time, inf *Info, err error) {
 	*n = Note{at: at}
 	if err != nil {

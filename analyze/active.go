@@ -28,7 +28,7 @@ func newActiveTable() *activeTable {
 // hostile capture from choosing keys that collide.
 func (t *activeTable) home(k traceKey) int {
 	x := uint64(k.src)<<32 | uint64(k.dst)
-	y := uint64(k.flow)<<8 | uint64(k.proto)
+	y := uint64(k.flow)<<16 | uint64(k.proto)<<8 | b2u(k.v6)
 	hi, lo := bits.Mul64(x^t.seed, y^0x9e3779b97f4a7c15)
 	return int(hi^lo) & (len(t.slots) - 1)
 }

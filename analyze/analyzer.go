@@ -69,36 +69,53 @@ const dupWindow = 100 * time.Millisecond
 
 // key is the identity a probe carries and its replies echo. It holds no
 // pointers and is 20 bytes, so that the window hashes it quickly and its
-// entries give the garbage collector nothing to scan.
+// entries give the garbage collector nothing to scan. An address is the
+// IPv4 address big endian, or with v6 set the IPv6 address's number in
+// the analyzer's addrTable.
 type key struct {
-	src, dst uint32 // IPv4 addresses, big endian
+	src, dst uint32
 	c        uint32
 	a, b     uint16
 	proto    Proto
+	v6       bool
 }
 
 // traceKey groups probes into traces: source, destination, method, and for
 // ICMP the echo identifier, which every common tool keeps for a whole run
 // (so a ping to the same host is never mixed into a trace).
 type traceKey struct {
-	src, dst uint32 // IPv4 addresses, big endian
+	src, dst uint32 // as in key
 	flow     uint16
 	proto    Proto
+	v6       bool
 }
 
-// v4 is a as a big-endian uint32, or 0 when it is not IPv4 (the decoder
-// only hands over IPv4 addresses).
-func v4(a netip.Addr) uint32 {
-	if !a.Is4() {
+// addrID is ad as a key holds it (Prepare's goroutine).
+func (a *Analyzer) addrID(ad netip.Addr) uint32 {
+	if ad.Is4() {
+		b := ad.As4()
+		return binary.BigEndian.Uint32(b[:])
+	}
+	if !ad.Is6() {
 		return 0
 	}
-	b := a.As4()
-	return binary.BigEndian.Uint32(b[:])
+	if a.names == nil {
+		a.names = newAddrTable()
+	}
+	return a.names.id(ad)
+}
+
+// addrOf is the address a key holds as id.
+func (a *Analyzer) addrOf(id uint32, v6 bool) netip.Addr {
+	if v6 {
+		return a.names.addr(id)
+	}
+	return netip.AddrFrom4([4]byte{byte(id >> 24), byte(id >> 16), byte(id >> 8), byte(id)})
 }
 
 // traceKeyOf is the trace that a probe with identity k belongs to.
 func traceKeyOf(k key) traceKey {
-	tk := traceKey{src: k.src, dst: k.dst, proto: k.proto}
+	tk := traceKey{src: k.src, dst: k.dst, proto: k.proto, v6: k.v6}
 	if k.proto == ICMP {
 		tk.flow = k.a
 	}
@@ -128,6 +145,9 @@ type Analyzer struct {
 	next  int64 // next idle sweep, Unix nanoseconds
 	stats Stats
 	note  Note // scratch for Add
+	// names numbers IPv6 addresses for the keys; made at the first one.
+	// Prepare writes it, on its goroutine; see addrTable.
+	names *addrTable
 	// Probes and traces given back by Recycle: held until the window
 	// forgets them (from heldOff on), then free for reuse.
 	held       []held
@@ -222,7 +242,7 @@ func (a *Analyzer) addNote(n *Note, ev *Event) {
 	a.stats.Packets++
 	*ev = Event{Frame: a.frame}
 	switch n.kind {
-	case noteNotIPv4:
+	case noteNotIP:
 		a.stats.Other++
 		ev.Kind = EventOther
 		return
@@ -248,6 +268,8 @@ func defaultIsProbe(inf *Info) bool {
 	switch inf.Proto {
 	case layers.IPProtocolICMPv4:
 		return inf.Type == layers.ICMPv4TypeEchoRequest
+	case layers.IPProtocolICMPv6:
+		return inf.Type == layers.ICMPv6TypeEchoRequest
 	case layers.IPProtocolUDP:
 		return true
 	case layers.IPProtocolTCP:
@@ -258,7 +280,7 @@ func defaultIsProbe(inf *Info) bool {
 
 func protoOf(p layers.IPProtocol) Proto {
 	switch p {
-	case layers.IPProtocolICMPv4:
+	case layers.IPProtocolICMPv4, layers.IPProtocolICMPv6:
 		return ICMP
 	case layers.IPProtocolUDP:
 		return UDP
@@ -269,32 +291,36 @@ func protoOf(p layers.IPProtocol) Proto {
 }
 
 // setKey makes the zeroed *k the identity a probe carries and its
-// replies echo. It fills *k in place: building a key and copying it
-// stalled on the copy.
-func setKey(k *key, src, dst netip.Addr, proto Proto, id, seq, sport, dport, ipid uint16, tcpSeq uint32) {
-	k.src, k.dst, k.proto = v4(src), v4(dst), proto
+// replies echo (Prepare's goroutine). It fills *k in place: building a
+// key and copying it stalled on the copy. IPv6 has no IP ID: an IPv6 UDP
+// probe's key holds its ports alone, and match tells apart the probes
+// that share them by their UDP checksum (Note.sum).
+func (a *Analyzer) setKey(k *key, src, dst netip.Addr, proto Proto, id, seq, sport, dport, ipid uint16, tcpSeq uint32) {
+	k.src, k.dst, k.proto, k.v6 = a.addrID(src), a.addrID(dst), proto, src.Is6()
 	switch proto {
 	case ICMP:
 		k.a, k.b = id, seq
 	case UDP:
-		k.a, k.b, k.c = sport, dport, uint32(ipid)
+		k.a, k.b = sport, dport
+		if !k.v6 {
+			k.c = uint32(ipid)
+		}
 	case TCP:
 		k.a, k.b, k.c = sport, dport, tcpSeq
 	}
 }
 
 // replyOf recognises a reply: it fills n with the identity of the probe it
-// answers and what the reply says.
-func replyOf(inf *Info, n *Note) bool {
-	n.from = v4(inf.Src)
+// answers and what the reply says (Prepare's goroutine).
+func (a *Analyzer) replyOf(inf *Info, n *Note) bool {
 	switch {
 	case inf.Proto == layers.IPProtocolICMPv4 && inf.IsError():
 		q := &inf.Quote
-		if !q.OK {
+		if !q.OK || !q.Src.Is4() {
 			return false
 		}
 		proto := protoOf(q.Proto)
-		if proto == 0 || (proto == ICMP && q.Type != layers.ICMPv4TypeEchoRequest) {
+		if proto == 0 || (proto == ICMP && (q.Proto != layers.IPProtocolICMPv4 || q.Type != layers.ICMPv4TypeEchoRequest)) {
 			return false
 		}
 		n.rtype, n.rcode, n.qttl = inf.Type, inf.Code, q.TTL
@@ -302,21 +328,38 @@ func replyOf(inf *Info, n *Note) bool {
 		// A Time Exceeded is never the destination's answer, even when
 		// the destination sent it.
 		n.dest = inf.Src == q.Dst && n.rkind != TimeExceeded && n.rkind != OtherError
-		setKey(&n.k, q.Src, q.Dst, proto, q.ID, q.Seq, q.SrcPort, q.DstPort, q.IPID, q.TCPSeq)
-		return true
-	case inf.Proto == layers.IPProtocolICMPv4 && inf.Type == layers.ICMPv4TypeEchoReply:
+		a.setKey(&n.k, q.Src, q.Dst, proto, q.ID, q.Seq, q.SrcPort, q.DstPort, q.IPID, q.TCPSeq)
+	case inf.Proto == layers.IPProtocolICMPv6 && inf.IsError():
+		q := &inf.Quote
+		if !q.OK || !q.Src.Is6() {
+			return false
+		}
+		proto := protoOf(q.Proto)
+		if proto == 0 || (proto == ICMP && (q.Proto != layers.IPProtocolICMPv6 || q.Type != layers.ICMPv6TypeEchoRequest)) {
+			return false
+		}
+		n.rtype, n.rcode, n.qttl = inf.Type, inf.Code, q.TTL
+		n.rkind = errorKind6(inf.Type, inf.Code)
+		n.dest = inf.Src == q.Dst && n.rkind != TimeExceeded && n.rkind != OtherError
+		a.setKey(&n.k, q.Src, q.Dst, proto, q.ID, q.Seq, q.SrcPort, q.DstPort, 0, q.TCPSeq)
+		if proto == UDP {
+			n.sum = q.UDPSum
+		}
+	case inf.Proto == layers.IPProtocolICMPv4 && inf.Type == layers.ICMPv4TypeEchoReply,
+		inf.Proto == layers.IPProtocolICMPv6 && inf.Type == layers.ICMPv6TypeEchoReply:
 		n.rkind, n.dest = EchoReply, true
-		setKey(&n.k, inf.Dst, inf.Src, ICMP, inf.ID, inf.Seq, 0, 0, 0, 0)
-		return true
+		a.setKey(&n.k, inf.Dst, inf.Src, ICMP, inf.ID, inf.Seq, 0, 0, 0, 0)
 	case inf.Proto == layers.IPProtocolTCP && inf.ACK && (inf.SYN || inf.RST):
 		n.rkind, n.dest = TCPSynAck, true
 		if inf.RST {
 			n.rkind = TCPReset
 		}
-		setKey(&n.k, inf.Dst, inf.Src, TCP, 0, 0, inf.DstPort, inf.SrcPort, 0, inf.TCPAck-1)
-		return true
+		a.setKey(&n.k, inf.Dst, inf.Src, TCP, 0, 0, inf.DstPort, inf.SrcPort, 0, inf.TCPAck-1)
+	default:
+		return false
 	}
-	return false
+	n.from = a.addrID(inf.Src)
+	return true
 }
 
 func errorKind(typ, code uint8) Kind {
@@ -345,6 +388,31 @@ func errorKind(typ, code uint8) Kind {
 	return OtherError
 }
 
+// errorKind6 classifies an ICMPv6 error (RFC 4443 section 3).
+func errorKind6(typ, code uint8) Kind {
+	switch typ {
+	case layers.ICMPv6TypeTimeExceeded:
+		return TimeExceeded
+	case layers.ICMPv6TypePacketTooBig:
+		return FragNeeded
+	case layers.ICMPv6TypeDestinationUnreachable:
+		switch code {
+		case layers.ICMPv6CodeNoRouteToDst, layers.ICMPv6CodeRejectRouteToDst:
+			return NetUnreachable
+		case layers.ICMPv6CodeAdminProhibited, layers.ICMPv6CodeSrcAddressFailedPolicy:
+			return AdminProhibited
+		case layers.ICMPv6CodeAddressUnreachable:
+			return HostUnreachable
+		case layers.ICMPv6CodePortUnreachable:
+			return PortUnreachable
+		case 7: // error in source routing header (RFC 6554)
+			return SourceRouteFailed
+		}
+		return Unreachable // 2: beyond scope of source address, and others
+	}
+	return OtherError
+}
+
 // match finds the probe that reply n, captured at now (Unix nanoseconds),
 // answers.
 func (a *Analyzer) match(n *Note, now int64, ev *Event) {
@@ -352,17 +420,40 @@ func (a *Analyzer) match(n *Note, now int64, ev *Event) {
 	var sent int64
 	late := false
 	// Wireshark's rule: the latest probe sent before the reply, preferring
-	// one still unanswered.
+	// one still unanswered. IPv6 UDP probes that share their ports prefer
+	// the one whose checksum the quote echoes; a probe captured before its
+	// checksum was filled in (offload) falls back to the rule.
+	var fallback *Probe
+	var fallbackSent int64
 	for num, ok := a.win.latest(&n.k, a.tagOf(n)); ok; num, ok = a.win.before(num) {
 		if sent = a.win.sent(num); sent > now {
 			continue
 		}
 		p := a.win.probe(num)
+		if n.sum != 0 {
+			if p.sum == n.sum {
+				if p.Reply == nil {
+					hit = p
+				} else {
+					late, fallback = true, nil // that very probe was answered
+				}
+				break
+			}
+			if p.Reply != nil {
+				late = true
+			} else if fallback == nil {
+				fallback, fallbackSent = p, sent
+			}
+			continue
+		}
 		if p.Reply == nil {
 			hit = p
 			break
 		}
 		late = true
+	}
+	if hit == nil && fallback != nil {
+		hit, sent = fallback, fallbackSent
 	}
 	if hit == nil {
 		if late {
@@ -385,6 +476,7 @@ func (a *Analyzer) match(n *Note, now int64, ev *Event) {
 		}
 	}
 	n.reply(&hit.reply, a.frame)
+	hit.reply.From = a.addrOf(n.from, n.k.v6)
 	hit.reply.RTT = time.Duration(now - sent)
 	hit.Reply = &hit.reply
 	if tr != nil && n.rkind == TimeExceeded {
@@ -404,7 +496,7 @@ func (a *Analyzer) addProbe(n *Note, now int64, ev *Event) {
 		// within microseconds (-i any, a router's in and out); tcptraceroute's
 		// probes share ports and sequence number and differ only in the IP
 		// ID; lft sends a probe again, byte for byte, after 250ms.
-		if dt >= 0 && dt < dupWindow && n.ipid == last.IPID && (int(n.ttl) == last.TTL || int(n.ttl) == last.TTL-1) {
+		if dt >= 0 && dt < dupWindow && n.ipid == last.IPID && n.sum == last.sum && (int(n.ttl) == last.TTL || int(n.ttl) == last.TTL-1) {
 			a.stats.Duplicates++
 			ev.Kind, ev.Probe = EventDuplicate, last
 			return
@@ -424,7 +516,7 @@ func (a *Analyzer) addProbe(n *Note, now int64, ev *Event) {
 	}
 	if tr == nil {
 		tr = a.newTrace()
-		tr.Src, tr.Dst, tr.Proto, tr.Probes = addrOf(n.k.src), addrOf(n.k.dst), n.k.proto, a.probeSlice()
+		tr.Src, tr.Dst, tr.Proto, tr.Probes = a.addrOf(n.k.src, n.k.v6), a.addrOf(n.k.dst, n.k.v6), n.k.proto, a.probeSlice()
 		tr.first, tr.firstFrame, tr.key, tr.open = n.at, a.frame, tk, len(a.open)
 		a.active.put(tk, tr)
 		a.open = append(a.open, openTrace{tr: tr})

@@ -10,10 +10,10 @@ import (
 )
 
 var (
-	errNoIPv4       = errors.New("no ipv4 header")
+	errNoIPv4       = errors.New("no ip header") // neither IPv4 nor IPv6
 	errShortLink    = errors.New("short link-layer header")
 	errUnknownLink  = errors.New("unsupported link type")
-	errFragment     = errors.New("ipv4 fragment")
+	errFragment     = errors.New("non-first ip fragment")
 	errShortPayload = errors.New("short transport header")
 )
 
@@ -21,16 +21,21 @@ var (
 // tcpdump -i any since libpcap 1.10).
 const LinkTypeLinuxSLL2 = layers.LinkTypeLinuxSLL2
 
-// Info is what Decode extracts from one packet. It keeps no reference to the
-// packet bytes.
+// Info is what Decode extracts from one packet, IPv4 or IPv6. It keeps no
+// reference to the packet bytes.
 type Info struct {
 	Src, Dst netip.Addr
-	TTL      uint8
-	IPID     uint16
-	Proto    layers.IPProtocol
-	Length   int // IPv4 total length field
+	TTL      uint8  // IPv4 TTL or IPv6 hop limit
+	IPID     uint16 // IPv4 identification; 0 for IPv6
+	// Proto is the transport protocol; for IPv6 the one after the
+	// extension headers (layers.IPProtocolICMPv6 for ICMPv6).
+	Proto  layers.IPProtocol
+	Length int // IPv4 total length field, or 40 + IPv6 payload length
 
-	// ICMP fields (Proto == ICMPv4).
+	// FlowLabel is the IPv6 flow label (20 bits); 0 for IPv4.
+	FlowLabel uint32
+
+	// ICMP or ICMPv6 fields (Proto ICMPv4 or ICMPv6).
 	Type, Code uint8
 	ID, Seq    uint16 // echo identifier and sequence
 
@@ -38,52 +43,85 @@ type Info struct {
 	SrcPort, DstPort uint16
 	TCPSeq, TCPAck   uint32
 	SYN, ACK, RST    bool
+	// UDPSum and UDPLen are the UDP checksum and length fields of an IPv6
+	// datagram, which stand in for the IP ID IPv6 lacks when probes
+	// differ in nothing else (scamper's udp-paris); 0 for IPv4.
+	UDPSum, UDPLen uint16
 
-	// Quote is the packet an ICMP error quotes back (RFC 792).
+	// Quote is the packet an ICMP or ICMPv6 error quotes back (RFC 792,
+	// RFC 4443 section 3).
 	Quote Quoted
 }
 
-// Quoted is the IPv4 header and first transport bytes quoted in an ICMP error.
+// Quoted is the IP header and first transport bytes quoted in an ICMP or
+// ICMPv6 error.
 type Quoted struct {
-	OK               bool
-	Src, Dst         netip.Addr
-	TTL              uint8
-	IPID             uint16
-	Proto            layers.IPProtocol
-	ID, Seq          uint16 // ICMP echo id/seq of the quoted probe
-	Type             uint8  // ICMP type of the quoted probe
+	OK       bool
+	Src, Dst netip.Addr
+	TTL      uint8  // IPv4 TTL or IPv6 hop limit left in the quoted probe
+	IPID     uint16 // IPv4 only
+	Proto    layers.IPProtocol
+	ID, Seq  uint16 // ICMP or ICMPv6 echo id/seq of the quoted probe
+	Type     uint8  // ICMP or ICMPv6 type of the quoted probe
+	// IPv6 only: the flow label and payload length of the quoted header,
+	// and the quoted UDP checksum and length (see Info.UDPSum).
+	FlowLabel        uint32
+	PayloadLen       uint16
 	SrcPort, DstPort uint16
 	TCPSeq           uint32
+	UDPSum, UDPLen   uint16
 }
 
-// IsError reports whether the packet is an ICMP error that quotes a packet.
+// IsError reports whether the packet is an ICMP or ICMPv6 error that
+// quotes a packet.
 func (i *Info) IsError() bool {
-	return i.Proto == layers.IPProtocolICMPv4 &&
-		(i.Type == layers.ICMPv4TypeTimeExceeded || i.Type == layers.ICMPv4TypeDestinationUnreachable ||
+	switch i.Proto {
+	case layers.IPProtocolICMPv4:
+		return i.Type == layers.ICMPv4TypeTimeExceeded || i.Type == layers.ICMPv4TypeDestinationUnreachable ||
 			i.Type == layers.ICMPv4TypeParameterProblem || i.Type == layers.ICMPv4TypeSourceQuench ||
-			i.Type == layers.ICMPv4TypeRedirect)
+			i.Type == layers.ICMPv4TypeRedirect
+	case layers.IPProtocolICMPv6:
+		return i.Type >= layers.ICMPv6TypeDestinationUnreachable && i.Type <= layers.ICMPv6TypeParameterProblem
+	}
+	return false
 }
 
-// Decoder decodes captured packets with gopacket DecodingLayerParsers, one per
-// link type, reusing its layers: Decode allocates nothing.
+// Decoder decodes captured packets of either family with gopacket
+// DecodingLayerParsers, one per link type, reusing its layers; the IPv6
+// extension headers, PPP and MPLS are walked over checked byte views
+// (gopacket's layers for them allocate). Decode allocates nothing.
 type Decoder struct {
-	eth   layers.Ethernet
-	dot1q layers.Dot1Q
-	sll   layers.LinuxSLL
-	loop  layers.Loopback
-	ip4   layers.IPv4
-	icmp  layers.ICMPv4
-	udp   layers.UDP
-	tcp   layers.TCP
+	eth    layers.Ethernet
+	dot1q  layers.Dot1Q
+	sll    layers.LinuxSLL
+	loop   layers.Loopback
+	ppp    pppLink
+	chdlc  pppLink
+	mpls   mplsStack
+	ip4    layers.IPv4
+	ip6    ip6Walk
+	icmp   layers.ICMPv4
+	icmp6  layers.ICMPv6
+	echo6  layers.ICMPv6Echo
+	udp    layers.UDP
+	tcp    layers.TCP
+	ethP   *gopacket.DecodingLayerParser
+	sllP   *gopacket.DecodingLayerParser
+	loopP  *gopacket.DecodingLayerParser
+	pppP   *gopacket.DecodingLayerParser
+	chdlcP *gopacket.DecodingLayerParser
+	ipP    *gopacket.DecodingLayerParser
+	ip6P   *gopacket.DecodingLayerParser
+	mplsP  *gopacket.DecodingLayerParser
 
-	ethP, sllP, loopP, ipP *gopacket.DecodingLayerParser
-	decoded                []gopacket.LayerType
+	decoded []gopacket.LayerType
 }
 
 // NewDecoder returns a Decoder ready for use.
 func NewDecoder() *Decoder {
-	d := &Decoder{decoded: make([]gopacket.LayerType, 0, 8)}
-	common := []gopacket.DecodingLayer{&d.ip4, &d.icmp, &d.udp, &d.tcp}
+	d := &Decoder{decoded: make([]gopacket.LayerType, 0, 16)}
+	d.chdlc.cisco = true
+	common := []gopacket.DecodingLayer{&d.mpls, &d.ip4, &d.ip6, &d.icmp, &d.icmp6, &d.echo6, &d.udp, &d.tcp}
 	mk := func(first gopacket.LayerType, link ...gopacket.DecodingLayer) *gopacket.DecodingLayerParser {
 		p := gopacket.NewDecodingLayerParser(first)
 		// A slice indexed by layer type rather than the default map: the
@@ -99,12 +137,17 @@ func NewDecoder() *Decoder {
 	d.ethP = mk(layers.LayerTypeEthernet, &d.eth, &d.dot1q)
 	d.sllP = mk(layers.LayerTypeLinuxSLL, &d.sll)
 	d.loopP = mk(layers.LayerTypeLoopback, &d.loop)
+	d.pppP = mk(layers.LayerTypePPP, &d.ppp)
+	d.chdlcP = mk(layers.LayerTypePPP, &d.chdlc)
 	d.ipP = mk(layers.LayerTypeIPv4)
+	d.ip6P = mk(layers.LayerTypeIPv6)
+	d.mplsP = mk(layers.LayerTypeMPLS)
 	return d
 }
 
 // Decode fills inf from the packet b captured with link type lt. It returns
-// an error for packets that hold no decodable IPv4 header; inf keeps no
+// an error for packets that hold no decodable IPv4 or IPv6 header, for
+// non-first fragments, and for transport headers cut short; inf keeps no
 // reference to b.
 func (d *Decoder) Decode(lt layers.LinkType, b []byte, inf *Info) error {
 	*inf = Info{}
@@ -116,32 +159,47 @@ func (d *Decoder) Decode(lt layers.LinkType, b []byte, inf *Info) error {
 		p = d.sllP
 	case layers.LinkTypeNull, layers.LinkTypeLoop:
 		p = d.loopP
-	case layers.LinkTypeRaw, layers.LinkTypeIPv4, 12, 14: // 12, 14: DLT_RAW on some BSDs
-		if len(b) > 0 && b[0]>>4 == 6 { // raw links carry IPv6 too
-			return errNoIPv4
-		}
-		p = d.ipP
+	case layers.LinkTypeRaw, layers.LinkTypeIPv4, layers.LinkTypeIPv6, 12, 14: // 12, 14: DLT_RAW on some BSDs
+		p = d.rawParser(b)
+	case layers.LinkTypePPP, layers.LinkTypePPP_HDLC:
+		p = d.pppP
+	case layers.LinkTypeC_HDLC:
+		p = d.chdlcP
 	case LinkTypeLinuxSLL2:
 		// SLL2: protocol (2), reserved (2), ifindex (4), arphrd (2),
 		// pkttype (1), addr len (1), addr (8).
 		if len(b) < 20 {
 			return errShortLink
 		}
-		if binary.BigEndian.Uint16(b[0:2]) != uint16(layers.EthernetTypeIPv4) {
+		switch layers.EthernetType(binary.BigEndian.Uint16(b[0:2])) {
+		case layers.EthernetTypeIPv4:
+			p = d.ipP
+		case layers.EthernetTypeIPv6:
+			p = d.ip6P
+		case layers.EthernetTypeMPLSUnicast, layers.EthernetTypeMPLSMulticast:
+			p = d.mplsP
+		default:
 			return errNoIPv4
 		}
-		b, p = b[20:], d.ipP
+		b = b[20:]
 	default:
 		return errUnknownLink
 	}
+	if p == nil {
+		return errNoIPv4
+	}
 	d.decoded = d.decoded[:0]
 	err := p.DecodeLayers(b, &d.decoded)
-	var haveIP, haveTransport bool
+	var ip4, ip6, haveTransport bool
 	for _, t := range d.decoded {
 		switch t {
 		case layers.LayerTypeIPv4:
-			haveIP = true
+			ip4, ip6 = true, false
 			d.fillIP(inf)
+		case layers.LayerTypeIPv6:
+			ip4, ip6 = false, true
+			d.fillIP6(inf)
+		// The common transports inline: this loop is the replay's hot path.
 		case layers.LayerTypeICMPv4:
 			haveTransport = true
 			inf.Type, inf.Code = d.icmp.TypeCode.Type(), d.icmp.TypeCode.Code()
@@ -152,32 +210,122 @@ func (d *Decoder) Decode(lt layers.LinkType, b []byte, inf *Info) error {
 		case layers.LayerTypeUDP:
 			haveTransport = true
 			inf.SrcPort, inf.DstPort = uint16(d.udp.SrcPort), uint16(d.udp.DstPort)
+			if ip6 {
+				inf.UDPSum, inf.UDPLen = d.udp.Checksum, d.udp.Length
+			}
 		case layers.LayerTypeTCP:
 			haveTransport = true
 			inf.SrcPort, inf.DstPort = uint16(d.tcp.SrcPort), uint16(d.tcp.DstPort)
 			inf.TCPSeq, inf.TCPAck = d.tcp.Seq, d.tcp.Ack
 			inf.SYN, inf.ACK, inf.RST = d.tcp.SYN, d.tcp.ACK, d.tcp.RST
+		case layers.LayerTypeICMPv6, layers.LayerTypeICMPv6Echo:
+			if d.transport(t, inf) {
+				haveTransport = true
+			}
 		}
 	}
-	if !haveIP {
+	switch {
+	case ip4:
+		if d.ip4.FragOffset != 0 {
+			return errFragment
+		}
+		if !haveTransport && d.ip4.Flags&layers.IPv4MoreFragments != 0 && err == nil {
+			// A first fragment carries its transport header, which
+			// gopacket does not decode past a fragmented IPv4 header.
+			if t := firstFragLayer(d.ip4.Protocol); t != gopacket.LayerTypeZero {
+				if l := d.layer(t); l != nil && l.DecodeFromBytes(d.ip4.Payload, gopacket.NilDecodeFeedback) == nil {
+					haveTransport = d.transport(t, inf)
+				}
+			}
+		}
+		if err != nil || (!haveTransport && protoOf(d.ip4.Protocol) != 0) {
+			// The IPv4 header decoded but its transport header did not
+			// (a small snaplen): keep what the IP header says, but do not
+			// pass the zeroed transport fields off as a packet.
+			return errShortPayload
+		}
+	case ip6:
+		if d.ip6.nonFirst {
+			return errFragment
+		}
+		if err != nil || d.ip6.short || (!haveTransport && protoOf(d.ip6.proto) != 0) {
+			return errShortPayload
+		}
+	default:
 		if err != nil {
 			return err
 		}
 		return errNoIPv4
 	}
-	if d.ip4.FragOffset != 0 {
-		return errFragment
+	return nil
+}
+
+// rawParser is the parser for a packet b that starts with its IP header.
+func (d *Decoder) rawParser(b []byte) *gopacket.DecodingLayerParser {
+	if len(b) > 0 && b[0]>>4 == 6 {
+		return d.ip6P
 	}
-	if err != nil || (!haveTransport && protoOf(d.ip4.Protocol) != 0) {
-		if d.ip4.Flags&layers.IPv4MoreFragments != 0 {
-			return errFragment // a first fragment: gopacket stops at IPv4
-		}
-		// The IPv4 header decoded but its transport header did not
-		// (a small snaplen): keep what the IP header says, but do not
-		// pass the zeroed transport fields off as a packet.
-		return errShortPayload
+	return d.ipP
+}
+
+// firstFragLayer is the layer of a first fragment's transport header.
+func firstFragLayer(p layers.IPProtocol) gopacket.LayerType {
+	switch p {
+	case layers.IPProtocolICMPv4:
+		return layers.LayerTypeICMPv4
+	case layers.IPProtocolUDP:
+		return layers.LayerTypeUDP
+	case layers.IPProtocolTCP:
+		return layers.LayerTypeTCP
+	}
+	return gopacket.LayerTypeZero
+}
+
+// layer is the decoder's transport layer of type t.
+func (d *Decoder) layer(t gopacket.LayerType) gopacket.DecodingLayer {
+	switch t {
+	case layers.LayerTypeICMPv4:
+		return &d.icmp
+	case layers.LayerTypeUDP:
+		return &d.udp
+	case layers.LayerTypeTCP:
+		return &d.tcp
 	}
 	return nil
+}
+
+// transport copies the decoded transport layer t into inf and reports
+// whether t was one.
+func (d *Decoder) transport(t gopacket.LayerType, inf *Info) bool {
+	switch t {
+	case layers.LayerTypeICMPv4:
+		inf.Type, inf.Code = d.icmp.TypeCode.Type(), d.icmp.TypeCode.Code()
+		inf.ID, inf.Seq = d.icmp.Id, d.icmp.Seq
+		if inf.IsError() {
+			parseQuote(d.icmp.Payload, &inf.Quote)
+		}
+	case layers.LayerTypeICMPv6:
+		inf.Type, inf.Code = d.icmp6.TypeCode.Type(), d.icmp6.TypeCode.Code()
+		if inf.IsError() && len(d.icmp6.Payload) >= 4 {
+			// 4 bytes unused, MTU or pointer, then the invoking packet.
+			parseQuote6(d.icmp6.Payload[4:], &inf.Quote)
+		}
+	case layers.LayerTypeICMPv6Echo:
+		inf.ID, inf.Seq = d.echo6.Identifier, d.echo6.SeqNumber
+		return false // the ICMPv6 layer before it counted
+	case layers.LayerTypeUDP:
+		inf.SrcPort, inf.DstPort = uint16(d.udp.SrcPort), uint16(d.udp.DstPort)
+		if inf.Src.Is6() {
+			inf.UDPSum, inf.UDPLen = d.udp.Checksum, d.udp.Length
+		}
+	case layers.LayerTypeTCP:
+		inf.SrcPort, inf.DstPort = uint16(d.tcp.SrcPort), uint16(d.tcp.DstPort)
+		inf.TCPSeq, inf.TCPAck = d.tcp.Seq, d.tcp.Ack
+		inf.SYN, inf.ACK, inf.RST = d.tcp.SYN, d.tcp.ACK, d.tcp.RST
+	default:
+		return false
+	}
+	return true
 }
 
 func (d *Decoder) fillIP(inf *Info) {
@@ -187,6 +335,14 @@ func (d *Decoder) fillIP(inf *Info) {
 	inf.IPID = d.ip4.Id
 	inf.Proto = d.ip4.Protocol
 	inf.Length = int(d.ip4.Length)
+}
+
+func (d *Decoder) fillIP6(inf *Info) {
+	h := ip6View(d.ip6.hdr)
+	inf.Src, inf.Dst = h.src(), h.dst()
+	inf.TTL, inf.FlowLabel = h.hopLimit(), h.flow()
+	inf.Proto = d.ip6.proto
+	inf.Length = 40 + int(h.payloadLen())
 }
 
 func addr4(ip []byte) netip.Addr {
@@ -233,4 +389,40 @@ func parseQuote(b []byte, out *Quoted) {
 		out.SrcPort, out.DstPort = be16(t, 0), be16(t, 2)
 		out.TCPSeq = be32(t, 4)
 	}
+}
+
+// quotedTransport6 reads the first 8 bytes of the transport header t (at
+// least 8 long) quoted in an ICMPv6 error into out.
+func quotedTransport6(t []byte, out *Quoted) {
+	switch out.Proto {
+	case layers.IPProtocolICMPv6:
+		out.Type = t[0]
+		out.ID, out.Seq = be16(t, 4), be16(t, 6)
+	case layers.IPProtocolUDP:
+		out.SrcPort, out.DstPort = be16(t, 0), be16(t, 2)
+		out.UDPLen, out.UDPSum = be16(t, 4), be16(t, 6)
+	case layers.IPProtocolTCP:
+		out.SrcPort, out.DstPort = be16(t, 0), be16(t, 2)
+		out.TCPSeq = be32(t, 4)
+	}
+}
+
+// parseQuote6 reads the invoking packet an ICMPv6 error quotes (RFC 4443
+// section 3): an IPv6 header, its extension headers, and at least 8 bytes
+// of the transport header.
+func parseQuote6(b []byte, out *Quoted) {
+	var w ip6Walk
+	if w.walk(b) != nil || w.short || w.nonFirst {
+		return
+	}
+	t := w.payload
+	if len(t) < 8 {
+		return
+	}
+	h := ip6View(w.hdr)
+	out.OK = true
+	out.Src, out.Dst = h.src(), h.dst()
+	out.TTL, out.FlowLabel, out.PayloadLen = h.hopLimit(), h.flow(), h.payloadLen()
+	out.Proto = w.proto
+	quotedTransport6(t, out)
 }

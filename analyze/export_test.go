@@ -8,3 +8,6 @@ var (
 	ErrFragment     = errFragment
 	ErrShortPayload = errShortPayload
 )
+
+// WindowLen is how many probes the window holds.
+func (a *Analyzer) WindowLen() int { return int(a.win.next - a.win.oldest) }

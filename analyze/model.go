@@ -87,7 +87,12 @@ func (k Kind) String() string {
 func (k Kind) Terminal() bool { return k != TimeExceeded && k != OtherError && k != 0 }
 
 // Annotation is traceroute's mark for a reply ("!H", "!N", ...), or "".
+// For an ICMPv6 reply (From is IPv6) it is the mark Linux traceroute -6
+// prints; see annotation6.
 func (r *Reply) Annotation() string {
+	if r.From.Is6() {
+		return r.annotation6()
+	}
 	if r.Type != layers.ICMPv4TypeDestinationUnreachable {
 		return ""
 	}
@@ -117,6 +122,42 @@ func (r *Reply) Annotation() string {
 	return "!<" + itoa(int(r.Code)) + ">"
 }
 
+// annotation6 is Linux traceroute's mark for an ICMPv6 reply
+// (parse_icmp_res in traceroute.c): no route !N, beyond scope and address
+// unreachable !H, administratively prohibited !X, port unreachable none
+// (the destination answered), other codes !<code>; Packet Too Big !F;
+// other errors but Time Exceeded in transit !<type-code>.
+func (r *Reply) annotation6() string {
+	switch r.Kind {
+	case EchoReply, TCPSynAck, TCPReset:
+		return ""
+	}
+	switch r.Type {
+	case layers.ICMPv6TypeTimeExceeded:
+		if r.Code == layers.ICMPv6CodeHopLimitExceeded {
+			return ""
+		}
+	case layers.ICMPv6TypeDestinationUnreachable:
+		switch r.Code {
+		case layers.ICMPv6CodeNoRouteToDst:
+			return "!N"
+		case layers.ICMPv6CodeBeyondScopeOfSrc, layers.ICMPv6CodeAddressUnreachable:
+			return "!H"
+		case layers.ICMPv6CodeAdminProhibited:
+			return "!X"
+		case layers.ICMPv6CodePortUnreachable:
+			if r.FromDest {
+				return ""
+			}
+			return "!"
+		}
+		return "!<" + itoa(int(r.Code)) + ">"
+	case layers.ICMPv6TypePacketTooBig:
+		return "!F"
+	}
+	return "!<" + itoa(int(r.Type)) + "-" + itoa(int(r.Code)) + ">"
+}
+
 func itoa(n int) string {
 	var b [20]byte
 	i := len(b)
@@ -136,7 +177,7 @@ type Reply struct {
 	At         time.Time // capture timestamp
 	RTT        time.Duration
 	Kind       Kind
-	Type, Code uint8 // ICMP type and code; 0, 0 for TCP answers
+	Type, Code uint8 // ICMP or ICMPv6 (From is IPv6) type and code; 0, 0 for TCP answers
 	TTL        uint8 // IP TTL of the reply as it arrived
 	QuotedTTL  uint8 // TTL left in the quoted probe (ICMP errors)
 	FromDest   bool  // sent by the trace's destination
@@ -159,6 +200,7 @@ type Probe struct {
 	TCPSeq    uint32
 
 	num uint32 // the Analyzer's window numbers probes in capture order
+	sum uint16 // IPv6 UDP: the checksum (see Note.sum)
 
 	Reply *Reply // nil while unanswered; the Analyzer points it into the Probe
 

@@ -2,8 +2,9 @@ package analyze
 
 import (
 	"errors"
-	"net/netip"
 	"time"
+
+	"github.com/gopacket/gopacket/layers"
 )
 
 // Note is one decoded packet reduced to what the analyzer reads of it: 64
@@ -17,41 +18,44 @@ type Note struct {
 	kind  noteKind
 	ttl   uint8  // IP TTL of the packet
 	ipid  uint16 // IP ID (probes)
-	from  uint32 // source address (replies), big endian
+	from  uint32 // source address (replies), as k holds addresses
 	rkind Kind   // reply kind
 	rtype uint8  // ICMP type and code (replies)
 	rcode uint8
 	qttl  uint8  // TTL left in the quoted probe (ICMP errors)
 	dest  bool   // the reply comes from the probe's destination
+	sum   uint16 // IPv6 UDP: the probe's checksum, or the quoted probe's
 	tag   uint32 // k's tag in the window's index, once ahead has seen n; 0 before
 }
 
 type noteKind uint8
 
 const (
-	noteOther   noteKind = iota // decoded, neither a probe nor a reply
-	noteNotIPv4                 // no IPv4 packet to analyse (counted as other)
+	noteOther noteKind = iota // decoded, neither a probe nor a reply
+	noteNotIP                 // no IP packet to analyse (counted as other)
 	noteMalformed
 	noteProbe
 	noteReply
 )
 
 // Prepare fills n from a packet captured at at, which a Decoder decoded
-// into inf with error err. It reads nothing the analyzer changes, so it
-// may run on another goroutine while the analyzer works; AddNote(n) then
-// does what Add would have done with the packet.
+// into inf with error err. It reads nothing the analyzer changes and
+// writes only the analyzer's numbering of IPv6 addresses, which the
+// analyzer reads for a note only after the note was handed to it; so it
+// may run on one other goroutine (one at a time) while the analyzer
+// works. AddNote(n) then does what Add would have done with the packet.
 func (a *Analyzer) Prepare(n *Note, at time.Time, inf *Info, err error) {
 	*n = Note{at: at}
 	if err != nil {
 		if errors.Is(err, errNoIPv4) || errors.Is(err, errUnknownLink) || errors.Is(err, errFragment) {
-			n.kind = noteNotIPv4
+			n.kind = noteNotIP
 		} else {
 			n.kind = noteMalformed
 		}
 		return
 	}
 	n.ttl = inf.TTL
-	if replyOf(inf, n) {
+	if a.replyOf(inf, n) {
 		n.kind = noteReply
 		return
 	}
@@ -63,13 +67,16 @@ func (a *Analyzer) Prepare(n *Note, at time.Time, inf *Info, err error) {
 		return // noteOther
 	}
 	n.kind, n.ipid = noteProbe, inf.IPID
-	setKey(&n.k, inf.Src, inf.Dst, protoOf(inf.Proto), inf.ID, inf.Seq, inf.SrcPort, inf.DstPort, inf.IPID, inf.TCPSeq)
+	if inf.Proto == layers.IPProtocolUDP && inf.Src.Is6() {
+		n.sum = inf.UDPSum
+	}
+	a.setKey(&n.k, inf.Src, inf.Dst, protoOf(inf.Proto), inf.ID, inf.Seq, inf.SrcPort, inf.DstPort, inf.IPID, inf.TCPSeq)
 }
 
 // fill makes the zeroed p the Probe that note n describes, captured as
 // packet frame.
 func (n *Note) fill(p *Probe, frame int) {
-	p.TTL, p.Sent, p.Frame, p.IPID = int(n.ttl), n.at, frame, n.ipid
+	p.TTL, p.Sent, p.Frame, p.IPID, p.sum = int(n.ttl), n.at, frame, n.ipid, n.sum
 	switch n.k.proto {
 	case ICMP:
 		p.ID, p.Seq = n.k.a, n.k.b
@@ -81,15 +88,10 @@ func (n *Note) fill(p *Probe, frame int) {
 }
 
 // reply makes r the Reply that note n describes, captured as packet
-// frame, setting every field but RTT, which the match knows. It fills r
+// frame, setting every field but From and RTT, which the analyzer knows. It fills r
 // in place: a Reply built elsewhere and copied would cost a stall on the
 // copy.
 func (n *Note) reply(r *Reply, frame int) {
-	r.From, r.At, r.Kind, r.Type, r.Code = addrOf(n.from), n.at, n.rkind, n.rtype, n.rcode
+	r.At, r.Kind, r.Type, r.Code = n.at, n.rkind, n.rtype, n.rcode
 	r.TTL, r.QuotedTTL, r.FromDest, r.Frame = n.ttl, n.qttl, n.dest, frame
-}
-
-// addrOf is the IPv4 address held big endian in a.
-func addrOf(a uint32) netip.Addr {
-	return netip.AddrFrom4([4]byte{byte(a >> 24), byte(a >> 16), byte(a >> 8), byte(a)})
 }

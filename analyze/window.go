@@ -60,7 +60,7 @@ func (w *window) tag(k *key) uint32 {
 	x := uint64(k.src)<<32 | uint64(k.dst)
 	y := uint64(k.c)<<32 | uint64(k.a)<<16 | uint64(k.b)
 	hi, lo := bits.Mul64(x^w.seed0, y^w.seed1)
-	hi, lo = bits.Mul64(hi^lo^uint64(k.proto), 0x9e3779b97f4a7c15)
+	hi, lo = bits.Mul64(hi^lo^uint64(k.proto)^b2u(k.v6)<<8, 0x9e3779b97f4a7c15)
 	return max(uint32(hi^lo), 1)
 }
 
@@ -213,4 +213,11 @@ func (w *window) expire(now int64, d time.Duration) {
 		}
 		w.probes[j] = nil
 	}
+}
+
+func b2u(b bool) uint64 {
+	if b {
+		return 1
+	}
+	return 0
 }

@@ -25,21 +25,24 @@ const capturesDir = "../testdata/captures"
 
 // jsonDoc is the JSON schema of run and replay, as far as tests read it.
 type jsonDoc struct {
-	Traces []struct {
-		Source      string `json:"source"`
-		Destination string `json:"destination"`
-		Protocol    string `json:"protocol"`
-		Reached     bool   `json:"reached"`
-		DestTTL     *int   `json:"dest_ttl"`
-		Hops        []struct {
-			TTL    int `json:"ttl"`
-			Probes []struct {
-				Responder *string  `json:"responder"`
-				RTT       *float64 `json:"rtt_ms"`
-				Reply     *string  `json:"reply"`
-			} `json:"probes"`
-		} `json:"hops"`
-	} `json:"traces"`
+	Traces []jsonTrace `json:"traces"`
+}
+
+// jsonTrace is one trace of jsonDoc.
+type jsonTrace = struct {
+	Source      string `json:"source"`
+	Destination string `json:"destination"`
+	Protocol    string `json:"protocol"`
+	Reached     bool   `json:"reached"`
+	DestTTL     *int   `json:"dest_ttl"`
+	Hops        []struct {
+		TTL    int `json:"ttl"`
+		Probes []struct {
+			Responder *string  `json:"responder"`
+			RTT       *float64 `json:"rtt_ms"`
+			Reply     *string  `json:"reply"`
+		} `json:"probes"`
+	} `json:"hops"`
 }
 
 func replayJSON(t *testing.T, file string) jsonDoc {
@@ -56,12 +59,62 @@ func replayJSON(t *testing.T, file string) jsonDoc {
 }
 
 var (
-	// A hop line: the TTL, then an address, '*', mtr's '???', tracepath's
-	// "no reply" or lft's "[target closed] ADDR"; not ping's "64 bytes from
-	// ..." nor "3 packets transmitted".
-	toolHop = regexp.MustCompile(`^\s*(\d+)(?::|\.\|--)?\s+([0-9*?].*|\[.*|no reply.*)$`)
-	addrRE  = regexp.MustCompile(`\b\d{1,3}\.\d{1,3}\.\d{1,3}\.\d{1,3}\b`)
+	// A hop line: the TTL, then an address (IPv4, or IPv6 with a colon
+	// after its first group), '*', mtr's '???', tracepath's "no reply" or
+	// lft's "[target closed] ADDR"; not ping's "64 bytes from ..." nor "3
+	// packets transmitted".
+	toolHop = regexp.MustCompile(`^\s*(\d+)(?::|\.\|--)?\s+([0-9*?].*|[0-9a-f]{1,4}:[0-9a-f:]*\s.*|\[.*|no reply.*)$`)
+	addrRE  = regexp.MustCompile(`\b\d{1,3}\.\d{1,3}\.\d{1,3}\.\d{1,3}\b|\b[0-9a-f]{1,4}:[0-9a-f:]*[0-9a-f]\b|\b[0-9a-f]{1,4}::`)
+	// toolStart begins what one run of Linux traceroute printed.
+	toolStart = regexp.MustCompile(`^traceroute to (\S+) `)
 )
+
+// toolRun is what one run of a tool printed, and the destination it names
+// when it says ("" when not).
+type toolRun struct {
+	dest, text string
+}
+
+// toolRuns splits what was printed into the runs of traceroute in it (a
+// dual-stack capture holds an IPv4 and an IPv6 run), or one run, leaving
+// out what another tool printed before.
+func toolRuns(text string) []toolRun {
+	var runs []toolRun
+	for _, line := range strings.Split(text, "\n") {
+		if m := toolStart.FindStringSubmatch(line); m != nil || len(runs) == 0 {
+			var dest string
+			if m != nil {
+				dest = m[1]
+			}
+			runs = append(runs, toolRun{dest: dest})
+		}
+		runs[len(runs)-1].text += line + "\n"
+	}
+	// What came before the first run (ping's output) is none.
+	if len(runs) > 1 && len(toolHops(runs[0].text)) == 0 {
+		runs = runs[1:]
+	}
+	return runs
+}
+
+// traceFor is the trace of doc that run r shows: the one to r's
+// destination, or the only one.
+func traceFor(t *testing.T, doc jsonDoc, runs []toolRun, r toolRun) int {
+	t.Helper()
+	if len(doc.Traces) != len(runs) {
+		t.Fatalf("replay found %d traces, want %d", len(doc.Traces), len(runs))
+	}
+	if len(runs) == 1 {
+		return 0
+	}
+	for i, tr := range doc.Traces {
+		if tr.Destination == r.dest {
+			return i
+		}
+	}
+	t.Fatalf("replay found no trace to %s", r.dest)
+	return -1
+}
 
 // toolHops reads what a traceroute tool printed (traceroute, tracers,
 // tcptraceroute, scamper, mtr -r, tracepath, lft, nmap --traceroute,
@@ -112,15 +165,26 @@ func TestReplayFindsWhatEachToolPrinted(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			want := toolHops(string(text))
-			if len(want) == 0 {
-				t.Fatalf("no hops in %s.txt", name)
-			}
 			doc := replayJSON(t, file)
-			if len(doc.Traces) != 1 {
-				t.Fatalf("replay found %d traces, want 1", len(doc.Traces))
+			runs := toolRuns(string(text))
+			for _, run := range runs {
+				want := toolHops(run.text)
+				if len(want) == 0 {
+					t.Fatalf("no hops in %s.txt", name)
+				}
+				checkHops(t, doc, runs, run, want)
 			}
-			tr := doc.Traces[0]
+		})
+	}
+}
+
+// checkHops checks that the trace of doc that run shows has the
+// responders it printed, want.
+func checkHops(t *testing.T, doc jsonDoc, runs []toolRun, run toolRun, want map[int][]string) {
+	t.Helper()
+	tr := doc.Traces[traceFor(t, doc, runs, run)]
+	{
+		{
 			got := map[int][]string{}
 			for _, h := range tr.Hops {
 				got[h.TTL] = []string{}
@@ -151,7 +215,7 @@ func TestReplayFindsWhatEachToolPrinted(t *testing.T) {
 			if toolReached && (tr.DestTTL == nil || *tr.DestTTL != last) {
 				t.Errorf("dest_ttl = %v, tool reached it at %d", tr.DestTTL, last)
 			}
-		})
+		}
 	}
 }
 
@@ -162,14 +226,16 @@ type wireCounts struct {
 	replies int
 }
 
-// tsharkCounts counts probes (from src to dst: ICMP Echo Request, UDP, TCP
-// SYN) per TTL and replies (ICMP Echo Reply, Unreachable, Time Exceeded;
-// TCP SYN-ACK or RST from dst) using the outer header of each frame.
+// tsharkCounts counts probes (from src to dst: ICMP or ICMPv6 Echo
+// Request, UDP, TCP SYN) per TTL or hop limit and replies (ICMP Echo
+// Reply, Unreachable, Time Exceeded, and their ICMPv6 kin; TCP SYN-ACK or
+// RST from dst) using the outer header of each frame.
 func tsharkCounts(t *testing.T, file, src, dst string) wireCounts {
 	t.Helper()
 	cmd := exec.Command("tshark", "-r", file, "-T", "fields", "-E", "separator=/t",
 		"-e", "ip.src", "-e", "ip.dst", "-e", "ip.ttl", "-e", "ip.proto",
-		"-e", "icmp.type", "-e", "tcp.flags.syn", "-e", "tcp.flags.ack", "-e", "tcp.flags.reset")
+		"-e", "icmp.type", "-e", "tcp.flags.syn", "-e", "tcp.flags.ack", "-e", "tcp.flags.reset",
+		"-e", "ipv6.src", "-e", "ipv6.dst", "-e", "ipv6.hlim", "-e", "ipv6.nxt", "-e", "icmpv6.type")
 	var out, errb bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &out, &errb
 	if err := cmd.Run(); err != nil {
@@ -179,11 +245,18 @@ func tsharkCounts(t *testing.T, file, src, dst string) wireCounts {
 	c := wireCounts{probes: map[int]int{}}
 	for _, line := range strings.Split(strings.TrimRight(out.String(), "\n"), "\n") {
 		f := strings.Split(line, "\t")
-		for len(f) < 8 {
+		for len(f) < 13 {
 			f = append(f, "")
 		}
 		s, d, proto, typ := first(f[0]), first(f[1]), first(f[3]), first(f[4])
 		ttl, _ := strconv.Atoi(first(f[2]))
+		if s == "" && f[8] != "" { // IPv6: ICMPv6 types as their ICMP kin
+			s, d, proto, typ = first(f[8]), first(f[9]), first(f[11]), first(f[12])
+			ttl, _ = strconv.Atoi(first(f[10]))
+			if proto == "58" {
+				proto, typ = "1", map[string]string{"128": "8", "129": "0", "1": "3", "3": "11"}[typ]
+			}
+		}
 		syn, ack, rst := f[5] == "1" || f[5] == "True", f[6] == "1" || f[6] == "True", f[7] == "1" || f[7] == "True"
 		switch {
 		case s == src && d == dst && (proto == "1" && typ == "8" || proto == "17" || proto == "6" && syn && !ack):
@@ -208,10 +281,26 @@ func TestReplayCountsMatchTshark(t *testing.T) {
 		name := strings.TrimSuffix(filepath.Base(file), filepath.Ext(file))
 		t.Run(name, func(t *testing.T) {
 			doc := replayJSON(t, file)
-			if len(doc.Traces) != 1 {
-				t.Fatalf("replay found %d traces, want 1", len(doc.Traces))
+			want := 1
+			if strings.HasPrefix(name, "dual46") {
+				want = 2 // an IPv4 and an IPv6 trace
 			}
-			tr := doc.Traces[0]
+			if len(doc.Traces) != want {
+				t.Fatalf("replay found %d traces, want %d", len(doc.Traces), want)
+			}
+			for _, tr := range doc.Traces {
+				checkCounts(t, name, file, tr)
+			}
+		})
+	}
+}
+
+// checkCounts checks trace tr of capture name against what tshark sees on
+// the wire.
+func checkCounts(t *testing.T, name, file string, tr jsonTrace) {
+	t.Helper()
+	{
+		{
 			wire := tsharkCounts(t, file, tr.Source, tr.Destination)
 			probes, replies := map[int]int{}, 0
 			for _, h := range tr.Hops {
@@ -250,9 +339,9 @@ func TestReplayCountsMatchTshark(t *testing.T) {
 				t.Errorf("probes per TTL: replay %v, tshark %v", probes, wire.probes)
 			}
 			if replies != wire.replies {
-				t.Errorf("answered probes: replay %d, replies on the wire (tshark) %d", replies, wire.replies)
+				t.Errorf("%s: answered probes: replay %d, replies on the wire (tshark) %d", tr.Destination, replies, wire.replies)
 			}
-		})
+		}
 	}
 }
 
@@ -292,4 +381,57 @@ var hopLineRE = regexp.MustCompile(`^\s*(\d+)\s`)
 func atoi(s string) int {
 	n, _ := strconv.Atoi(s)
 	return n
+}
+
+// markRE is a traceroute mark after an RTT: !H, !N, !X, !<7>...
+var markRE = regexp.MustCompile(`\s(![A-Z0-9<>-]*)`)
+
+// marksByTTL reads the marks printed on each hop line of text.
+func marksByTTL(text string) map[int][]string {
+	out := map[int][]string{}
+	for _, line := range strings.Split(text, "\n") {
+		m := hopLineRE.FindStringSubmatch(line)
+		if m == nil {
+			continue
+		}
+		ttl := atoi(m[1])
+		for _, mk := range markRE.FindAllStringSubmatch(line, -1) {
+			out[ttl] = append(out[ttl], mk[1])
+		}
+	}
+	return out
+}
+
+// TestReplayMarksAsToolPrinted checks that replay marks each hop as the
+// tool did (!H, !X, ... for IPv4 and IPv6), on the captures where it
+// printed marks.
+func TestReplayMarksAsToolPrinted(t *testing.T) {
+	checked := 0
+	for _, file := range captureFiles(t) {
+		name := strings.TrimSuffix(filepath.Base(file), filepath.Ext(file))
+		text, err := os.ReadFile(filepath.Join(capturesDir, name+".txt"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		want := marksByTTL(string(text))
+		if len(want) == 0 {
+			continue
+		}
+		checked++
+		t.Run(name, func(t *testing.T) {
+			var out bytes.Buffer
+			if err := replay.Run(context.Background(), replay.Options{File: file, Format: "text"}, &out); err != nil {
+				t.Fatal(err)
+			}
+			got := marksByTTL(out.String())
+			for ttl, marks := range want {
+				if !slices.Equal(got[ttl], marks) {
+					t.Errorf("TTL %d: replay marks %v, tool printed %v", ttl, got[ttl], marks)
+				}
+			}
+		})
+	}
+	if checked < 3 {
+		t.Errorf("found marks in %d captures, want the unreachable ones of both families", checked)
+	}
 }

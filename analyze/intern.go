@@ -1,0 +1,63 @@
+package analyze
+
+import "net/netip"
+
+// Interned IPv6 addresses: a ring of tableChunks chunks of chunkLen
+// addresses, allocated as they fill.
+const (
+	chunkBits   = 12
+	chunkLen    = 1 << chunkBits
+	tableChunks = 256
+	tableCap    = chunkLen * tableChunks
+)
+
+// addrTable gives each IPv6 address a small number, so that the window's
+// keys and the Notes hold an IPv6 address in 4 bytes as they hold an
+// IPv4 one, and stay one cache line.
+//
+// Only Prepare numbers addresses, on its goroutine; the analyzer reads a
+// number's address on its own goroutine after the Note that carries it
+// was handed over, which orders the write before the read. The chunks
+// are never moved and a number's entry is not written again until
+// tableCap more addresses were numbered; so that it is not, the
+// addresses seen are forgotten each time tableCap/2 were numbered, after
+// which an address is numbered anew (a reply then no longer matches a
+// probe numbered before: the cost of a capture with over half a million
+// IPv6 addresses, which keeps memory bounded).
+type addrTable struct {
+	ids    map[[16]byte]uint32
+	next   uint32
+	chunks [tableChunks]*[chunkLen][16]byte
+}
+
+func newAddrTable() *addrTable {
+	return &addrTable{ids: make(map[[16]byte]uint32)}
+}
+
+// id numbers a (Prepare's goroutine).
+func (t *addrTable) id(a netip.Addr) uint32 {
+	b := a.As16()
+	if id, ok := t.ids[b]; ok {
+		return id
+	}
+	if len(t.ids) >= tableCap/2 {
+		clear(t.ids)
+	}
+	id := t.next
+	t.next++
+	slot := id % tableCap
+	c := t.chunks[slot>>chunkBits]
+	if c == nil {
+		c = new([chunkLen][16]byte)
+		t.chunks[slot>>chunkBits] = c
+	}
+	c[slot&(chunkLen-1)] = b
+	t.ids[b] = id
+	return id
+}
+
+// addr is the address numbered id.
+func (t *addrTable) addr(id uint32) netip.Addr {
+	slot := id % tableCap
+	return netip.AddrFrom16(t.chunks[slot>>chunkBits][slot&(chunkLen-1)])
+}

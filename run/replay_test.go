@@ -137,9 +137,6 @@ func TestRunEqualsReplay(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			if tc.v6 {
-				t.Skip("needs IPv6 craft/analyze: enabled at merge")
-			}
 			mk := func() *tracetest.Network {
 				s := tc.net()
 				odd(s)

@@ -226,7 +226,6 @@ func TestSim6(t *testing.T) {
 
 // TestEngine6 runs the engine whole over the simulated IPv6 routers.
 func TestEngine6(t *testing.T) {
-	t.Skip("needs IPv6 craft/analyze: enabled at merge")
 	tests := []struct {
 		name    string
 		setup   func(*tracetest.Network)

@@ -475,7 +475,6 @@ func TestLabAsymmetric(t *testing.T) {
 // and --write then replay giving the same hop lines, RTTs included, with
 // every probe's ICMPv6 checksum Good in tshark.
 func TestLabRunIPv6(t *testing.T) {
-	t.Skip("needs IPv6 craft/analyze: enabled at merge")
 	bin := needLab(t, "traceroute", "tshark", "ip6tables")
 	dst6 := "fd77:5::2" // lab.sh: fd77:(N+1)::2 for N routers
 	t.Run("plain", func(t *testing.T) {

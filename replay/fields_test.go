@@ -357,14 +357,14 @@ func craftedCaptures(t *testing.T) []crafted {
 	}
 	udpBody := []byte{0x9c, 0x41, 0x82, 0x9b, 0, 16, 0, 0, 1, 2, 3, 4, 5, 6, 7, 8}
 	hbh := ext(layers.IPProtocolIPv6Destination, 1, 5, 2, 0, 0, 1, 0) // router alert, PadN
-	dst := ext(layers.IPProtocolICMPv6, 1, 1, 4)                     // PadN
+	dst := ext(layers.IPProtocolICMPv6, 1, 1, 4)                      // PadN
 	rt := ext(layers.IPProtocolUDP, 3, 4, 0)                          // type 4 (SRH), 1 segment
 	exts := [][]byte{
 		withExt(t, v6src, v6dst, 1, layers.IPProtocolIPv6HopByHop, echoBody(0x77, 1), hbh, dst),
 		withExt(t, v6src, v6dst, 2, layers.IPProtocolIPv6Destination, echoBody(0x77, 2), dst),
 		withExt(t, v6src, v6dst, 3, layers.IPProtocolIPv6Routing, udpBody, rt),
-		withExt(t, v6src, v6dst, 4, layers.IPProtocolIPv6Fragment, echoBody(0x77, 4), []byte{58, 0, 0, 0, 0, 0, 0, 9}),    // atomic
-		withExt(t, v6src, v6dst, 5, layers.IPProtocolIPv6Fragment, echoBody(0x77, 5), []byte{58, 0, 0, 1, 0, 0, 0, 10}),   // first of several
+		withExt(t, v6src, v6dst, 4, layers.IPProtocolIPv6Fragment, echoBody(0x77, 4), []byte{58, 0, 0, 0, 0, 0, 0, 9}),     // atomic
+		withExt(t, v6src, v6dst, 5, layers.IPProtocolIPv6Fragment, echoBody(0x77, 5), []byte{58, 0, 0, 1, 0, 0, 0, 10}),    // first of several
 		withExt(t, v6src, v6dst, 6, layers.IPProtocolIPv6Fragment, echoBody(0x77, 6), []byte{58, 0, 0, 0x10, 0, 0, 0, 11}), // offset 16, last
 		withExt(t, v6src, v6dst, 7, layers.IPProtocolNoNextHeader, nil),
 		withExt(t, v6src, v6dst, 8, layers.IPProtocolIPv6HopByHop, echoBody(0x77, 8), ext(layers.IPProtocolICMPv6, 2)),
@@ -435,7 +435,7 @@ func craftedCaptures(t *testing.T) []crafted {
 	}
 	cp.add(ppp([]byte{0xff, 0x03, 0x02, 0x81}, mpls(e6, 16001)[14:]))
 	cp.add(ppp([]byte{0xc0, 0x21}, []byte{1, 1, 0, 4})) // LCP
-	cp.add(ppp([]byte{0x0f, 0x00, 0x86, 0xdd}, e6))      // Cisco HDLC
+	cp.add(ppp([]byte{0x0f, 0x00, 0x86, 0xdd}, e6))     // Cisco HDLC
 
 	// PPP in HDLC-like framing (link type 50), and Cisco HDLC in the same
 	// link type.

@@ -94,7 +94,8 @@ func TestFieldsCraftedCaptures(t *testing.T) {
 
 // TestFieldsStored compares the fields view of every capture with what
 // tshark printed for it, as stored in testdata/fields/tshark (the short
-// suite's check; the full suite asks the real tshark).
+// suite's check; the full suite asks the real tshark in
+// TestPacketsFieldsMatchTshark).
 func TestFieldsStored(t *testing.T) {
 	if *updateFields {
 		needTshark(t)
@@ -123,27 +124,6 @@ func TestFieldsStored(t *testing.T) {
 			fields := strings.Fields(strings.TrimPrefix(head, "#fields "))
 			got := packets(t, replay.PacketOptions{File: file, Format: "fields", Fields: fields})
 			compareLines(t, "stored tshark output", got, want)
-		})
-	}
-}
-
-// TestFieldsTshark compares the fields view of every capture with the real
-// tshark: all fields at once, then each IPv4 and IPv6 field alone.
-func TestFieldsTshark(t *testing.T) {
-	if testing.Short() {
-		t.Skip("runs tshark on every capture; the short suite compares stored output")
-	}
-	needTshark(t)
-	all := report.FieldNames()
-	for _, file := range allCaptures(t) {
-		t.Run(filepath.Base(file), func(t *testing.T) {
-			t.Parallel()
-			got := packets(t, replay.PacketOptions{File: file, Format: "fields", Fields: all})
-			compareLines(t, "all fields", got, tsharkFields(t, file, all))
-			for _, f := range append(slices.Clone(labFields), ipv6Fields...) {
-				got := packets(t, replay.PacketOptions{File: file, Format: "fields", Fields: []string{f}})
-				compareLines(t, f, got, tsharkFields(t, file, []string{f}))
-			}
 		})
 	}
 }

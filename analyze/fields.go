@@ -39,9 +39,12 @@ const (
 	HasIdent                    // ICMP echo-like identifier
 	HasSeq                      // ICMP echo-like sequence; TCP sequence
 	HasPorts                    // UDP, TCP ports
-	HasLength                   // UDP length
+	HasLength                   // UDP length; IPv6 payload length
 	HasFlags                    // TCP flags
-	HasFragment                 // IPv4 fragment (MF set or offset non-zero)
+	HasFragment                 // IPv4 or IPv6 fragment (more fragments or offset non-zero)
+	HasFlow                     // IPv6 flow label
+	HasType                     // ICMP type
+	HasCode                     // ICMP code
 )
 
 // Header is one protocol header of a packet, with as many of its fields as
@@ -52,14 +55,15 @@ type Header struct {
 
 	Src, Dst netip.Addr // IP addresses; ARP sender and target
 	TTL      uint8
-	Proto    layers.IPProtocol
-	ID       uint16 // IPv4 identification
+	Proto    layers.IPProtocol // IPv4 protocol; IPv6 next header (of the fixed header)
+	ID       uint16            // IPv4 identification
+	Flow     uint32            // IPv6 flow label (20 bits)
 
 	Type, Code uint8  // ICMP; ARP operation in Code
 	Ident, Seq uint16 // ICMP echo, timestamp, information and mask messages
 
 	SrcPort, DstPort uint16 // UDP, TCP
-	Length           uint16 // UDP length field
+	Length           uint16 // UDP length field; IPv6 payload length
 	TCPSeq           uint32
 	TCPFlags         uint8 // FIN 0x01 ... CWR 0x80
 }
@@ -68,15 +72,17 @@ type Header struct {
 const MaxHeaders = 8
 
 // Layers is one packet dissected as Wireshark does, outermost header first:
-// the packet an ICMP error quotes (RFC 792) follows the error's own
-// headers, and IP-in-IP tunnels are followed. A header appears, with those
+// the packet an ICMP or ICMPv6 error quotes (RFC 792, RFC 4443) follows the
+// error's own headers, and IP-in-IP tunnels are followed. IPv6 extension
+// headers (RFC 8200: hop-by-hop, routing, fragment, destination options,
+// and IPsec AH) are walked but not recorded. A header appears, with those
 // of its fields its bytes cover, as soon as Wireshark would show any of it;
 // so a packet cut short by a small snaplen keeps its leading fields. This
 // is why Dissect reads views of the bytes instead of gopacket's layers,
 // whose DecodeFromBytes rejects a truncated header as a whole.
 type Layers struct {
 	Link      layers.LinkType
-	EtherType layers.EthernetType // 0 when the link carries none
+	EtherType layers.EthernetType // 0 when the link carries none; past VLAN tags; 0x8847 for MPLS
 	LinkSrc   [6]byte             // Ethernet addresses, when HasLink
 	LinkDst   [6]byte
 	HasLink   bool
@@ -101,24 +107,15 @@ func Dissect(lt layers.LinkType, b []byte, l *Layers) {
 		l.HasLink = true
 		copy(l.LinkDst[:], b[0:6])
 		copy(l.LinkSrc[:], b[6:12])
-		et := layers.EthernetType(binary.BigEndian.Uint16(b[12:14]))
-		b = b[14:]
-		for et == layers.EthernetTypeDot1Q || et == layers.EthernetTypeQinQ || et == 0x9100 {
-			if len(b) < 4 {
-				return
-			}
-			et, b = layers.EthernetType(binary.BigEndian.Uint16(b[2:4])), b[4:]
+		if et := layers.EthernetType(binary.BigEndian.Uint16(b[12:14])); et >= 1536 { // else an IEEE 802.3 length: LLC follows
+			l.ether(et, b[14:])
 		}
-		if et < 1536 { // an IEEE 802.3 length: LLC follows
-			return
-		}
-		l.ether(et, b)
 	case layers.LinkTypeLinuxSLL:
 		if len(b) < 16 {
 			return
 		}
 		l.ether(layers.EthernetType(binary.BigEndian.Uint16(b[14:16])), b[16:])
-	case LinkTypeLinuxSLL2:
+	case layers.LinkTypeLinuxSLL2:
 		if len(b) < 20 {
 			return
 		}
@@ -143,10 +140,63 @@ func Dissect(lt layers.LinkType, b []byte, l *Layers) {
 		l.ipv4(b, 0)
 	case layers.LinkTypeIPv6:
 		l.ipv6(b, 0)
+	case layers.LinkTypePPP, layers.LinkTypePPP_HDLC, layers.LinkTypeC_HDLC:
+		l.ppp(b)
 	}
 }
 
+// ppp reads the link header of PPP (RFC 1661), with or without the
+// address and control bytes of HDLC-like framing (RFC 1662) and with a
+// one- or two-byte protocol, or of Cisco HDLC (address 0x0f or 0x8f, then
+// an EtherType), as Wireshark tells them apart.
+func (l *Layers) ppp(b []byte) {
+	if len(b) >= 4 && (b[0] == 0x0f || b[0] == 0x8f) && (l.Link != layers.LinkTypePPP || b[1] == 0) {
+		l.ether(layers.EthernetType(binary.BigEndian.Uint16(b[2:4])), b[4:])
+		return
+	}
+	if l.Link == layers.LinkTypeC_HDLC {
+		return
+	}
+	if len(b) >= 2 && b[0] == 0xff && b[1] == 0x03 {
+		b = b[2:]
+	}
+	if len(b) == 0 {
+		return
+	}
+	proto := uint16(b[0])
+	if b[0]&1 == 0 { // an even first byte: a two-byte protocol
+		if len(b) < 2 {
+			return
+		}
+		proto, b = binary.BigEndian.Uint16(b[0:2]), b[2:]
+	} else {
+		b = b[1:]
+	}
+	switch proto {
+	case 0x0021:
+		l.ether(layers.EthernetTypeIPv4, b)
+	case 0x0057:
+		l.ether(layers.EthernetTypeIPv6, b)
+	case 0x0281, 0x0283:
+		l.ether(layers.EthernetTypeMPLSUnicast, b)
+	}
+}
+
+// maxTags bounds the VLAN tags and MPLS labels Dissect walks.
+const maxTags = 16
+
 func (l *Layers) ether(et layers.EthernetType, b []byte) {
+	// 802.1Q and 802.1ad tags (and 0x9100, an old QinQ type) each hold
+	// the type of what follows.
+	for n := 0; et == layers.EthernetTypeDot1Q || et == layers.EthernetTypeQinQ || et == 0x9100; n++ {
+		if len(b) < 4 || n == maxTags {
+			return
+		}
+		et, b = layers.EthernetType(binary.BigEndian.Uint16(b[2:4])), b[4:]
+	}
+	if et < 1536 { // an IEEE 802.3 length: LLC follows
+		return
+	}
 	l.EtherType = et
 	switch et {
 	case layers.EthernetTypeIPv4:
@@ -155,6 +205,34 @@ func (l *Layers) ether(et layers.EthernetType, b []byte) {
 		l.ipv6(b, 0)
 	case layers.EthernetTypeARP:
 		l.arp(b)
+	case layers.EthernetTypeMPLSUnicast, layers.EthernetTypeMPLSMulticast:
+		l.mpls(b)
+	}
+}
+
+// mpls walks an MPLS label stack (RFC 3032) to its bottom entry and reads
+// the IP packet under it by its first nibble, as Wireshark does (whatever
+// the label, the explicit null ones included); a pseudowire's control word
+// (nibble 0) gives no headers.
+func (l *Layers) mpls(b []byte) {
+	for n := 0; n < maxTags; n++ {
+		if len(b) < 4 {
+			return
+		}
+		bottom := b[2]&1 != 0
+		b = b[4:]
+		if !bottom {
+			continue
+		}
+		if len(b) > 0 {
+			switch b[0] >> 4 {
+			case 4:
+				l.ipv4(b, 0)
+			case 6:
+				l.ipv6(b, 0)
+			}
+		}
+		return
 	}
 }
 
@@ -232,37 +310,76 @@ func (l *Layers) ipv4(b []byte, depth int) {
 	l.transport(h.Proto, b[ihl:], depth)
 }
 
-// ipv6 records an IPv6 header (RFC 8200), skipping hop-by-hop, routing and
-// destination options headers; a fragment carries no transport header here.
+// ipv6 records an IPv6 header (RFC 8200) the way Wireshark 4.0 does: each
+// field as soon as its bytes were captured (the flow label from 4 bytes,
+// payload length and next header from 7, hop limit from 8), then, past a
+// whole header and within the payload length, the extension headers are
+// walked to the transport header. A fragment other than an atomic one
+// (offset 0, no more fragments) carries no transport header here: Wireshark
+// would wait to reassemble it.
 func (l *Layers) ipv6(b []byte, depth int) {
-	if len(b) < 40 || b[0]>>4 != 6 || depth > maxNest {
+	if len(b) < 4 || b[0]>>4 != 6 || depth > maxNest {
 		return
 	}
-	if pl := int(binary.BigEndian.Uint16(b[4:6])); pl != 0 && 40+pl < len(b) {
-		b = b[:40+pl]
-	}
-	h := l.add(Header{Kind: HdrIPv6, Have: HasTTL | HasProto | HasSrc | HasDst})
+	h := l.add(Header{Kind: HdrIPv6, Have: HasFlow})
 	if h == nil {
 		return
 	}
-	h.TTL, h.Proto = b[7], layers.IPProtocol(b[6])
-	h.Src, h.Dst = netip.AddrFrom16([16]byte(b[8:24])), netip.AddrFrom16([16]byte(b[24:40]))
-	nh, b := h.Proto, b[40:]
-	for {
-		switch nh {
-		case layers.IPProtocolIPv6HopByHop, layers.IPProtocolIPv6Routing, layers.IPProtocolIPv6Destination:
-			if len(b) < 2 || len(b) < (int(b[1])+1)*8 {
-				return
-			}
-			nh, b = layers.IPProtocol(b[0]), b[(int(b[1])+1)*8:]
-			continue
-		case layers.IPProtocolIPv6Fragment:
-			return
-		}
-		l.transport(nh, b, depth)
+	h.Flow = binary.BigEndian.Uint32(b[0:4]) & 0xfffff
+	if len(b) < 7 {
 		return
 	}
+	h.Have |= HasLength | HasProto
+	h.Length, h.Proto = binary.BigEndian.Uint16(b[4:6]), layers.IPProtocol(b[6])
+	if len(b) < 8 {
+		return
+	}
+	h.Have |= HasTTL
+	h.TTL = b[7]
+	if len(b) < 24 {
+		return
+	}
+	h.Have |= HasSrc
+	h.Src = netip.AddrFrom16([16]byte(b[8:24]))
+	if len(b) < 40 {
+		return
+	}
+	h.Have |= HasDst
+	h.Dst = netip.AddrFrom16([16]byte(b[24:40]))
+	if pl := int(h.Length); pl != 0 && 40+pl < len(b) {
+		b = b[:40+pl]
+	}
+	nh, b := h.Proto, b[40:]
+	for range maxExt {
+		n := 0
+		switch nh {
+		case layers.IPProtocolIPv6HopByHop, layers.IPProtocolIPv6Routing, layers.IPProtocolIPv6Destination:
+			if len(b) >= 2 {
+				n = (int(b[1]) + 1) * 8
+			}
+		case layers.IPProtocolAH:
+			if len(b) >= 2 {
+				n = (int(b[1]) + 2) * 4
+			}
+		case layers.IPProtocolIPv6Fragment:
+			if len(b) >= 8 && binary.BigEndian.Uint16(b[2:4])&0xfff9 != 0 {
+				h.Have |= HasFragment
+				return
+			}
+			n = 8
+		default:
+			l.transport(nh, b, depth)
+			return
+		}
+		if n == 0 || len(b) < n {
+			return
+		}
+		nh, b = layers.IPProtocol(b[0]), b[n:]
+	}
 }
+
+// maxExt bounds the IPv6 extension headers Dissect walks.
+const maxExt = 16
 
 func (l *Layers) transport(p layers.IPProtocol, b []byte, depth int) {
 	switch p {
@@ -315,7 +432,7 @@ func (l *Layers) icmp4(b []byte, depth int) {
 	if len(b) < 6 {
 		return
 	}
-	h := l.add(Header{Kind: HdrICMPv4, Type: b[0], Code: b[1]})
+	h := l.add(Header{Kind: HdrICMPv4, Have: HasType | HasCode, Type: b[0], Code: b[1]})
 	if h == nil {
 		return
 	}
@@ -338,20 +455,28 @@ func (l *Layers) icmp4(b []byte, depth int) {
 	}
 }
 
-// icmp6 records an ICMPv6 header (RFC 4443) and the packet an error quotes.
+// icmp6 records an ICMPv6 header (RFC 4443) and the packet an error
+// quotes. Wireshark shows the type from 1 byte, the code from 2, an echo's
+// identifier from 6 and its sequence number from 8.
 func (l *Layers) icmp6(b []byte, depth int) {
-	if len(b) < 4 {
+	if len(b) < 1 {
 		return
 	}
-	h := l.add(Header{Kind: HdrICMPv6, Type: b[0], Code: b[1]})
-	if h == nil {
+	h := l.add(Header{Kind: HdrICMPv6, Have: HasType, Type: b[0]})
+	if h == nil || len(b) < 2 {
 		return
 	}
+	h.Have |= HasCode
+	h.Code = b[1]
 	switch h.Type {
 	case layers.ICMPv6TypeEchoRequest, layers.ICMPv6TypeEchoReply:
+		if len(b) >= 6 {
+			h.Have |= HasIdent
+			h.Ident = binary.BigEndian.Uint16(b[4:6])
+		}
 		if len(b) >= 8 {
-			h.Have |= HasIdent | HasSeq
-			h.Ident, h.Seq = binary.BigEndian.Uint16(b[4:6]), binary.BigEndian.Uint16(b[6:8])
+			h.Have |= HasSeq
+			h.Seq = binary.BigEndian.Uint16(b[6:8])
 		}
 	case layers.ICMPv6TypeDestinationUnreachable, layers.ICMPv6TypePacketTooBig,
 		layers.ICMPv6TypeTimeExceeded, layers.ICMPv6TypeParameterProblem:

@@ -6,6 +6,8 @@ import (
 	"strings"
 	"time"
 
+	"github.com/gopacket/gopacket/layers"
+
 	"github.com/tracers/tracers/analyze"
 )
 
@@ -13,9 +15,12 @@ import (
 // hop h show and why, for a person learning how traceroute works. Every
 // sentence is derived from fields of the trace model: the replies' kinds,
 // ICMP types and codes, reply TTLs and RTTs, and the neighbouring hops of
-// tr. It does not allocate more than the sentences.
+// tr. An IPv6 trace's sentences speak of hop limits and ICMPv6 messages
+// (RFC 4443) where an IPv4 trace's speak of TTLs and ICMP. It does not
+// allocate more than the sentences.
 func Explain(tr *analyze.Trace, h analyze.Hop) []string {
 	var out []string
+	ttl := ttlWord(tr.Dst.Is6())
 	hops := tr.Hops()
 	answered, sent := 0, len(h.Probes)
 	for _, p := range h.Probes {
@@ -26,11 +31,11 @@ func Explain(tr *analyze.Trace, h analyze.Hop) []string {
 	dest := tr.DestTTL()
 
 	if h.PastDest {
-		out = append(out, fmt.Sprintf("Sent with TTL %d, past the destination (reached at hop %d): the probes still arrive there, and the destination answers them as it answered hop %d.", h.TTL, dest, dest))
+		out = append(out, fmt.Sprintf("Sent with %s %d, past the destination (reached at hop %d): the probes still arrive there, and the destination answers them as it answered hop %d.", ttl, h.TTL, dest, dest))
 		return out
 	}
 	if end := tr.EndTTL(); end != 0 && dest == 0 && h.TTL > end {
-		return append(out, fmt.Sprintf("Sent with TTL %d, beyond hop %d where the trace stopped: what answered there refuses these probes too.", h.TTL, end))
+		return append(out, fmt.Sprintf("Sent with %s %d, beyond hop %d where the trace stopped: what answered there refuses these probes too.", ttl, h.TTL, end))
 	}
 	if answered == 0 {
 		return append(out, explainSilent(tr, h, hops))
@@ -38,21 +43,25 @@ func Explain(tr *analyze.Trace, h analyze.Hop) []string {
 
 	rs := h.Responders()
 	if len(rs) > 1 {
-		out = append(out, fmt.Sprintf("Replies came from %d addresses at this TTL (%s): a router before this hop balances load (ECMP) and sends probes down different paths.", len(rs), joinAddrs(rs)))
+		out = append(out, fmt.Sprintf("Replies came from %d addresses at this %s (%s): a router before this hop balances load (ECMP) and sends probes down different paths.", len(rs), ttl, joinAddrs(rs)))
 	}
 	r := firstAnswer(h)
 	switch {
+	case r.Kind == analyze.TimeExceeded && r.From.Is6():
+		out = append(out, fmt.Sprintf("%s sent ICMPv6 Time Exceeded (type 3, code 0: hop limit exceeded in transit): the probe's hop limit of %d reached 0 at this router, which dropped it and said so.", r.From, h.TTL))
 	case r.Kind == analyze.TimeExceeded:
 		out = append(out, fmt.Sprintf("%s sent ICMP Time Exceeded (type 11, code 0): the probe's TTL of %d reached 0 at this router, which dropped it and said so.", r.From, h.TTL))
 	case r.FromDest:
 		out = append(out, fmt.Sprintf("The destination %s answered with %s: it was reached after %d hops.", r.From, replyWords(r), h.TTL))
+	case r.Kind.Terminal() && strings.TrimSpace(annotation(r)) == "":
+		out = append(out, fmt.Sprintf("%s answered %s: it cannot deliver to %s, so the trace stops at this hop.", r.From, replyWords(r), tr.Dst))
 	case r.Kind.Terminal():
-		out = append(out, fmt.Sprintf("%s answered %s (%s): it cannot deliver to %s, so the trace stops at this hop.", r.From, replyWords(r), strings.TrimSpace(r.Annotation()), tr.Dst))
+		out = append(out, fmt.Sprintf("%s answered %s (%s): it cannot deliver to %s, so the trace stops at this hop.", r.From, replyWords(r), strings.TrimSpace(annotation(r)), tr.Dst))
 	default:
 		out = append(out, fmt.Sprintf("%s answered with %s.", r.From, replyWords(r)))
 	}
 	if answered < sent {
-		out = append(out, fmt.Sprintf("%d of %d probes got no reply while this router answered the others: replies were lost or rate-limited (routers limit the ICMP errors they send), not the path.", sent-answered, sent))
+		out = append(out, fmt.Sprintf("%d of %d probes got no reply while this router answered the others: replies were lost or rate-limited (routers limit the %s errors they send), not the path.", sent-answered, sent, icmpWord(tr.Dst.Is6())))
 	}
 	// How far away the responder is: the lowest TTL at which it sent Time
 	// Exceeded (a router refusing to forward answers a higher TTL's probe).
@@ -80,6 +89,9 @@ func explainSilent(tr *analyze.Trace, h analyze.Hop, hops []analyze.Hop) string 
 			break
 		}
 	}
+	if later && tr.Dst.Is6() {
+		return fmt.Sprintf("No reply to any of the %d probes, yet later hops answer: this router forwards packets but does not send ICMPv6 Time Exceeded (it is filtered or rate-limited), which is not a fault.", len(h.Probes))
+	}
 	if later {
 		return fmt.Sprintf("No reply to any of the %d probes, yet later hops answer: this router forwards packets but does not send Time Exceeded (it is filtered or rate-limited), which is not a fault.", len(h.Probes))
 	}
@@ -96,8 +108,15 @@ func firstAnswer(h analyze.Hop) *analyze.Reply {
 	return &analyze.Reply{}
 }
 
-// replyWords names a reply for a sentence, with its ICMP type and code.
+// replyWords names a reply for a sentence, with its ICMP or ICMPv6 type
+// and code.
 func replyWords(r *analyze.Reply) string {
+	if r.From.Is6() && isICMP(r) {
+		if r.Type == layers.ICMPv6TypeEchoReply {
+			return "ICMPv6 Echo Reply (type 129)"
+		}
+		return fmt.Sprintf("ICMPv6 %s (type %d, code %d)", icmpv6Words(r.Type, r.Code), r.Type, r.Code)
+	}
 	switch r.Kind {
 	case analyze.TCPSynAck:
 		return "TCP SYN-ACK (the port is open)"
@@ -110,19 +129,37 @@ func replyWords(r *analyze.Reply) string {
 	return fmt.Sprintf("ICMP %s (type %d, code %d)", name, r.Type, r.Code)
 }
 
-// returnPath says what the reply's TTL implies about the way back: the
-// sender most likely started from the smallest usual initial TTL not below
-// it, so initial - ttl + 1 routers brought it back (counting the sender).
+// returnPath says what the reply's TTL (hop limit in IPv6) implies about
+// the way back: the sender most likely started from the smallest usual
+// initial value not below it, so initial - ttl + 1 routers brought it back
+// (counting the sender).
 func returnPath(r *analyze.Reply, fwd int) string {
 	if r.TTL == 0 {
 		return ""
 	}
 	back := backHops(r.TTL)
 	init := int(r.TTL) + back - 1
+	ttl := ttlWord(r.From.Is6())
 	if back == fwd {
-		return fmt.Sprintf("The reply arrived with TTL %d; sent with %d, it crossed %s back, as many as the probe crossed forward.", r.TTL, init, plural(back, "hop"))
+		return fmt.Sprintf("The reply arrived with %s %d; sent with %d, it crossed %s back, as many as the probe crossed forward.", ttl, r.TTL, init, plural(back, "hop"))
 	}
-	return fmt.Sprintf("The reply arrived with TTL %d; sent with %d, it crossed %s back while the probe crossed %d forward: the return path differs from the forward path (an asymmetric route).", r.TTL, init, plural(back, "hop"), fwd)
+	return fmt.Sprintf("The reply arrived with %s %d; sent with %d, it crossed %s back while the probe crossed %d forward: the return path differs from the forward path (an asymmetric route).", ttl, r.TTL, init, plural(back, "hop"), fwd)
+}
+
+// ttlWord names the IP field a probe's distance is set in.
+func ttlWord(v6 bool) string {
+	if v6 {
+		return "hop limit"
+	}
+	return "TTL"
+}
+
+// icmpWord names the protocol routers answer probes with.
+func icmpWord(v6 bool) string {
+	if v6 {
+		return "ICMPv6"
+	}
+	return "ICMP"
 }
 
 // rttJump notes an RTT well above a later hop's: the time a router takes

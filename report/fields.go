@@ -45,6 +45,16 @@ const (
 	fUDPDstPort
 	fTCPSrcPort
 	fTCPDstPort
+	fIPv6Src
+	fIPv6Dst
+	fIPv6HLim
+	fIPv6PLen
+	fIPv6Nxt
+	fIPv6Flow
+	fICMPv6Type
+	fICMPv6Code
+	fICMPv6Ident
+	fICMPv6Seq
 	numFields
 )
 
@@ -92,6 +102,26 @@ func (f field) String() string {
 		return "tcp.srcport"
 	case fTCPDstPort:
 		return "tcp.dstport"
+	case fIPv6Src:
+		return "ipv6.src"
+	case fIPv6Dst:
+		return "ipv6.dst"
+	case fIPv6HLim:
+		return "ipv6.hlim"
+	case fIPv6PLen:
+		return "ipv6.plen"
+	case fIPv6Nxt:
+		return "ipv6.nxt"
+	case fIPv6Flow:
+		return "ipv6.flow"
+	case fICMPv6Type:
+		return "icmpv6.type"
+	case fICMPv6Code:
+		return "icmpv6.code"
+	case fICMPv6Ident:
+		return "icmpv6.echo.identifier"
+	case fICMPv6Seq:
+		return "icmpv6.echo.sequence_number"
 	}
 	return "field(" + strconv.Itoa(int(f)) + ")"
 }
@@ -111,9 +141,9 @@ var errNoFields = errors.New(`"-T fields" was specified, but no fields were spec
 
 // FieldWriter writes what `tshark -r FILE -T fields -e F1 -e F2 ...`
 // (Wireshark 4.0) prints: a line per frame, the fields tab-separated, a
-// field that occurs several times in a frame (the IPv4 header of an ICMP
-// error and the one it quotes) comma-separated, a field the frame lacks
-// empty. Like tshark, it fills only the last column of a field named twice.
+// field that occurs several times in a frame (the IPv4 or IPv6 header of an
+// ICMP or ICMPv6 error and the one it quotes, a tunnel's headers)
+// comma-separated, outermost first, a field the frame lacks empty. Like tshark, it fills only the last column of a field named twice.
 type FieldWriter struct {
 	w    io.Writer
 	cols []field
@@ -210,35 +240,96 @@ func (fw *FieldWriter) appendField(b []byte, f field, fr *Frame) []byte {
 
 // appendHeaderField appends h's value of f, when h has one.
 func appendHeaderField(b []byte, f field, h *analyze.Header) ([]byte, bool) {
-	ip4 := h.Kind == analyze.HdrIPv4
-	icmp := h.Kind == analyze.HdrICMPv4
+	switch h.Kind {
+	case analyze.HdrIPv4:
+		return appendIPv4Field(b, f, h)
+	case analyze.HdrIPv6:
+		return appendIPv6Field(b, f, h)
+	case analyze.HdrICMPv4:
+		return appendICMPField(b, f, h)
+	case analyze.HdrICMPv6:
+		return appendICMPv6Field(b, f, h)
+	case analyze.HdrUDP, analyze.HdrTCP:
+		udp := h.Kind == analyze.HdrUDP
+		switch {
+		case (f == fUDPSrcPort && udp) || (f == fTCPSrcPort && !udp):
+			return strconv.AppendUint(b, uint64(h.SrcPort), 10), true
+		case (f == fUDPDstPort && udp) || (f == fTCPDstPort && !udp):
+			return strconv.AppendUint(b, uint64(h.DstPort), 10), true
+		}
+	}
+	return b, false
+}
+
+// has says whether h holds the fields of bits.
+func has(h *analyze.Header, bits analyze.Has) bool { return h.Have&bits == bits }
+
+func appendIPv4Field(b []byte, f field, h *analyze.Header) ([]byte, bool) {
 	switch {
-	case f == fIPSrc && ip4 && h.Have&analyze.HasSrc != 0:
+	case f == fIPSrc && has(h, analyze.HasSrc):
 		return appendAddr(b, h.Src), true
-	case f == fIPDst && ip4 && h.Have&analyze.HasDst != 0:
+	case f == fIPDst && has(h, analyze.HasDst):
 		return appendAddr(b, h.Dst), true
-	case f == fIPTTL && ip4 && h.Have&analyze.HasTTL != 0:
+	case f == fIPTTL && has(h, analyze.HasTTL):
 		return strconv.AppendUint(b, uint64(h.TTL), 10), true
-	case f == fIPID && ip4 && h.Have&analyze.HasID != 0:
+	case f == fIPID && has(h, analyze.HasID):
 		return appendHex16(b, h.ID), true
-	case f == fIPProto && ip4 && h.Have&analyze.HasProto != 0:
+	case f == fIPProto && has(h, analyze.HasProto):
 		return strconv.AppendUint(b, uint64(h.Proto), 10), true
-	case f == fICMPType && icmp:
+	}
+	return b, false
+}
+
+// appendIPv6Field appends an IPv6 field as tshark prints it: addresses as
+// inet_ntop writes them, the flow label as BASE_HEX with six digits.
+func appendIPv6Field(b []byte, f field, h *analyze.Header) ([]byte, bool) {
+	switch {
+	case f == fIPv6Src && has(h, analyze.HasSrc):
+		return appendAddr(b, h.Src), true
+	case f == fIPv6Dst && has(h, analyze.HasDst):
+		return appendAddr(b, h.Dst), true
+	case f == fIPv6HLim && has(h, analyze.HasTTL):
+		return strconv.AppendUint(b, uint64(h.TTL), 10), true
+	case f == fIPv6PLen && has(h, analyze.HasLength):
+		return strconv.AppendUint(b, uint64(h.Length), 10), true
+	case f == fIPv6Nxt && has(h, analyze.HasProto):
+		return strconv.AppendUint(b, uint64(h.Proto), 10), true
+	case f == fIPv6Flow && has(h, analyze.HasFlow):
+		return appendHex(b, h.Flow, 6), true
+	}
+	return b, false
+}
+
+func appendICMPField(b []byte, f field, h *analyze.Header) ([]byte, bool) {
+	switch {
+	case f == fICMPType && has(h, analyze.HasType):
 		return strconv.AppendUint(b, uint64(h.Type), 10), true
-	case f == fICMPCode && icmp:
+	case f == fICMPCode && has(h, analyze.HasCode):
 		return strconv.AppendUint(b, uint64(h.Code), 10), true
-	case f == fICMPIdent && icmp && h.Have&analyze.HasIdent != 0:
+	case f == fICMPIdent && has(h, analyze.HasIdent):
 		return strconv.AppendUint(b, uint64(h.Ident), 10), true
-	case f == fICMPIdentLE && icmp && h.Have&analyze.HasIdent != 0:
+	case f == fICMPIdentLE && has(h, analyze.HasIdent):
 		return strconv.AppendUint(b, uint64(swap16(h.Ident)), 10), true
-	case f == fICMPSeq && icmp && h.Have&analyze.HasSeq != 0:
+	case f == fICMPSeq && has(h, analyze.HasSeq):
 		return strconv.AppendUint(b, uint64(h.Seq), 10), true
-	case f == fICMPSeqLE && icmp && h.Have&analyze.HasSeq != 0:
+	case f == fICMPSeqLE && has(h, analyze.HasSeq):
 		return strconv.AppendUint(b, uint64(swap16(h.Seq)), 10), true
-	case (f == fUDPSrcPort && h.Kind == analyze.HdrUDP) || (f == fTCPSrcPort && h.Kind == analyze.HdrTCP):
-		return strconv.AppendUint(b, uint64(h.SrcPort), 10), true
-	case (f == fUDPDstPort && h.Kind == analyze.HdrUDP) || (f == fTCPDstPort && h.Kind == analyze.HdrTCP):
-		return strconv.AppendUint(b, uint64(h.DstPort), 10), true
+	}
+	return b, false
+}
+
+// appendICMPv6Field appends an ICMPv6 field as tshark prints it: the echo
+// identifier as BASE_HEX, the sequence number in decimal.
+func appendICMPv6Field(b []byte, f field, h *analyze.Header) ([]byte, bool) {
+	switch {
+	case f == fICMPv6Type && has(h, analyze.HasType):
+		return strconv.AppendUint(b, uint64(h.Type), 10), true
+	case f == fICMPv6Code && has(h, analyze.HasCode):
+		return strconv.AppendUint(b, uint64(h.Code), 10), true
+	case f == fICMPv6Ident && has(h, analyze.HasIdent):
+		return appendHex16(b, h.Ident), true
+	case f == fICMPv6Seq && has(h, analyze.HasSeq):
+		return strconv.AppendUint(b, uint64(h.Seq), 10), true
 	}
 	return b, false
 }
@@ -262,22 +353,38 @@ func appendSeconds(b []byte, d time.Duration) []byte {
 }
 
 // appendHex16 appends v as Wireshark's BASE_HEX shows a uint16: "0x002a".
-func appendHex16(b []byte, v uint16) []byte {
+func appendHex16(b []byte, v uint16) []byte { return appendHex(b, uint32(v), 4) }
+
+// appendHex appends v as "0x" and n lowercase hex digits, zero-padded.
+func appendHex(b []byte, v uint32, n int) []byte {
 	const digits = "0123456789abcdef"
-	return append(b, '0', 'x', digits[v>>12], digits[v>>8&0xf], digits[v>>4&0xf], digits[v&0xf])
+	b = append(b, '0', 'x')
+	for i := n - 1; i >= 0; i-- {
+		b = append(b, digits[v>>(4*i)&0xf])
+	}
+	return b
 }
 
-// appendAddr appends a without allocating.
+// appendAddr appends a as Wireshark prints it, without allocating: IPv4
+// dotted, IPv6 as glibc's inet_ntop writes it (RFC 5952, except that an
+// IPv4-compatible address, ::a.b.c.d, keeps its dotted tail as IPv4-mapped
+// ones do).
 func appendAddr(b []byte, a netip.Addr) []byte {
 	if a.Is4() {
-		v := a.As4()
-		for i, x := range v {
-			if i > 0 {
-				b = append(b, '.')
-			}
-			b = strconv.AppendUint(b, uint64(x), 10)
-		}
-		return b
+		return appendDotted(b, a.As4())
+	}
+	if v := a.As16(); a.Is6() && a.Zone() == "" && [12]byte(v[:12]) == [12]byte{} && (v[12] != 0 || v[13] != 0) {
+		return appendDotted(append(b, ':', ':'), [4]byte(v[12:]))
 	}
 	return a.AppendTo(b)
+}
+
+func appendDotted(b []byte, v [4]byte) []byte {
+	for i, x := range v {
+		if i > 0 {
+			b = append(b, '.')
+		}
+		b = strconv.AppendUint(b, uint64(x), 10)
+	}
+	return b
 }

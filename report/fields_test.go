@@ -164,7 +164,7 @@ func BenchmarkFieldWriter(b *testing.B) {
 }
 
 func FuzzFieldWriter(f *testing.F) {
-	for _, b := range [][]byte{udpProbe, timeExceeded, echoRequest, arpRequest} {
+	for _, b := range [][]byte{udpProbe, timeExceeded, echoRequest, arpRequest, echoRequest6, timeExceeded6} {
 		f.Add(uint8(layers.LinkTypeEthernet), b)
 		f.Add(uint8(layers.LinkTypeRaw), b[14:])
 	}

@@ -6,6 +6,8 @@ import (
 	"net/netip"
 	"strconv"
 
+	"github.com/gopacket/gopacket/layers"
+
 	"github.com/tracers/tracers/analyze"
 )
 
@@ -64,7 +66,7 @@ func appendHop(b []byte, h analyze.Hop, o Options) []byte {
 		b = append(b, "  "...)
 		b = appendMS3(b, r.RTT)
 		b = append(b, " ms"...)
-		if a := r.Annotation(); a != "" {
+		if a := annotation(r); a != "" {
 			b = append(b, ' ')
 			b = append(b, a...)
 		}
@@ -73,4 +75,16 @@ func appendHop(b []byte, h analyze.Hop, o Options) []byte {
 		b = append(b, "  (past destination)"...)
 	}
 	return append(b, '\n')
+}
+
+// annotation is traceroute's mark for r ("!H", "!N", ...), or "". An ICMPv6
+// reply has one only as a Destination Unreachable (type 1, RFC 4443), whose
+// mark (*analyze.Reply).Annotation gives; any other ICMPv6 type has none,
+// whatever its code (Time Exceeded is type 3, IPv4's Destination
+// Unreachable).
+func annotation(r *analyze.Reply) string {
+	if r.From.Is6() && r.Type != layers.ICMPv6TypeDestinationUnreachable {
+		return ""
+	}
+	return r.Annotation()
 }

@@ -18,9 +18,10 @@ import (
 //
 // The columns are the frame number, the seconds since the file's first
 // packet, source and destination (link addresses for non-IP frames), the
-// protocol, the IP TTL ("-" without IP) and the info. The info names ICMP
-// types and codes as Wireshark does, and for an ICMP error adds the
-// destination and TTL of the packet it quotes.
+// protocol, the IP TTL or IPv6 hop limit ("-" without IP) and the info.
+// The info names ICMP and ICMPv6 types and codes as Wireshark does, and for
+// an error adds the destination and TTL (hlim for IPv6) of the packet it
+// quotes. Columns widen for what does not fit, IPv6 addresses among them.
 type PacketWriter struct {
 	w       io.Writer
 	buf     []byte
@@ -60,8 +61,12 @@ func (pw *PacketWriter) Write(fr Frame, ev analyze.Event) error {
 	b = append(b, "  "...)
 	b = appendEnds(b, l, ip)
 	b = append(b, "  "...)
-	b = appendPadRight(b, protoName(l, n), 6)
+	proto := protoName(l, n)
+	b = appendPadRight(b, proto, 6)
 	if ip >= 0 && l.Hdr[ip].Have&analyze.HasTTL != 0 {
+		if ttl := l.Hdr[ip].TTL; len(proto) >= 6 && ttl >= 100 {
+			b = append(b, ' ') // the column widens: "ICMPv6 255"
+		}
 		b = appendPadInt(b, int(l.Hdr[ip].TTL), 3)
 	} else {
 		b = append(b, "  -"...)
@@ -202,10 +207,11 @@ func appendInfo(b []byte, l *analyze.Layers, n int) []byte {
 		b = append(b, "? Tell "...)
 		return appendAddr(b, h.Src)
 	case analyze.HdrICMPv6:
-		b = append(b, "ICMPv6 type="...)
-		b = strconv.AppendUint(b, uint64(h.Type), 10)
-		b = append(b, " code="...)
-		b = strconv.AppendUint(b, uint64(h.Code), 10)
+		b = appendICMPv6(b, h)
+		if n >= 2 && hs[n-2].Kind == analyze.HdrIPv6 && h.Have&analyze.HasSeq != 0 && hs[n-2].Have&analyze.HasTTL != 0 {
+			b = append(b, ", hop limit="...)
+			b = strconv.AppendUint(b, uint64(hs[n-2].TTL), 10)
+		}
 	case analyze.HdrICMPv4:
 		b = appendICMP(b, h)
 	}
@@ -220,7 +226,11 @@ func appendInfo(b []byte, l *analyze.Layers, n int) []byte {
 		b = appendAddr(b, q[0].Dst)
 	}
 	if q[0].Have&analyze.HasTTL != 0 {
-		b = append(b, " ttl="...)
+		if q[0].Kind == analyze.HdrIPv6 {
+			b = append(b, " hlim="...)
+		} else {
+			b = append(b, " ttl="...)
+		}
 		b = strconv.AppendUint(b, uint64(q[0].TTL), 10)
 	}
 	for i := 1; i < len(q); i++ {
@@ -234,6 +244,9 @@ func appendInfo(b []byte, l *analyze.Layers, n int) []byte {
 		case analyze.HdrICMPv4:
 			b = append(b, ' ')
 			b = appendICMP(b, &q[i])
+		case analyze.HdrICMPv6:
+			b = append(b, " ICMPv6 "...)
+			b = appendICMPv6(b, &q[i])
 		}
 	}
 	return b
@@ -263,6 +276,34 @@ func appendPorts(b []byte, h *analyze.Header) []byte {
 		}
 		b = append(b, "] Seq="...)
 		b = strconv.AppendUint(b, uint64(h.TCPSeq), 10)
+	}
+	return b
+}
+
+// appendICMPv6 appends an ICMPv6 message's type and code in Wireshark's
+// words ("Time Exceeded (hop limit exceeded in transit)"), an echo's
+// identifier and sequence number, or the numbers of a type it does not name.
+func appendICMPv6(b []byte, h *analyze.Header) []byte {
+	name := icmpv6TypeName(h.Type)
+	if name == "" {
+		b = append(b, "ICMPv6 type="...)
+		b = strconv.AppendUint(b, uint64(h.Type), 10)
+		b = append(b, " code="...)
+		return strconv.AppendUint(b, uint64(h.Code), 10)
+	}
+	b = append(b, name...)
+	if c := icmpv6CodeName(h.Type, h.Code); c != "" && h.Have&analyze.HasCode != 0 {
+		b = append(b, " ("...)
+		b = append(b, c...)
+		b = append(b, ')')
+	}
+	if h.Have&analyze.HasIdent != 0 {
+		b = append(b, " id="...)
+		b = appendHex16(b, h.Ident)
+	}
+	if h.Have&analyze.HasSeq != 0 {
+		b = append(b, ", seq="...)
+		b = strconv.AppendUint(b, uint64(h.Seq), 10)
 	}
 	return b
 }

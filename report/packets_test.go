@@ -82,3 +82,39 @@ func TestPacketWriterForget(t *testing.T) {
 		t.Errorf("attempts (-want +got):\n%s", diff)
 	}
 }
+
+// TestPacketWriterIPv6 checks the packet list of an IPv6 trace: addresses
+// that widen their column, hop limits, ICMPv6 messages named as Wireshark
+// names them, the quoted probe's hop limit.
+func TestPacketWriterIPv6(t *testing.T) {
+	tr := &analyze.Trace{Src: netip.MustParseAddr("fd77:1::1"), Dst: netip.MustParseAddr("fd77:5::2"), Proto: analyze.ICMP}
+	p := &analyze.Probe{TTL: 1, Frame: 1, Reply: &analyze.Reply{RTT: 40 * time.Microsecond}}
+	long := append([]byte(nil), echoRequest6...)
+	copy(long[14+8:], netip.MustParseAddr("2001:db8:ffff:1234:5678:9abc:def0:1").AsSlice())
+	long[14+7] = 255 // hop limit
+	var b bytes.Buffer
+	pw := report.NewPacketWriter(&b)
+	for _, c := range []struct {
+		fr report.Frame
+		ev analyze.Event
+	}{
+		{frame(1, 0, echoRequest6), analyze.Event{Kind: analyze.EventProbe, Frame: 1, Probe: p, Trace: tr}},
+		{frame(2, 40*time.Microsecond, timeExceeded6), analyze.Event{Kind: analyze.EventReply, Frame: 2, Probe: p, Trace: tr}},
+		{frame(3, time.Millisecond, long), analyze.Event{Kind: analyze.EventOther, Frame: 3}},
+		{frame(4, time.Second, timeExceeded6[:14+48]), analyze.Event{Kind: analyze.EventMalformed, Frame: 4}},
+	} {
+		if err := pw.Write(c.fr, c.ev); err != nil {
+			t.Fatal(err)
+		}
+	}
+	want := strings.Join([]string{
+		"    1  0.000000000        fd77:1::1 → fd77:5::2        ICMPv6  1  Echo (ping) request id=0x1234, seq=1, hop limit=1  [probe ttl=1 attempt=1 (trace fd77:1::1->fd77:5::2)]",
+		"    2  0.000040000        fd77:1::2 → fd77:1::1        ICMPv6 64  Time Exceeded (hop limit exceeded in transit), quoted dst=fd77:5::2 hlim=1 ICMPv6 Echo (ping) request id=0x1234, seq=1  [answers frame 1 (ttl 1), rtt 0.040 ms]",
+		"    3  0.001000000  2001:db8:ffff:1234:5678:9abc:def0:1 → fd77:5::2        ICMPv6 255  Echo (ping) request id=0x1234, seq=1, hop limit=255",
+		"    4  1.000000000        fd77:1::2 → fd77:1::1        ICMPv6 64  Time Exceeded (hop limit exceeded in transit)  [malformed]",
+		"",
+	}, "\n")
+	if diff := cmp.Diff(want, b.String()); diff != "" {
+		t.Errorf("PacketWriter output (-want +got):\n%s", diff)
+	}
+}

@@ -396,7 +396,15 @@ func TestLabInterrupt(t *testing.T) {
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
-	time.Sleep(700 * time.Millisecond)
+	// Interrupt once the trace is under way: the capture file exists
+	// (it is created after the capture opened) and a moment has passed
+	// for the first hops. A fixed sleep was too short on a loaded machine.
+	for deadline := time.Now().Add(20 * time.Second); time.Now().Before(deadline); time.Sleep(20 * time.Millisecond) {
+		if _, err := os.Stat(file); err == nil {
+			break
+		}
+	}
+	time.Sleep(500 * time.Millisecond)
 	// ip netns exec execs the binary, so the pid is tracers'.
 	if err := cmd.Process.Signal(syscall.SIGINT); err != nil {
 		t.Fatal(err)

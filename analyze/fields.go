@@ -150,7 +150,8 @@ func Dissect(lt layers.LinkType, b []byte, l *Layers) {
 // an EtherType), as Wireshark tells them apart.
 func (l *Layers) ppp(b []byte) {
 	if len(b) >= 4 && (b[0] == 0x0f || b[0] == 0x8f) && (l.Link != layers.LinkTypePPP || b[1] == 0) {
-		l.ether(layers.EthernetType(binary.BigEndian.Uint16(b[2:4])), b[4:])
+		et, p, _ := chdlcPayload(b)
+		l.ether(et, p)
 		return
 	}
 	if l.Link == layers.LinkTypeC_HDLC {

@@ -1,7 +1,6 @@
 package analyze
 
 import (
-	"encoding/binary"
 	"errors"
 
 	"github.com/gopacket/gopacket"
@@ -80,12 +79,12 @@ type pppLink struct {
 func (l *pppLink) DecodeFromBytes(data []byte, df gopacket.DecodeFeedback) error {
 	l.next, l.payload = gopacket.LayerTypeZero, nil
 	if l.cisco {
-		if len(data) < 4 {
+		et, payload, ok := chdlcPayload(data)
+		if !ok {
 			df.SetTruncated()
 			return errShortLink
 		}
-		l.next = layers.EthernetType(binary.BigEndian.Uint16(data[2:4])).LayerType()
-		l.payload = data[4:]
+		l.next, l.payload = et.LayerType(), payload
 		return nil
 	}
 	et, payload, ok := pppPayload(data)

@@ -22,6 +22,16 @@ func sll2Payload(b []byte) (layers.EthernetType, []byte, bool) {
 	return layers.EthernetType(binary.BigEndian.Uint16(b[0:2])), b[sll2Len:], true
 }
 
+// chdlcPayload reads a Cisco HDLC header: address (0x0f unicast, 0x8f
+// broadcast), control, EtherType.
+func chdlcPayload(b []byte) (layers.EthernetType, []byte, bool) {
+	const chdlcLen = 4
+	if len(b) < chdlcLen {
+		return 0, nil, false
+	}
+	return layers.EthernetType(binary.BigEndian.Uint16(b[2:4])), b[chdlcLen:], true
+}
+
 // pppPayload reads a PPP header (RFC 1661), with or without the address
 // and control bytes of HDLC-like framing (RFC 1662), with a one-byte
 // (compressed, odd) or two-byte protocol field. The EtherType is IPv4,

@@ -165,7 +165,7 @@ func (d *Decoder) Decode(lt layers.LinkType, b []byte, inf *Info) error {
 	case layers.LinkTypeC_HDLC:
 		p = d.chdlcP
 	case LinkTypeLinuxSLL2:
-		et, payload, ok := sll2Payload(b)
+		et, payload, ok := linkPayload(lt, b)
 		if !ok {
 			return errShortLink
 		}

@@ -100,64 +100,23 @@ func (l *Layers) Headers() []Header { return l.Hdr[:l.N] }
 func Dissect(lt layers.LinkType, b []byte, l *Layers) {
 	*l = Layers{Link: lt}
 	switch lt {
-	case layers.LinkTypeEthernet:
-		if len(b) < 14 {
-			return
-		}
-		l.HasLink = true
-		copy(l.LinkDst[:], b[0:6])
-		copy(l.LinkSrc[:], b[6:12])
-		if et := layers.EthernetType(binary.BigEndian.Uint16(b[12:14])); et >= 1536 { // else an IEEE 802.3 length: LLC follows
-			l.ether(et, b[14:])
-		}
-	case layers.LinkTypeLinuxSLL:
-		if len(b) < 16 {
-			return
-		}
-		l.ether(layers.EthernetType(binary.BigEndian.Uint16(b[14:16])), b[16:])
-	case layers.LinkTypeLinuxSLL2:
-		if et, p, ok := sll2Payload(b); ok {
-			l.ether(et, p)
-		}
-	case layers.LinkTypeNull, layers.LinkTypeLoop:
-		if len(b) < 4 {
-			return
-		}
-		af := binary.BigEndian.Uint32(b[0:4])
-		if lt == layers.LinkTypeNull && b[0] != 0 { // host byte order
-			af = binary.LittleEndian.Uint32(b[0:4])
-		}
-		switch af {
-		case 2:
-			l.ether(layers.EthernetTypeIPv4, b[4:])
-		case 10, 24, 28, 30:
-			l.ether(layers.EthernetTypeIPv6, b[4:])
-		}
 	case layers.LinkTypeRaw, 12, 14: // 12, 14: DLT_RAW on some BSDs
 		l.ip(b, 0)
+		return
 	case layers.LinkTypeIPv4:
 		l.ipv4(b, 0)
+		return
 	case layers.LinkTypeIPv6:
 		l.ipv6(b, 0)
-	case layers.LinkTypePPP, layers.LinkTypePPP_HDLC, layers.LinkTypeC_HDLC:
-		l.ppp(b)
-	}
-}
-
-// ppp reads the link header of PPP (RFC 1661), with or without the
-// address and control bytes of HDLC-like framing (RFC 1662) and with a
-// one- or two-byte protocol, or of Cisco HDLC (address 0x0f or 0x8f, then
-// an EtherType), as Wireshark tells them apart.
-func (l *Layers) ppp(b []byte) {
-	if len(b) >= 4 && (b[0] == 0x0f || b[0] == 0x8f) && (l.Link != layers.LinkTypePPP || b[1] == 0) {
-		et, p, _ := chdlcPayload(b)
-		l.ether(et, p)
 		return
+	case layers.LinkTypeEthernet:
+		if len(b) >= 14 {
+			l.HasLink = true
+			copy(l.LinkDst[:], b[0:6])
+			copy(l.LinkSrc[:], b[6:12])
+		}
 	}
-	if l.Link == layers.LinkTypeC_HDLC {
-		return
-	}
-	if et, p, ok := pppPayload(b); ok && et != 0 {
+	if et, p, ok := linkPayload(lt, b); ok && et >= 1536 { // else an IEEE 802.3 length: LLC follows
 		l.ether(et, p)
 	}
 }

@@ -11,6 +11,56 @@ import (
 // exist): each finder returns the EtherType of what the link carries, the
 // bytes after the link header, and false when the header is cut short.
 
+// linkPayload finds the network-layer packet in b, a frame of link type
+// lt, as Wireshark does: the EtherType of what the link carries (VLAN tags
+// and MPLS labels still to walk; under 1536 an IEEE 802.3 length, 0 for
+// what the link carries but IP, ARP or MPLS it does not name) and the
+// bytes after the link header. It is false for a link header cut short
+// and for a link type that carries no EtherType (the raw IP ones) or that
+// it does not know: Ethernet, Linux cooked v1 and v2, BSD loopback (Null
+// in host byte order, Loop in network order), PPP with or without
+// HDLC-like framing, and Cisco HDLC, told from PPP by its address byte.
+func linkPayload(lt layers.LinkType, b []byte) (layers.EthernetType, []byte, bool) {
+	switch lt {
+	case layers.LinkTypeEthernet:
+		if len(b) < 14 {
+			return 0, nil, false
+		}
+		return layers.EthernetType(binary.BigEndian.Uint16(b[12:14])), b[14:], true
+	case layers.LinkTypeLinuxSLL:
+		if len(b) < 16 {
+			return 0, nil, false
+		}
+		return layers.EthernetType(binary.BigEndian.Uint16(b[14:16])), b[16:], true
+	case layers.LinkTypeLinuxSLL2:
+		return sll2Payload(b)
+	case layers.LinkTypeNull, layers.LinkTypeLoop:
+		if len(b) < 4 {
+			return 0, nil, false
+		}
+		af := binary.BigEndian.Uint32(b[0:4])
+		if lt == layers.LinkTypeNull && b[0] != 0 { // host byte order
+			af = binary.LittleEndian.Uint32(b[0:4])
+		}
+		switch af {
+		case 2: // AF_INET
+			return layers.EthernetTypeIPv4, b[4:], true
+		case 10, 24, 28, 30: // AF_INET6 on Linux, OpenBSD, FreeBSD, macOS
+			return layers.EthernetTypeIPv6, b[4:], true
+		}
+		return 0, b[4:], true
+	case layers.LinkTypePPP, layers.LinkTypePPP_HDLC, layers.LinkTypeC_HDLC:
+		if len(b) >= 4 && (b[0] == 0x0f || b[0] == 0x8f) && (lt != layers.LinkTypePPP || b[1] == 0) {
+			return chdlcPayload(b)
+		}
+		if lt == layers.LinkTypeC_HDLC {
+			return 0, nil, false
+		}
+		return pppPayload(b)
+	}
+	return 0, nil, false
+}
+
 // sll2Payload reads a Linux cooked v2 header (LINKTYPE_LINUX_SLL2):
 // protocol (2), reserved (2), ifindex (4), arphrd (2), pkttype (1),
 // address length (1), address (8).

@@ -67,3 +67,41 @@ func TestMPLSLen(t *testing.T) {
 		})
 	}
 }
+
+func TestLinkPayload(t *testing.T) {
+	ip := []byte{0x45, 0, 0, 20}
+	eth := append([]byte{1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 0x81, 0x00}, ip...)
+	sll := append(make([]byte, 14), 0x86, 0xdd)
+	tests := []struct {
+		name    string
+		lt      layers.LinkType
+		b       []byte
+		et      layers.EthernetType
+		payload []byte
+		ok      bool
+	}{
+		{"ethernet, VLAN tag left to walk", layers.LinkTypeEthernet, eth, layers.EthernetTypeDot1Q, ip, true},
+		{"ethernet short", layers.LinkTypeEthernet, eth[:13], 0, nil, false},
+		{"linux cooked", layers.LinkTypeLinuxSLL, append(sll, ip...), layers.EthernetTypeIPv6, ip, true},
+		{"linux cooked short", layers.LinkTypeLinuxSLL, sll[:15], 0, nil, false},
+		{"linux cooked v2", LinkTypeLinuxSLL2, append([]byte{0x08, 0x00, 19: 0}, ip...), layers.EthernetTypeIPv4, ip, true},
+		{"null, little-endian AF_INET6 of macOS", layers.LinkTypeNull, append([]byte{30, 0, 0, 0}, ip...), layers.EthernetTypeIPv6, ip, true},
+		{"loop, AF_INET in network order", layers.LinkTypeLoop, append([]byte{0, 0, 0, 2}, ip...), layers.EthernetTypeIPv4, ip, true},
+		{"null, AF_UNIX", layers.LinkTypeNull, append([]byte{1, 0, 0, 0}, ip...), 0, ip, true},
+		{"ppp", layers.LinkTypePPP, append([]byte{0x00, 0x21}, ip...), layers.EthernetTypeIPv4, ip, true},
+		{"cisco hdlc on a PPP link", layers.LinkTypePPP, append([]byte{0x0f, 0x00, 0x86, 0xdd}, ip...), layers.EthernetTypeIPv6, ip, true},
+		{"ppp in hdlc framing", layers.LinkTypePPP_HDLC, append([]byte{0xff, 0x03, 0x00, 0x57}, ip...), layers.EthernetTypeIPv6, ip, true},
+		{"cisco hdlc", layers.LinkTypeC_HDLC, append([]byte{0x8f, 0x00, 0x08, 0x00}, ip...), layers.EthernetTypeIPv4, ip, true},
+		{"cisco hdlc link, other address", layers.LinkTypeC_HDLC, append([]byte{0xff, 0x03, 0x00, 0x21}, ip...), 0, nil, false},
+		{"raw IP: no link header", layers.LinkTypeRaw, ip, 0, nil, false},
+		{"unknown link type", layers.LinkType(147), ip, 0, nil, false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			et, p, ok := linkPayload(tt.lt, tt.b)
+			if et != tt.et || !bytes.Equal(p, tt.payload) || ok != tt.ok {
+				t.Errorf("linkPayload = %v, %x, %v, want %v, %x, %v", et, p, ok, tt.et, tt.payload, tt.ok)
+			}
+		})
+	}
+}

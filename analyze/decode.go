@@ -1,7 +1,6 @@
 package analyze
 
 import (
-	"encoding/binary"
 	"errors"
 	"net/netip"
 
@@ -166,12 +165,11 @@ func (d *Decoder) Decode(lt layers.LinkType, b []byte, inf *Info) error {
 	case layers.LinkTypeC_HDLC:
 		p = d.chdlcP
 	case LinkTypeLinuxSLL2:
-		// SLL2: protocol (2), reserved (2), ifindex (4), arphrd (2),
-		// pkttype (1), addr len (1), addr (8).
-		if len(b) < 20 {
+		et, payload, ok := linkPayload(lt, b)
+		if !ok {
 			return errShortLink
 		}
-		switch layers.EthernetType(binary.BigEndian.Uint16(b[0:2])) {
+		switch et {
 		case layers.EthernetTypeIPv4:
 			p = d.ipP
 		case layers.EthernetTypeIPv6:
@@ -181,7 +179,7 @@ func (d *Decoder) Decode(lt layers.LinkType, b []byte, inf *Info) error {
 		default:
 			return errNoIPv4
 		}
-		b = b[20:]
+		b = payload
 	default:
 		return errUnknownLink
 	}
@@ -338,11 +336,11 @@ func (d *Decoder) fillIP(inf *Info) {
 }
 
 func (d *Decoder) fillIP6(inf *Info) {
-	h := ip6View(d.ip6.hdr)
-	inf.Src, inf.Dst = h.src(), h.dst()
-	inf.TTL, inf.FlowLabel = h.hopLimit(), h.flow()
+	h := d.ip6.hdr
+	inf.Src, inf.Dst = h.Src(), h.Dst()
+	inf.TTL, inf.FlowLabel = h.HopLimit(), h.FlowLabel()
 	inf.Proto = d.ip6.proto
-	inf.Length = 40 + int(h.payloadLen())
+	inf.Length = IPv6HeaderLen + int(h.PayloadLen())
 }
 
 func addr4(ip []byte) netip.Addr {
@@ -352,42 +350,33 @@ func addr4(ip []byte) netip.Addr {
 	return netip.AddrFrom4([4]byte(ip))
 }
 
-// quote is the IPv4 header plus at least 8 bytes an ICMP error quotes back
-// (RFC 792); check ok before reading.
-type quote []byte
-
-func (q quote) ihl() int   { return int(q[0]&0x0f) * 4 }
-func (q quote) ok() bool   { return len(q) >= 20 && q[0]>>4 == 4 && q.ihl() >= 20 && len(q) >= q.ihl()+8 }
-func (q quote) ttl() uint8 { return q[8] }
-func (q quote) id() uint16 { return binary.BigEndian.Uint16(q[4:6]) }
-func (q quote) proto() layers.IPProtocol {
-	return layers.IPProtocol(q[9])
+// quoteOK reports whether q holds a whole IPv4 header and at least the 8
+// bytes of its transport header an ICMP error quotes back (RFC 792).
+func quoteOK(q IPv4Header) bool {
+	return len(q) >= IPv4MinLen && q.Version() == 4 && q.HeaderLen() >= IPv4MinLen && len(q) >= q.HeaderLen()+8
 }
-func (q quote) src() netip.Addr     { return netip.AddrFrom4([4]byte(q[12:16])) }
-func (q quote) dst() netip.Addr     { return netip.AddrFrom4([4]byte(q[16:20])) }
-func (q quote) transport() []byte   { return q[q.ihl():] }
-func (q quote) fragOffset() uint16  { return binary.BigEndian.Uint16(q[6:8]) & 0x1fff }
-func be16(b []byte, off int) uint16 { return binary.BigEndian.Uint16(b[off : off+2]) }
-func be32(b []byte, off int) uint32 { return binary.BigEndian.Uint32(b[off : off+4]) }
 
 func parseQuote(b []byte, out *Quoted) {
-	q := quote(b)
-	if !q.ok() || q.fragOffset() != 0 {
+	q := IPv4Header(b)
+	if !quoteOK(q) || q.FragOffset() != 0 {
 		return
 	}
 	out.OK = true
-	out.Src, out.Dst = q.src(), q.dst()
-	out.TTL, out.IPID, out.Proto = q.ttl(), q.id(), q.proto()
-	t := q.transport()
+	out.Src, out.Dst = q.Src(), q.Dst()
+	out.TTL, out.IPID, out.Proto = q.TTL(), q.ID(), q.Protocol()
+	t := b[q.HeaderLen():]
 	switch out.Proto {
 	case layers.IPProtocolICMPv4:
-		out.Type = t[0]
-		out.ID, out.Seq = be16(t, 4), be16(t, 6)
+		m := ICMPHeader(t)
+		out.Type = m.Type()
+		out.ID, out.Seq = m.Ident(), m.Seq()
 	case layers.IPProtocolUDP:
-		out.SrcPort, out.DstPort = be16(t, 0), be16(t, 2)
+		u := UDPHeader(t)
+		out.SrcPort, out.DstPort = u.SrcPort(), u.DstPort()
 	case layers.IPProtocolTCP:
-		out.SrcPort, out.DstPort = be16(t, 0), be16(t, 2)
-		out.TCPSeq = be32(t, 4)
+		c := TCPHeader(t)
+		out.SrcPort, out.DstPort = c.SrcPort(), c.DstPort()
+		out.TCPSeq = c.Seq()
 	}
 }
 
@@ -396,14 +385,17 @@ func parseQuote(b []byte, out *Quoted) {
 func quotedTransport6(t []byte, out *Quoted) {
 	switch out.Proto {
 	case layers.IPProtocolICMPv6:
-		out.Type = t[0]
-		out.ID, out.Seq = be16(t, 4), be16(t, 6)
+		m := ICMPHeader(t)
+		out.Type = m.Type()
+		out.ID, out.Seq = m.Ident(), m.Seq()
 	case layers.IPProtocolUDP:
-		out.SrcPort, out.DstPort = be16(t, 0), be16(t, 2)
-		out.UDPLen, out.UDPSum = be16(t, 4), be16(t, 6)
+		u := UDPHeader(t)
+		out.SrcPort, out.DstPort = u.SrcPort(), u.DstPort()
+		out.UDPLen, out.UDPSum = u.Length(), u.Checksum()
 	case layers.IPProtocolTCP:
-		out.SrcPort, out.DstPort = be16(t, 0), be16(t, 2)
-		out.TCPSeq = be32(t, 4)
+		c := TCPHeader(t)
+		out.SrcPort, out.DstPort = c.SrcPort(), c.DstPort()
+		out.TCPSeq = c.Seq()
 	}
 }
 
@@ -419,10 +411,10 @@ func parseQuote6(b []byte, out *Quoted) {
 	if len(t) < 8 {
 		return
 	}
-	h := ip6View(w.hdr)
+	h := w.hdr
 	out.OK = true
-	out.Src, out.Dst = h.src(), h.dst()
-	out.TTL, out.FlowLabel, out.PayloadLen = h.hopLimit(), h.flow(), h.payloadLen()
+	out.Src, out.Dst = h.Src(), h.Dst()
+	out.TTL, out.FlowLabel, out.PayloadLen = h.HopLimit(), h.FlowLabel(), h.PayloadLen()
 	out.Proto = w.proto
 	quotedTransport6(t, out)
 }

@@ -100,89 +100,28 @@ func (l *Layers) Headers() []Header { return l.Hdr[:l.N] }
 func Dissect(lt layers.LinkType, b []byte, l *Layers) {
 	*l = Layers{Link: lt}
 	switch lt {
-	case layers.LinkTypeEthernet:
-		if len(b) < 14 {
-			return
-		}
-		l.HasLink = true
-		copy(l.LinkDst[:], b[0:6])
-		copy(l.LinkSrc[:], b[6:12])
-		if et := layers.EthernetType(binary.BigEndian.Uint16(b[12:14])); et >= 1536 { // else an IEEE 802.3 length: LLC follows
-			l.ether(et, b[14:])
-		}
-	case layers.LinkTypeLinuxSLL:
-		if len(b) < 16 {
-			return
-		}
-		l.ether(layers.EthernetType(binary.BigEndian.Uint16(b[14:16])), b[16:])
-	case layers.LinkTypeLinuxSLL2:
-		if len(b) < 20 {
-			return
-		}
-		l.ether(layers.EthernetType(binary.BigEndian.Uint16(b[0:2])), b[20:])
-	case layers.LinkTypeNull, layers.LinkTypeLoop:
-		if len(b) < 4 {
-			return
-		}
-		af := binary.BigEndian.Uint32(b[0:4])
-		if lt == layers.LinkTypeNull && b[0] != 0 { // host byte order
-			af = binary.LittleEndian.Uint32(b[0:4])
-		}
-		switch af {
-		case 2:
-			l.ether(layers.EthernetTypeIPv4, b[4:])
-		case 10, 24, 28, 30:
-			l.ether(layers.EthernetTypeIPv6, b[4:])
-		}
 	case layers.LinkTypeRaw, 12, 14: // 12, 14: DLT_RAW on some BSDs
 		l.ip(b, 0)
+		return
 	case layers.LinkTypeIPv4:
 		l.ipv4(b, 0)
+		return
 	case layers.LinkTypeIPv6:
 		l.ipv6(b, 0)
-	case layers.LinkTypePPP, layers.LinkTypePPP_HDLC, layers.LinkTypeC_HDLC:
-		l.ppp(b)
-	}
-}
-
-// ppp reads the link header of PPP (RFC 1661), with or without the
-// address and control bytes of HDLC-like framing (RFC 1662) and with a
-// one- or two-byte protocol, or of Cisco HDLC (address 0x0f or 0x8f, then
-// an EtherType), as Wireshark tells them apart.
-func (l *Layers) ppp(b []byte) {
-	if len(b) >= 4 && (b[0] == 0x0f || b[0] == 0x8f) && (l.Link != layers.LinkTypePPP || b[1] == 0) {
-		l.ether(layers.EthernetType(binary.BigEndian.Uint16(b[2:4])), b[4:])
 		return
-	}
-	if l.Link == layers.LinkTypeC_HDLC {
-		return
-	}
-	if len(b) >= 2 && b[0] == 0xff && b[1] == 0x03 {
-		b = b[2:]
-	}
-	if len(b) == 0 {
-		return
-	}
-	proto := uint16(b[0])
-	if b[0]&1 == 0 { // an even first byte: a two-byte protocol
-		if len(b) < 2 {
-			return
+	case layers.LinkTypeEthernet:
+		if len(b) >= 14 {
+			l.HasLink = true
+			copy(l.LinkDst[:], b[0:6])
+			copy(l.LinkSrc[:], b[6:12])
 		}
-		proto, b = binary.BigEndian.Uint16(b[0:2]), b[2:]
-	} else {
-		b = b[1:]
 	}
-	switch proto {
-	case 0x0021:
-		l.ether(layers.EthernetTypeIPv4, b)
-	case 0x0057:
-		l.ether(layers.EthernetTypeIPv6, b)
-	case 0x0281, 0x0283:
-		l.ether(layers.EthernetTypeMPLSUnicast, b)
+	if et, p, ok := linkPayload(lt, b); ok && et >= 1536 { // else an IEEE 802.3 length: LLC follows
+		l.ether(et, p)
 	}
 }
 
-// maxTags bounds the VLAN tags and MPLS labels Dissect walks.
+// maxTags bounds the VLAN tags Dissect walks.
 const maxTags = 16
 
 func (l *Layers) ether(et layers.EthernetType, b []byte) {
@@ -215,24 +154,15 @@ func (l *Layers) ether(et layers.EthernetType, b []byte) {
 // the label, the explicit null ones included); a pseudowire's control word
 // (nibble 0) gives no headers.
 func (l *Layers) mpls(b []byte) {
-	for n := 0; n < maxTags; n++ {
-		if len(b) < 4 {
-			return
-		}
-		bottom := b[2]&1 != 0
-		b = b[4:]
-		if !bottom {
-			continue
-		}
-		if len(b) > 0 {
-			switch b[0] >> 4 {
-			case 4:
-				l.ipv4(b, 0)
-			case 6:
-				l.ipv6(b, 0)
-			}
-		}
+	n, ok := mplsLen(b)
+	if !ok || len(b) == n {
 		return
+	}
+	switch b[n] >> 4 {
+	case 4:
+		l.ipv4(b[n:], 0)
+	case 6:
+		l.ipv6(b[n:], 0)
 	}
 }
 
@@ -264,50 +194,51 @@ func (l *Layers) ipv4(b []byte, depth int) {
 	if len(b) < 4 || b[0]>>4 != 4 || depth > maxNest {
 		return
 	}
-	ihl := int(b[0]&0x0f) * 4
-	if ihl < 20 {
+	v := IPv4Header(b)
+	ihl := v.HeaderLen()
+	if ihl < IPv4MinLen {
 		return
 	}
-	if tl := int(binary.BigEndian.Uint16(b[2:4])); tl != 0 { // 0: TCP segmentation offload
+	if tl := int(v.TotalLen()); tl != 0 { // 0: TCP segmentation offload
 		if tl < ihl {
 			return
 		}
 		if tl < len(b) {
-			b = b[:tl]
+			v = v[:tl]
 		}
 	}
 	h := l.add(Header{Kind: HdrIPv4})
 	if h == nil {
 		return
 	}
-	if len(b) >= 6 {
+	if len(v) >= 6 {
 		h.Have |= HasID
-		h.ID = binary.BigEndian.Uint16(b[4:6])
+		h.ID = v.ID()
 	}
-	if len(b) >= 9 {
+	if len(v) >= 9 {
 		h.Have |= HasTTL
-		h.TTL = b[8]
+		h.TTL = v.TTL()
 	}
-	if len(b) >= 10 {
+	if len(v) >= 10 {
 		h.Have |= HasProto
-		h.Proto = layers.IPProtocol(b[9])
+		h.Proto = v.Protocol()
 	}
-	if len(b) >= 16 {
+	if len(v) >= 16 {
 		h.Have |= HasSrc
-		h.Src = netip.AddrFrom4([4]byte(b[12:16]))
+		h.Src = v.Src()
 	}
-	if len(b) >= 20 {
+	if len(v) >= IPv4MinLen {
 		h.Have |= HasDst
-		h.Dst = netip.AddrFrom4([4]byte(b[16:20]))
+		h.Dst = v.Dst()
 	}
-	if len(b) < ihl {
+	if len(v) < ihl {
 		return
 	}
-	if binary.BigEndian.Uint16(b[6:8])&0x3fff != 0 {
+	if v.Fragment() {
 		h.Have |= HasFragment
 		return
 	}
-	l.transport(h.Proto, b[ihl:], depth)
+	l.transport(h.Proto, v[ihl:], depth)
 }
 
 // ipv6 records an IPv6 header (RFC 8200) the way Wireshark 4.0 does: each
@@ -325,61 +256,36 @@ func (l *Layers) ipv6(b []byte, depth int) {
 	if h == nil {
 		return
 	}
-	h.Flow = binary.BigEndian.Uint32(b[0:4]) & 0xfffff
-	if len(b) < 7 {
+	v := IPv6Header(b)
+	h.Flow = v.FlowLabel()
+	if len(v) < 7 {
 		return
 	}
 	h.Have |= HasLength | HasProto
-	h.Length, h.Proto = binary.BigEndian.Uint16(b[4:6]), layers.IPProtocol(b[6])
-	if len(b) < 8 {
+	h.Length, h.Proto = v.PayloadLen(), v.NextHeader()
+	if len(v) < 8 {
 		return
 	}
 	h.Have |= HasTTL
-	h.TTL = b[7]
-	if len(b) < 24 {
+	h.TTL = v.HopLimit()
+	if len(v) < 24 {
 		return
 	}
 	h.Have |= HasSrc
-	h.Src = netip.AddrFrom16([16]byte(b[8:24]))
-	if len(b) < 40 {
+	h.Src = v.Src()
+	if len(v) < IPv6HeaderLen {
 		return
 	}
 	h.Have |= HasDst
-	h.Dst = netip.AddrFrom16([16]byte(b[24:40]))
-	if pl := int(h.Length); pl != 0 && 40+pl < len(b) {
-		b = b[:40+pl]
-	}
-	nh, b := h.Proto, b[40:]
-	for range maxExt {
-		n := 0
-		switch nh {
-		case layers.IPProtocolIPv6HopByHop, layers.IPProtocolIPv6Routing, layers.IPProtocolIPv6Destination:
-			if len(b) >= 2 {
-				n = (int(b[1]) + 1) * 8
-			}
-		case layers.IPProtocolAH:
-			if len(b) >= 2 {
-				n = (int(b[1]) + 2) * 4
-			}
-		case layers.IPProtocolIPv6Fragment:
-			if len(b) >= 8 && binary.BigEndian.Uint16(b[2:4])&0xfff9 != 0 {
-				h.Have |= HasFragment
-				return
-			}
-			n = 8
-		default:
-			l.transport(nh, b, depth)
-			return
-		}
-		if n == 0 || len(b) < n {
-			return
-		}
-		nh, b = layers.IPProtocol(b[0]), b[n:]
+	h.Dst = v.Dst()
+	u := v.Walk()
+	switch {
+	case u.Fragment:
+		h.Have |= HasFragment
+	case !u.Short && !u.Long:
+		l.transport(u.Proto, u.Payload(v), depth)
 	}
 }
-
-// maxExt bounds the IPv6 extension headers Dissect walks.
-const maxExt = 16
 
 func (l *Layers) transport(p layers.IPProtocol, b []byte, depth int) {
 	switch p {
@@ -391,7 +297,7 @@ func (l *Layers) transport(p layers.IPProtocol, b []byte, depth int) {
 		h := l.ports(HdrUDP, b)
 		if h != nil && len(b) >= 6 {
 			h.Have |= HasLength
-			h.Length = binary.BigEndian.Uint16(b[4:6])
+			h.Length = UDPHeader(b).Length()
 		}
 	case layers.IPProtocolTCP:
 		h := l.ports(HdrTCP, b)
@@ -400,11 +306,11 @@ func (l *Layers) transport(p layers.IPProtocol, b []byte, depth int) {
 		}
 		if len(b) >= 8 {
 			h.Have |= HasSeq
-			h.TCPSeq = binary.BigEndian.Uint32(b[4:8])
+			h.TCPSeq = TCPHeader(b).Seq()
 		}
 		if len(b) >= 14 {
 			h.Have |= HasFlags
-			h.TCPFlags = b[13]
+			h.TCPFlags = TCPHeader(b).Flags()
 		}
 	case layers.IPProtocolIPv4:
 		l.ipv4(b, depth+1)
@@ -421,7 +327,8 @@ func (l *Layers) ports(kind HeaderKind, b []byte) *Header {
 	}
 	h := l.add(Header{Kind: kind, Have: HasPorts})
 	if h != nil {
-		h.SrcPort, h.DstPort = binary.BigEndian.Uint16(b[0:2]), binary.BigEndian.Uint16(b[2:4])
+		p := UDPHeader(b) // TCP's ports sit where UDP's do
+		h.SrcPort, h.DstPort = p.SrcPort(), p.DstPort()
 	}
 	return h
 }
@@ -432,7 +339,8 @@ func (l *Layers) icmp4(b []byte, depth int) {
 	if len(b) < 6 {
 		return
 	}
-	h := l.add(Header{Kind: HdrICMPv4, Have: HasType | HasCode, Type: b[0], Code: b[1]})
+	m := ICMPHeader(b)
+	h := l.add(Header{Kind: HdrICMPv4, Have: HasType | HasCode, Type: m.Type(), Code: m.Code()})
 	if h == nil {
 		return
 	}
@@ -442,15 +350,15 @@ func (l *Layers) icmp4(b []byte, depth int) {
 		layers.ICMPv4TypeInfoRequest, layers.ICMPv4TypeInfoReply,
 		layers.ICMPv4TypeAddressMaskRequest, layers.ICMPv4TypeAddressMaskReply:
 		h.Have |= HasIdent
-		h.Ident = binary.BigEndian.Uint16(b[4:6])
-		if len(b) >= 8 {
+		h.Ident = m.Ident()
+		if len(m) >= 8 {
 			h.Have |= HasSeq
-			h.Seq = binary.BigEndian.Uint16(b[6:8])
+			h.Seq = m.Seq()
 		}
 	case layers.ICMPv4TypeDestinationUnreachable, layers.ICMPv4TypeSourceQuench,
 		layers.ICMPv4TypeRedirect, layers.ICMPv4TypeTimeExceeded, layers.ICMPv4TypeParameterProblem:
-		if len(b) > 8 {
-			l.ipv4(b[8:], depth+1)
+		if len(m) > ICMPHeaderLen {
+			l.ipv4(m.Body(), depth+1)
 		}
 	}
 }
@@ -462,26 +370,27 @@ func (l *Layers) icmp6(b []byte, depth int) {
 	if len(b) < 1 {
 		return
 	}
-	h := l.add(Header{Kind: HdrICMPv6, Have: HasType, Type: b[0]})
-	if h == nil || len(b) < 2 {
+	m := ICMPHeader(b)
+	h := l.add(Header{Kind: HdrICMPv6, Have: HasType, Type: m.Type()})
+	if h == nil || len(m) < 2 {
 		return
 	}
 	h.Have |= HasCode
-	h.Code = b[1]
+	h.Code = m.Code()
 	switch h.Type {
 	case layers.ICMPv6TypeEchoRequest, layers.ICMPv6TypeEchoReply:
-		if len(b) >= 6 {
+		if len(m) >= 6 {
 			h.Have |= HasIdent
-			h.Ident = binary.BigEndian.Uint16(b[4:6])
+			h.Ident = m.Ident()
 		}
-		if len(b) >= 8 {
+		if len(m) >= 8 {
 			h.Have |= HasSeq
-			h.Seq = binary.BigEndian.Uint16(b[6:8])
+			h.Seq = m.Seq()
 		}
 	case layers.ICMPv6TypeDestinationUnreachable, layers.ICMPv6TypePacketTooBig,
 		layers.ICMPv6TypeTimeExceeded, layers.ICMPv6TypeParameterProblem:
-		if len(b) > 8 {
-			l.ipv6(b[8:], depth+1)
+		if len(m) > ICMPHeaderLen {
+			l.ipv6(m.Body(), depth+1)
 		}
 	}
 }

@@ -2,10 +2,10 @@ package craft
 
 import (
 	"fmt"
-	"net/netip"
 	"strings"
 
 	"github.com/gopacket/gopacket/layers"
+	"github.com/tracers/tracers/analyze"
 )
 
 // Layers named in Field.Layer and Check.Layer.
@@ -50,40 +50,25 @@ type Check struct {
 // zero in one's complement.
 func (c Check) Agree() bool { return c.InPacket == c.Computed }
 
-// probeView is an IPv4 packet carrying ICMP whose lengths were checked:
-// ihl <= total <= len(pkt), total-ihl >= icmpHeaderLen.
+// probeView is an IPv4 packet carrying ICMP whose lengths were checked
+// (see ipv4Of and icmpOf), read through analyze's header views.
 type probeView struct {
-	pkt        []byte
-	ihl, total int
+	ip   analyze.IPv4Header // the header, options included
+	icmp analyze.ICMPHeader // the message, up to the total length
 }
 
 // view checks the lengths of pkt as Verify does, but not its checksums.
 func view(pkt []byte) (probeView, error) {
-	if len(pkt) < ipv4MinLen {
-		return probeView{}, fmt.Errorf("craft: %w: %d bytes", errShortIPv4, len(pkt))
+	ip, total, err := ipv4Of(pkt)
+	if err != nil {
+		return probeView{}, fmt.Errorf("craft: %w", err)
 	}
-	if v := pkt[0] >> 4; v != ipv4Version {
-		return probeView{}, fmt.Errorf("craft: %w: version %d", errNotIPv4, v)
+	msg, err := icmpOf(ip, pkt, total)
+	if err != nil {
+		return probeView{}, fmt.Errorf("craft: %w", err)
 	}
-	ihl := int(pkt[0]&0x0f) * 4
-	if ihl < ipv4MinLen || ihl > len(pkt) {
-		return probeView{}, fmt.Errorf("craft: %w: %d bytes in a %d-byte packet", errBadIHL, ihl, len(pkt))
-	}
-	total := int(field16(pkt, ipv4TotalLen))
-	if total < ihl || total > len(pkt) {
-		return probeView{}, fmt.Errorf("craft: %w: %d in a %d-byte packet", errBadTotalLen, total, len(pkt))
-	}
-	if p := layers.IPProtocol(pkt[ipv4Proto]); p != layers.IPProtocolICMPv4 {
-		return probeView{}, fmt.Errorf("craft: %w: protocol %d", errNotICMP, p)
-	}
-	if n := total - ihl; n < icmpHeaderLen {
-		return probeView{}, fmt.Errorf("craft: %w: %d bytes", errShortICMP, n)
-	}
-	return probeView{pkt: pkt, ihl: ihl, total: total}, nil
+	return probeView{ip: ip, icmp: msg}, nil
 }
-
-func (v probeView) header() []byte { return v.pkt[:v.ihl] }
-func (v probeView) icmp() []byte   { return v.pkt[v.ihl:v.total] }
 
 // Checks returns the checksum checks of pkt, the version nibble saying
 // which family. For an IPv4 packet carrying ICMP: the IPv4 header checksum
@@ -107,8 +92,8 @@ func Checks(pkt []byte) ([]Check, error) {
 		return nil, err
 	}
 	return []Check{
-		check(LayerIPv4, v.header(), 0, ipv4Checksum),
-		check(LayerICMP, v.icmp(), v.ihl, icmpChecksum),
+		check(LayerIPv4, v.ip, 0, ipv4Checksum),
+		check(LayerICMP, v.icmp, len(v.ip), icmpChecksum),
 	}, nil
 }
 
@@ -152,8 +137,9 @@ func Fields(pkt []byte) ([]Field, error) {
 		return nil, err
 	}
 	checks, _ := Checks(pkt)
-	hdr, msg := v.header(), v.icmp()
-	echo := msg[0] == uint8(layers.ICMPv4TypeEchoRequest) || msg[0] == uint8(layers.ICMPv4TypeEchoReply)
+	hdr, msg := v.ip, v.icmp
+	ihl, total := len(hdr), len(hdr)+len(msg)
+	echo := msg.Type() == layers.ICMPv4TypeEchoRequest || msg.Type() == layers.ICMPv4TypeEchoReply
 
 	f := make([]Field, 0, 20)
 	add := func(layer string, off, bit, bits int, name, value, meaning string) {
@@ -161,54 +147,54 @@ func Fields(pkt []byte) ([]Field, error) {
 	}
 
 	// IPv4, RFC 791 section 3.1.
-	add(LayerIPv4, 0, 0, 4, "version", dec(uint64(hdr[0]>>4)), "IPv4")
-	add(LayerIPv4, 0, 4, 4, "IHL", dec(uint64(hdr[0]&0x0f)),
-		fmt.Sprintf("header length in 32-bit words: %d bytes%s", v.ihl, plural(v.ihl > ipv4MinLen, ", options included", ", no options")))
-	tos := hdr[1]
+	add(LayerIPv4, 0, 0, 4, "version", dec(uint64(hdr.Version())), "IPv4")
+	add(LayerIPv4, 0, 4, 4, "IHL", dec(uint64(ihl/4)),
+		fmt.Sprintf("header length in 32-bit words: %d bytes%s", ihl, plural(ihl > ipv4MinLen, ", options included", ", no options")))
+	tos := hdr.TOS()
 	add(LayerIPv4, 1, 0, 8, "DSCP/ECN (TOS)", hex8(tos),
 		fmt.Sprintf("DSCP %d%s, ECN %d%s", tos>>2, plural(tos>>2 == 0, " (default, best effort)", ""), tos&3, ecnName(tos&3)))
-	add(LayerIPv4, 2, 0, 16, "total length", hex16(uint16(v.total)),
-		fmt.Sprintf("bytes in the packet: %d header + %d ICMP", v.ihl, v.total-v.ihl))
-	ipid := field16(hdr, 4)
+	add(LayerIPv4, 2, 0, 16, "total length", hex16(uint16(total)),
+		fmt.Sprintf("bytes in the packet: %d header + %d ICMP", ihl, len(msg)))
+	ipid := hdr.ID()
 	idMeaning := "groups the fragments of one datagram"
-	if echo && ipid == field16(msg, 6) {
+	if echo && ipid == msg.Seq() {
 		idMeaning = "same as the ICMP sequence, as tracers sets it"
 	}
 	add(LayerIPv4, 4, 0, 16, "identification", hex16(ipid), idMeaning)
-	flags := hdr[6] >> 5
+	flags := hdr.Flags()
 	add(LayerIPv4, 6, 0, 3, "flags", fmt.Sprintf("0b%03b", flags),
 		fmt.Sprintf("reserved %d, DF %d%s, MF %d%s", flags>>2, flags>>1&1,
 			plural(flags>>1&1 == 1, " (don't fragment)", " (may fragment)"), flags&1,
 			plural(flags&1 == 1, " (more fragments follow)", " (last fragment)")))
-	frag := field16(hdr, 6) & 0x1fff
+	frag := hdr.FragOffset()
 	add(LayerIPv4, 6, 3, 13, "fragment offset", dec(uint64(frag)),
 		fmt.Sprintf("in 8-byte units: %s", plural(frag == 0, "first fragment", fmt.Sprintf("data starts at byte %d of the datagram", int(frag)*8))))
-	add(LayerIPv4, 8, 0, 8, "TTL", dec(uint64(hdr[8])),
+	add(LayerIPv4, 8, 0, 8, "TTL", dec(uint64(hdr.TTL())),
 		"hops left: the router that takes it to 0 answers ICMP Time Exceeded")
-	add(LayerIPv4, 9, 0, 8, "protocol", dec(uint64(hdr[9])), layers.IPProtocol(hdr[9]).String())
+	add(LayerIPv4, 9, 0, 8, "protocol", dec(uint64(hdr.Protocol())), hdr.Protocol().String())
 	add(LayerIPv4, ipv4Checksum, 0, 16, "header checksum", hex16only(checks[0].InPacket), checkMeaning(checks[0], "header"))
-	src, dst := netip.AddrFrom4([4]byte(hdr[12:16])), netip.AddrFrom4([4]byte(hdr[16:20]))
+	src, dst := hdr.Src(), hdr.Dst()
 	add(LayerIPv4, 12, 0, 32, "source", src.String(), fmt.Sprintf("sender (0x%08x)", field32(hdr, 12)))
 	add(LayerIPv4, 16, 0, 32, "destination", dst.String(), fmt.Sprintf("where the probe is going (0x%08x)", field32(hdr, 16)))
-	if v.ihl > ipv4MinLen {
-		add(LayerIPv4, ipv4MinLen, 0, (v.ihl-ipv4MinLen)*8, "options", shortHex(hdr[ipv4MinLen:]), "IPv4 options and padding")
+	if ihl > ipv4MinLen {
+		add(LayerIPv4, ipv4MinLen, 0, (ihl-ipv4MinLen)*8, "options", shortHex(hdr[ipv4MinLen:]), "IPv4 options and padding")
 	}
 
 	// ICMP, RFC 792.
-	base := v.ihl
-	add(LayerICMP, base, 0, 8, "type", dec(uint64(msg[0])), icmpTypeName(msg[0]))
-	add(LayerICMP, base+1, 0, 8, "code", dec(uint64(msg[1])), icmpCodeName(msg[0], msg[1]))
+	base := ihl
+	add(LayerICMP, base, 0, 8, "type", dec(uint64(msg.Type())), icmpTypeName(msg.Type()))
+	add(LayerICMP, base+1, 0, 8, "code", dec(uint64(msg.Code())), icmpCodeName(msg.Type(), msg.Code()))
 	add(LayerICMP, base+icmpChecksum, 0, 16, "checksum", hex16only(checks[1].InPacket), checkMeaning(checks[1], "ICMP header and data"))
 	if echo {
-		add(LayerICMP, base+4, 0, 16, "identifier", hex16(field16(msg, 4)), "this run's identity: replies carry it back")
-		seq := field16(msg, 6)
+		add(LayerICMP, base+4, 0, 16, "identifier", hex16(msg.Ident()), "this run's identity: replies carry it back")
+		seq := msg.Seq()
 		ttl, attempt := SplitSeq(seq)
 		add(LayerICMP, base+6, 0, 16, "sequence", hex16(seq),
 			fmt.Sprintf("TTL %d, attempt %d, as SeqFor packs them (TTL<<8 | attempt)", ttl, attempt))
 	} else {
-		add(LayerICMP, base+4, 0, 32, "rest of header", fmt.Sprintf("0x%08x", field32(msg, 4)), "depends on the type")
+		add(LayerICMP, base+4, 0, 32, "rest of header", fmt.Sprintf("0x%08x", msg.Rest()), "depends on the type")
 	}
-	if data := msg[icmpHeaderLen:]; len(data) > 0 {
+	if data := msg.Body(); len(data) > 0 {
 		add(LayerPayload, base+icmpHeaderLen, 0, len(data)*8, "data", shortHex(data), payloadMeaning(data, echo, "ICMP"))
 	}
 	return f, nil

@@ -6,6 +6,7 @@ import (
 	"strings"
 
 	"github.com/gopacket/gopacket/layers"
+	"github.com/tracers/tracers/analyze"
 )
 
 // noHeaderChecksum is what Check.Note says of the ICMPv6 checksum.
@@ -19,8 +20,8 @@ func isIPv6(pkt []byte) bool { return len(pkt) > 0 && pkt[0]>>4 == ipv6Version }
 // whose lengths were checked: 40 + payload length <= len(pkt), payload
 // length >= icmpHeaderLen.
 type probeView6 struct {
-	pkt []byte
-	msg []byte // the ICMPv6 message
+	ip  analyze.IPv6Header // the fixed header
+	msg analyze.ICMPHeader // the ICMPv6 message
 }
 
 // view6 checks the lengths of pkt as Verify does, but not its checksum.
@@ -29,25 +30,25 @@ func view6(pkt []byte) (probeView6, error) {
 	if err != nil {
 		return probeView6{}, fmt.Errorf("craft: %w", err)
 	}
-	return probeView6{pkt: pkt, msg: msg}, nil
+	return probeView6{ip: analyze.IPv6Header(pkt[:ipv6HeaderLen]), msg: msg}, nil
 }
 
-func (v probeView6) pseudo() [PseudoHeaderLen]byte { return pseudo6(v.pkt, len(v.msg)) }
+func (v probeView6) pseudo() [PseudoHeaderLen]byte { return pseudo6(v.ip, len(v.msg)) }
 
 // check is the ICMPv6 checksum check.
 func (v probeView6) check() Check {
 	ph := v.pseudo()
 	return Check{
 		Layer: LayerICMPv6, Offset: ipv6HeaderLen + icmpChecksum, Covers: len(v.msg), Pseudo: PseudoHeaderLen,
-		InPacket: field16(v.msg, icmpChecksum), Computed: checksum6(ph, v.msg), Valid: Checksum6(ph, v.msg) == 0,
+		InPacket: v.msg.Checksum(), Computed: checksum6(ph, v.msg), Valid: Checksum6(ph, v.msg) == 0,
 		Note: noHeaderChecksum,
 	}
 }
 
 func (v probeView6) fields() []Field {
-	hdr, msg := v.pkt[:ipv6HeaderLen], v.msg
+	hdr, msg := v.ip, v.msg
 	c := v.check()
-	echo := msg[0] == layers.ICMPv6TypeEchoRequest || msg[0] == layers.ICMPv6TypeEchoReply
+	echo := msg.Type() == layers.ICMPv6TypeEchoRequest || msg.Type() == layers.ICMPv6TypeEchoReply
 
 	f := make([]Field, 0, 16)
 	add := func(layer string, off, bit, bits int, name, value, meaning string) {
@@ -55,39 +56,39 @@ func (v probeView6) fields() []Field {
 	}
 
 	// IPv6, RFC 8200 section 3.
-	add(LayerIPv6, 0, 0, 4, "version", dec(uint64(hdr[0]>>4)), "IPv6")
-	tc := hdr[0]<<4 | hdr[1]>>4
+	add(LayerIPv6, 0, 0, 4, "version", dec(uint64(hdr.Version())), "IPv6")
+	tc := hdr.TrafficClass()
 	add(LayerIPv6, 0, 4, 8, "traffic class", hex8(tc),
 		fmt.Sprintf("DSCP %d%s, ECN %d%s", tc>>2, plural(tc>>2 == 0, " (default, best effort)", ""), tc&3, ecnName(tc&3)))
-	flow := field32(hdr, 0) & flowMax
+	flow := hdr.FlowLabel()
 	add(LayerIPv6, 1, 4, 20, "flow label", fmt.Sprintf("0x%05x (%d)", flow, flow),
 		plural(flow == 0, "no flow label: routers that balance load by flow hash the addresses alone",
 			"labels the flow (RFC 6437): routers that balance load by flow keep one label on one path"))
-	plen := field16(hdr, ipv6PayLen)
+	plen := hdr.PayloadLen()
 	add(LayerIPv6, ipv6PayLen, 0, 16, "payload length", hex16(plen),
 		fmt.Sprintf("bytes after this 40-byte header: %d ICMPv6, no extension headers", len(msg)))
-	add(LayerIPv6, ipv6Next, 0, 8, "next header", dec(uint64(hdr[ipv6Next])), "ICMPv6, right after this header: no extension headers")
-	add(LayerIPv6, ipv6HopLimit, 0, 8, "hop limit", dec(uint64(hdr[ipv6HopLimit])),
+	add(LayerIPv6, ipv6Next, 0, 8, "next header", dec(uint64(hdr.NextHeader())), "ICMPv6, right after this header: no extension headers")
+	add(LayerIPv6, ipv6HopLimit, 0, 8, "hop limit", dec(uint64(hdr.HopLimit())),
 		"hops left (IPv4's TTL): the router that takes it to 0 answers ICMPv6 Time Exceeded")
-	src, dst := netip.AddrFrom16([16]byte(hdr[ipv6Src:ipv6Dst])), netip.AddrFrom16([16]byte(hdr[ipv6Dst:ipv6HeaderLen]))
+	src, dst := hdr.Src(), hdr.Dst()
 	add(LayerIPv6, ipv6Src, 0, 128, "source", src.String(), "sender; summed into the ICMPv6 checksum through the pseudo-header")
 	add(LayerIPv6, ipv6Dst, 0, 128, "destination", dst.String(), "where the probe is going; summed into the ICMPv6 checksum through the pseudo-header")
 
 	// ICMPv6, RFC 4443.
 	base := ipv6HeaderLen
-	add(LayerICMPv6, base, 0, 8, "type", dec(uint64(msg[0])), icmp6TypeName(msg[0]))
-	add(LayerICMPv6, base+1, 0, 8, "code", dec(uint64(msg[1])), icmp6CodeName(msg[0], msg[1]))
+	add(LayerICMPv6, base, 0, 8, "type", dec(uint64(msg.Type())), icmp6TypeName(msg.Type()))
+	add(LayerICMPv6, base+1, 0, 8, "code", dec(uint64(msg.Code())), icmp6CodeName(msg.Type(), msg.Code()))
 	add(LayerICMPv6, base+icmpChecksum, 0, 16, "checksum", hex16only(c.InPacket), checkMeaning(c, "ICMPv6 message"))
 	if echo {
-		add(LayerICMPv6, base+4, 0, 16, "identifier", hex16(field16(msg, 4)), "this run's identity: replies carry it back")
-		seq := field16(msg, 6)
+		add(LayerICMPv6, base+4, 0, 16, "identifier", hex16(msg.Ident()), "this run's identity: replies carry it back")
+		seq := msg.Seq()
 		hl, attempt := SplitSeq(seq)
 		add(LayerICMPv6, base+6, 0, 16, "sequence", hex16(seq),
 			fmt.Sprintf("hop limit %d, attempt %d, as SeqFor packs them (hop limit<<8 | attempt)", hl, attempt))
 	} else {
-		add(LayerICMPv6, base+4, 0, 32, "rest of header", fmt.Sprintf("0x%08x", field32(msg, 4)), "depends on the type")
+		add(LayerICMPv6, base+4, 0, 32, "rest of header", fmt.Sprintf("0x%08x", msg.Rest()), "depends on the type")
 	}
-	if data := msg[icmpHeaderLen:]; len(data) > 0 {
+	if data := msg.Body(); len(data) > 0 {
 		add(LayerPayload, base+icmpHeaderLen, 0, len(data)*8, "data", shortHex(data), payloadMeaning(data, echo, "ICMPv6"))
 	}
 	return f

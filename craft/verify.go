@@ -6,23 +6,22 @@ import (
 	"fmt"
 
 	"github.com/gopacket/gopacket/layers"
+	"github.com/tracers/tracers/analyze"
 )
 
 // Offsets and sizes in an IPv4 header (RFC 791 section 3.1), an IPv6
 // header (RFC 8200 section 3) and an ICMP or ICMPv6 header (RFC 792, RFC
 // 4443 section 2.1: the same first 4 bytes).
 const (
-	ipv4MinLen    = 20
-	ipv4TotalLen  = 2  // 16-bit total length
-	ipv4Proto     = 9  // protocol
+	ipv4MinLen    = analyze.IPv4MinLen
 	ipv4Checksum  = 10 // 16-bit header checksum
-	ipv6HeaderLen = 40
+	ipv6HeaderLen = analyze.IPv6HeaderLen
 	ipv6PayLen    = 4  // 16-bit payload length
 	ipv6Next      = 6  // next header
 	ipv6HopLimit  = 7  // hop limit
 	ipv6Src       = 8  // 128-bit source address
 	ipv6Dst       = 24 // 128-bit destination address
-	icmpHeaderLen = 8
+	icmpHeaderLen = analyze.ICMPHeaderLen
 	icmpChecksum  = 2 // 16-bit checksum
 )
 
@@ -70,35 +69,56 @@ func verify(pkt []byte) error {
 	if len(pkt) > 0 && pkt[0]>>4 == ipv6Version {
 		return verify6(pkt)
 	}
-	if len(pkt) < ipv4MinLen {
-		return fmt.Errorf("%w: %d bytes", errShortIPv4, len(pkt))
+	hdr, total, err := ipv4Of(pkt)
+	if err != nil {
+		return err
 	}
-	if v := pkt[0] >> 4; v != 4 {
-		return fmt.Errorf("%w: version %d", errNotIPv4, v)
-	}
-	ihl := int(pkt[0]&0x0f) * 4
-	if ihl < ipv4MinLen || ihl > len(pkt) {
-		return fmt.Errorf("%w: %d bytes in a %d-byte packet", errBadIHL, ihl, len(pkt))
-	}
-	total := int(binary.BigEndian.Uint16(pkt[ipv4TotalLen:]))
-	if total < ihl || total > len(pkt) {
-		return fmt.Errorf("%w: %d in a %d-byte packet", errBadTotalLen, total, len(pkt))
-	}
-	hdr := pkt[:ihl]
 	if Checksum(hdr) != 0 {
 		return mismatch("ipv4 header checksum", hdr, ipv4Checksum)
 	}
-	if p := layers.IPProtocol(pkt[ipv4Proto]); p != layers.IPProtocolICMPv4 {
-		return fmt.Errorf("%w: protocol %d", errNotICMP, p)
-	}
-	icmp := pkt[ihl:total]
-	if len(icmp) < icmpHeaderLen {
-		return fmt.Errorf("%w: %d bytes", errShortICMP, len(icmp))
+	icmp, err := icmpOf(hdr, pkt, total)
+	if err != nil {
+		return err
 	}
 	if Checksum(icmp) != 0 {
 		return mismatch("icmp checksum", icmp, icmpChecksum)
 	}
 	return nil
+}
+
+// ipv4Of returns the IPv4 header of pkt, options included, and the total
+// length, once checked: a whole header of version 4 within pkt, a total
+// length from the header's end to pkt's.
+func ipv4Of(pkt []byte) (analyze.IPv4Header, int, error) {
+	if len(pkt) < ipv4MinLen {
+		return nil, 0, fmt.Errorf("%w: %d bytes", errShortIPv4, len(pkt))
+	}
+	h := analyze.IPv4Header(pkt)
+	if v := h.Version(); v != ipv4Version {
+		return nil, 0, fmt.Errorf("%w: version %d", errNotIPv4, v)
+	}
+	ihl := h.HeaderLen()
+	if ihl < ipv4MinLen || ihl > len(pkt) {
+		return nil, 0, fmt.Errorf("%w: %d bytes in a %d-byte packet", errBadIHL, ihl, len(pkt))
+	}
+	total := int(h.TotalLen())
+	if total < ihl || total > len(pkt) {
+		return nil, 0, fmt.Errorf("%w: %d in a %d-byte packet", errBadTotalLen, total, len(pkt))
+	}
+	return h[:ihl], total, nil
+}
+
+// icmpOf returns the ICMP message that follows hdr in pkt up to the total
+// length, once checked: protocol ICMP, a whole ICMP header.
+func icmpOf(hdr analyze.IPv4Header, pkt []byte, total int) (analyze.ICMPHeader, error) {
+	if p := hdr.Protocol(); p != layers.IPProtocolICMPv4 {
+		return nil, fmt.Errorf("%w: protocol %d", errNotICMP, p)
+	}
+	msg := analyze.ICMPHeader(pkt[len(hdr):total])
+	if len(msg) < icmpHeaderLen {
+		return nil, fmt.Errorf("%w: %d bytes", errShortICMP, len(msg))
+	}
+	return msg, nil
 }
 
 // verify6 is verify for an IPv6 packet.
@@ -107,9 +127,9 @@ func verify6(pkt []byte) error {
 	if err != nil {
 		return err
 	}
-	ph := pseudo6(pkt, len(msg))
+	ph := pseudo6(analyze.IPv6Header(pkt), len(msg))
 	if Checksum6(ph, msg) != 0 {
-		got := binary.BigEndian.Uint16(msg[icmpChecksum:])
+		got := msg.Checksum()
 		return fmt.Errorf("icmpv6 checksum 0x%04x != computed 0x%04x (pseudo-header included)", got, checksum6(ph, msg))
 	}
 	return nil
@@ -117,26 +137,27 @@ func verify6(pkt []byte) error {
 
 // icmp6Of returns the ICMPv6 message of pkt, an IPv6 packet whose next
 // header is ICMPv6, bounded by the payload length.
-func icmp6Of(pkt []byte) ([]byte, error) {
+func icmp6Of(pkt []byte) (analyze.ICMPHeader, error) {
 	if len(pkt) < ipv6HeaderLen {
 		return nil, fmt.Errorf("%w: %d bytes", errShortIPv6, len(pkt))
 	}
-	plen := int(binary.BigEndian.Uint16(pkt[ipv6PayLen:]))
+	h := analyze.IPv6Header(pkt)
+	plen := int(h.PayloadLen())
 	if ipv6HeaderLen+plen > len(pkt) {
 		return nil, fmt.Errorf("%w: %d in a %d-byte packet", errBadPayLen, plen, len(pkt))
 	}
-	if p := layers.IPProtocol(pkt[ipv6Next]); p != layers.IPProtocolICMPv6 {
+	if p := h.NextHeader(); p != layers.IPProtocolICMPv6 {
 		return nil, fmt.Errorf("%w: next header %d (extension headers are not walked)", errNotICMPv6, p)
 	}
 	if plen < icmpHeaderLen {
 		return nil, fmt.Errorf("%w: %d bytes", errShortICMPv6, plen)
 	}
-	return pkt[ipv6HeaderLen : ipv6HeaderLen+plen], nil
+	return analyze.ICMPHeader(pkt[ipv6HeaderLen : ipv6HeaderLen+plen]), nil
 }
 
-// pseudo6 is the pseudo-header of pkt's ICMPv6 message of n bytes.
-func pseudo6(pkt []byte, n int) [PseudoHeaderLen]byte {
-	return pseudoHeader6([16]byte(pkt[ipv6Src:ipv6Dst]), [16]byte(pkt[ipv6Dst:ipv6HeaderLen]), uint32(n), layers.IPProtocolICMPv6)
+// pseudo6 is the pseudo-header of the ICMPv6 message of n bytes after h.
+func pseudo6(h analyze.IPv6Header, n int) [PseudoHeaderLen]byte {
+	return pseudoHeader6(h.Src().As16(), h.Dst().As16(), uint32(n), layers.IPProtocolICMPv6)
 }
 
 // checksum6 is the value the checksum field of msg must hold under ph:

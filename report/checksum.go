@@ -1,16 +1,15 @@
 package report
 
 import (
-	"encoding/binary"
 	"errors"
 	"fmt"
 	"io"
-	"net/netip"
 	"strings"
 	"text/tabwriter"
 
 	"github.com/gopacket/gopacket/layers"
 
+	"github.com/tracers/tracers/analyze"
 	"github.com/tracers/tracers/craft"
 )
 
@@ -46,8 +45,9 @@ func Checksum(out io.Writer, d []byte, verify bool, off int) error {
 			return ChecksumPseudo(out, ph, msg, verify, -1, d)
 		}
 	}
-	ipv4 := d[0]>>4 == 4
-	ihl := int(d[0]&0x0f) * 4
+	h := analyze.IPv4Header(d) // if it is one: Version and HeaderLen read d[0] alone
+	ipv4 := h.Version() == 4
+	ihl := h.HeaderLen()
 	auto := false
 	if off < 0 {
 		off = 2
@@ -159,20 +159,20 @@ func upperChecksumOffset(p layers.IPProtocol) (int, bool) {
 // TCP right after its fixed header, into the pseudo-header of its
 // upper-layer message and that message.
 func ipv6Upper(d []byte) (ph [craft.PseudoHeaderLen]byte, msg []byte, ok bool) {
-	if len(d) < 40 || d[0]>>4 != 6 || 40+int(binary.BigEndian.Uint16(d[4:])) != len(d) {
+	h := analyze.IPv6Header(d)
+	if len(d) < analyze.IPv6HeaderLen || h.Version() != 6 || analyze.IPv6HeaderLen+int(h.PayloadLen()) != len(d) {
 		return ph, nil, false
 	}
-	next := layers.IPProtocol(d[6])
+	next := h.NextHeader()
 	off, known := upperChecksumOffset(next)
-	if !known || len(d)-40 < off+2 {
+	if !known || len(d)-analyze.IPv6HeaderLen < off+2 {
 		return ph, nil, false
 	}
-	src, dst := netip.AddrFrom16([16]byte(d[8:24])), netip.AddrFrom16([16]byte(d[24:40]))
-	ph, err := craft.PseudoHeader(src, dst, uint32(len(d)-40), next)
+	ph, err := craft.PseudoHeader(h.Src(), h.Dst(), uint32(len(d)-analyze.IPv6HeaderLen), next)
 	if err != nil {
 		return ph, nil, false
 	}
-	return ph, d[40:], true
+	return ph, d[analyze.IPv6HeaderLen:], true
 }
 
 // pseudoWord names the pseudo-header field the word at off is in.

@@ -7,6 +7,8 @@ import (
 	"net/netip"
 	"os"
 	"syscall"
+
+	"github.com/tracers/tracers/analyze"
 )
 
 // Sender sends whole IP packets of one family, header included, through a
@@ -97,10 +99,10 @@ func (s *Sender) dst(pkt []byte) (netip.Addr, error) {
 	switch v := int(pkt[0] >> 4); {
 	case v != s.family:
 		return netip.Addr{}, fmt.Errorf("IPv%d %w (IPv%d)", v, errFamily, s.family)
-	case v == 4 && len(pkt) >= 20:
-		return netip.AddrFrom4([4]byte(pkt[16:20])), nil
-	case v == 6 && len(pkt) >= 40:
-		return netip.AddrFrom16([16]byte(pkt[24:40])), nil
+	case v == 4 && len(pkt) >= analyze.IPv4MinLen:
+		return analyze.IPv4Header(pkt).Dst(), nil
+	case v == 6 && len(pkt) >= analyze.IPv6HeaderLen:
+		return analyze.IPv6Header(pkt).Dst(), nil
 	}
 	return netip.Addr{}, errShortPacket
 }

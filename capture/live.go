@@ -38,7 +38,11 @@ type Live struct {
 // OpenLive starts capturing on iface in immediate mode with filter, a BPF
 // expression. Packets are read from the moment it returns.
 func OpenLive(iface, filter string) (*Live, error) {
-	in, err := pcap.NewInactiveHandle(iface)
+	dev, err := deviceName(iface)
+	if err != nil {
+		return nil, fmt.Errorf("capture on %s: %w", iface, err)
+	}
+	in, err := pcap.NewInactiveHandle(dev)
 	if err != nil {
 		return nil, fmt.Errorf("capture on %s: %w", iface, err)
 	}

@@ -20,7 +20,7 @@ FUZZTIME ?= 100000x
 APT_PKGS := libpcap-dev tshark tcpdump iproute2 iptables iputils-ping \
 	traceroute iputils-tracepath mtr-tiny scamper tcptraceroute hyperfine jq
 
-.PHONY: help build man completions install uninstall deb deps test unit fuzz lint demo bench lab-up lab-down clean
+.PHONY: help build man completions install uninstall deb deps test unit fuzz lint cross demo bench lab-up lab-down clean
 
 help:
 	@echo "make deps   install the Debian packages (as root)"
@@ -30,7 +30,8 @@ help:
 	@echo "make uninstall   remove exactly what make install installed (its manifest)"
 	@echo "make deb   $(BUILD)/tracers_VERSION_ARCH.deb with dpkg-deb"
 	@echo "make demo   install, build, trace across the namespace lab, replay the capture (as root)"
-	@echo "make test   gofmt, go vet, every test (the lab tests need root), short fuzz runs"
+	@echo "make test   gofmt, go vet, cross builds, every test (the lab tests need root), short fuzz runs"
+	@echo "make cross [WINE=wine]   build and vet windows/amd64, cross-compile the pure packages' tests for it (run under WINE when set), vet darwin"
 	@echo "make bench  scripts/bench.sh: tracers against traceroute, mtr, tracepath, scamper (as root)"
 
 build:
@@ -72,6 +73,26 @@ lint:
 unit:
 	$(GO) test -count=1 -timeout 25m ./...
 
+# cross: windows/amd64 builds and vets without cgo (gopacket's pcap package
+# loads Npcap's wpcap.dll at run time), tracers.exe and the test binaries
+# of the packages that need no capture device go to $(BUILD)/cross, run
+# under $(WINE) when set (make cross WINE=wine). darwin needs cgo and Apple's
+# SDK to build; without them go vet type-checks it, gcc and Linux's libpcap
+# headers standing in (scripts/darwin-cc.sh).
+CROSS_TESTS := analyze craft report replay
+WINE ?=
+cross:
+	GOOS=windows GOARCH=amd64 CGO_ENABLED=0 $(GO) build ./...
+	GOOS=windows GOARCH=amd64 CGO_ENABLED=0 $(GO) vet ./...
+	@mkdir -p $(BUILD)/cross
+	GOOS=windows GOARCH=amd64 CGO_ENABLED=0 $(GO) build -ldflags "$(LDFLAGS)" -o $(BUILD)/cross/tracers.exe ./cmd/tracers
+	@for p in $(CROSS_TESTS); do \
+		echo "GOOS=windows go test -c ./$$p"; \
+		GOOS=windows GOARCH=amd64 CGO_ENABLED=0 $(GO) test -c -o $(BUILD)/cross/$$p.test.exe ./$$p || exit 1; \
+		if [ -n "$(WINE)" ]; then (cd $$p && $(WINE) ../$(BUILD)/cross/$$p.test.exe -test.short) || exit 1; fi; \
+	done
+	GOOS=darwin GOARCH=amd64 CGO_ENABLED=1 CC="$(CURDIR)/scripts/darwin-cc.sh" $(GO) vet ./...
+
 # fuzz runs every fuzz target for FUZZTIME, one at a time (go test allows
 # one -fuzz target per package and run).
 fuzz:
@@ -82,7 +103,7 @@ fuzz:
 		done; \
 	done
 
-test: lint unit fuzz
+test: lint cross unit fuzz
 
 demo: deps build
 	bash scripts/demo.sh $(BIN)

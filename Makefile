@@ -89,7 +89,7 @@ cross:
 	@for p in $(CROSS_TESTS); do \
 		echo "GOOS=windows go test -c ./$$p"; \
 		GOOS=windows GOARCH=amd64 CGO_ENABLED=0 $(GO) test -c -o $(BUILD)/cross/$$p.test.exe ./$$p || exit 1; \
-		if [ -n "$(WINE)" ]; then (cd $$p && $(WINE) ../$(BUILD)/cross/$$p.test.exe -test.short) || exit 1; fi; \
+		if [ -n "$(WINE)" ]; then (cd $$p && $(WINE) $(abspath $(BUILD))/cross/$$p.test.exe -test.short) || exit 1; fi; \
 	done
 	GOOS=darwin GOARCH=amd64 CGO_ENABLED=1 CC="$(CURDIR)/scripts/darwin-cc.sh" $(GO) vet ./...
 

@@ -155,19 +155,33 @@ func icmp6CodeName(t, c uint8) string {
 			return "always 0 for echo"
 		}
 		return "should be 0 for echo"
-	case layers.ICMPv6TypeTimeExceeded:
-		switch c {
-		case 0:
-			return "hop limit exceeded in transit"
-		case 1:
-			return "fragment reassembly time exceeded"
-		}
-	case layers.ICMPv6TypeDestinationUnreachable:
-		if int(c) < len(unreach6) {
-			return unreach6[c]
+	case layers.ICMPv6TypeTimeExceeded, layers.ICMPv6TypeDestinationUnreachable:
+		if w := ICMPv6CodeWords(t, c); w != "" {
+			return w
 		}
 	}
 	return strings.ToLower(layers.CreateICMPv6TypeCode(t, c).String())
+}
+
+// ICMPv6CodeWords names the code c of an ICMPv6 error of type t in RFC
+// 4443's words, all lower case ("address unreachable", "hop limit exceeded
+// in transit"), or returns "" for a type or code that section 3 does not
+// name. It is the one table of these words that craft's and report's
+// explanations share.
+func ICMPv6CodeWords(t, c uint8) string {
+	var w []string
+	switch t {
+	case layers.ICMPv6TypeDestinationUnreachable:
+		w = unreach6[:]
+	case layers.ICMPv6TypeTimeExceeded:
+		w = timeExceeded6[:]
+	case layers.ICMPv6TypeParameterProblem:
+		w = paramProblem6[:]
+	}
+	if int(c) < len(w) {
+		return w[c]
+	}
+	return ""
 }
 
 // unreach6 names the Destination Unreachable codes of RFC 4443 section 3.1.
@@ -180,4 +194,17 @@ var unreach6 = [...]string{
 	"source address failed ingress/egress policy",
 	"reject route to destination",
 	"error in source routing header",
+}
+
+// timeExceeded6 names the Time Exceeded codes of RFC 4443 section 3.3.
+var timeExceeded6 = [...]string{
+	"hop limit exceeded in transit",
+	"fragment reassembly time exceeded",
+}
+
+// paramProblem6 names the Parameter Problem codes of RFC 4443 section 3.4.
+var paramProblem6 = [...]string{
+	"erroneous header field encountered",
+	"unrecognized Next Header type encountered",
+	"unrecognized IPv6 option encountered",
 }

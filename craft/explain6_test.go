@@ -5,6 +5,7 @@ import (
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
+	"github.com/gopacket/gopacket/layers"
 
 	"github.com/tracers/tracers/craft"
 )
@@ -205,4 +206,30 @@ func ExampleFields_ipv6() {
 	// pseudo  36    24 zero               0x000000
 	// pseudo  39     8 next header        58
 	// icmpv6 checksum: packet 0x7a6a, craft 0x7a6a over 40 + 40 bytes, valid true
+}
+
+func TestICMPv6CodeWords(t *testing.T) {
+	tests := []struct {
+		name string
+		t, c uint8
+		want string
+	}{
+		{"unreachable first", layers.ICMPv6TypeDestinationUnreachable, 0, "no route to destination"},
+		{"unreachable last", layers.ICMPv6TypeDestinationUnreachable, 7, "error in source routing header"},
+		{"unreachable unnamed", layers.ICMPv6TypeDestinationUnreachable, 8, ""},
+		{"hop limit", layers.ICMPv6TypeTimeExceeded, 0, "hop limit exceeded in transit"},
+		{"reassembly", layers.ICMPv6TypeTimeExceeded, 1, "fragment reassembly time exceeded"},
+		{"time exceeded unnamed", layers.ICMPv6TypeTimeExceeded, 2, ""},
+		{"option", layers.ICMPv6TypeParameterProblem, 2, "unrecognized IPv6 option encountered"},
+		{"parameter problem unnamed", layers.ICMPv6TypeParameterProblem, 3, ""},
+		{"not an error", layers.ICMPv6TypeEchoRequest, 0, ""},
+		{"packet too big", layers.ICMPv6TypePacketTooBig, 0, ""},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			if got := craft.ICMPv6CodeWords(tc.t, tc.c); got != tc.want {
+				t.Errorf("ICMPv6CodeWords(%d, %d) = %q, want %q", tc.t, tc.c, got, tc.want)
+			}
+		})
+	}
 }

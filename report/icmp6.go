@@ -1,6 +1,10 @@
 package report
 
-import "github.com/gopacket/gopacket/layers"
+import (
+	"github.com/gopacket/gopacket/layers"
+
+	"github.com/tracers/tracers/craft"
+)
 
 // icmpv6TypeName names an ICMPv6 message type (RFC 4443, RFC 4861,
 // RFC 3810) as Wireshark's packet list does, or "" for a type it has no
@@ -65,22 +69,9 @@ func icmpv6CodeName(t, c uint8) string {
 		case 7:
 			return "Error in Source Routing Header"
 		}
-	case layers.ICMPv6TypeTimeExceeded:
-		switch c {
-		case 0:
-			return "hop limit exceeded in transit"
-		case 1:
-			return "fragment reassembly time exceeded"
-		}
-	case layers.ICMPv6TypeParameterProblem:
-		switch c {
-		case 0:
-			return "erroneous header field encountered"
-		case 1:
-			return "unrecognized Next Header type encountered"
-		case 2:
-			return "unrecognized IPv6 option encountered"
-		}
+	case layers.ICMPv6TypeTimeExceeded, layers.ICMPv6TypeParameterProblem:
+		// Wireshark shows RFC 4443's words unchanged for these two.
+		return craft.ICMPv6CodeWords(t, c)
 	}
 	return ""
 }
@@ -94,16 +85,8 @@ func icmpv6Words(t, c uint8) string {
 		return "Echo Request"
 	case layers.ICMPv6TypeEchoReply:
 		return "Echo Reply"
-	case layers.ICMPv6TypeDestinationUnreachable:
-		// RFC 4443 3.1's words, all lower case.
-		if w := [...]string{"no route to destination", "communication with destination administratively prohibited",
-			"beyond scope of source address", "address unreachable", "port unreachable",
-			"source address failed ingress/egress policy", "reject route to destination",
-			"error in source routing header"}; int(c) < len(w) {
-			return name + ": " + w[c]
-		}
-	case layers.ICMPv6TypeTimeExceeded, layers.ICMPv6TypeParameterProblem:
-		if s := icmpv6CodeName(t, c); s != "" {
+	case layers.ICMPv6TypeDestinationUnreachable, layers.ICMPv6TypeTimeExceeded, layers.ICMPv6TypeParameterProblem:
+		if s := craft.ICMPv6CodeWords(t, c); s != "" {
 			return name + ": " + s
 		}
 	}

@@ -230,7 +230,7 @@ func (d *Decoder) Decode(lt layers.LinkType, b []byte, inf *Info) error {
 		if !haveTransport && d.ip4.Flags&layers.IPv4MoreFragments != 0 && err == nil {
 			// A first fragment carries its transport header, which
 			// gopacket does not decode past a fragmented IPv4 header.
-			if t := firstFragLayer(d.ip4.Protocol); t != gopacket.LayerTypeZero {
+			if t := transportLayer(d.ip4.Protocol, layers.IPProtocolICMPv4); t != gopacket.LayerTypeZero {
 				if l := d.layer(t); l != nil && l.DecodeFromBytes(d.ip4.Payload, gopacket.NilDecodeFeedback) == nil {
 					haveTransport = d.transport(t, inf)
 				}
@@ -266,10 +266,15 @@ func (d *Decoder) rawParser(b []byte) *gopacket.DecodingLayerParser {
 	return d.ipP
 }
 
-// firstFragLayer is the layer of a first fragment's transport header.
-func firstFragLayer(p layers.IPProtocol) gopacket.LayerType {
+// transportLayer is the layer of the transport header that follows an IP
+// header whose protocol (or last next header) is p, icmp being the ICMP
+// of that IP version; none for another protocol.
+func transportLayer(p, icmp layers.IPProtocol) gopacket.LayerType {
 	switch p {
-	case layers.IPProtocolICMPv4:
+	case icmp:
+		if icmp == layers.IPProtocolICMPv6 {
+			return layers.LayerTypeICMPv6
+		}
 		return layers.LayerTypeICMPv4
 	case layers.IPProtocolUDP:
 		return layers.LayerTypeUDP
@@ -364,34 +369,25 @@ func parseQuote(b []byte, out *Quoted) {
 	out.OK = true
 	out.Src, out.Dst = q.Src(), q.Dst()
 	out.TTL, out.IPID, out.Proto = q.TTL(), q.ID(), q.Protocol()
-	t := b[q.HeaderLen():]
-	switch out.Proto {
-	case layers.IPProtocolICMPv4:
-		m := ICMPHeader(t)
-		out.Type = m.Type()
-		out.ID, out.Seq = m.Ident(), m.Seq()
-	case layers.IPProtocolUDP:
-		u := UDPHeader(t)
-		out.SrcPort, out.DstPort = u.SrcPort(), u.DstPort()
-	case layers.IPProtocolTCP:
-		c := TCPHeader(t)
-		out.SrcPort, out.DstPort = c.SrcPort(), c.DstPort()
-		out.TCPSeq = c.Seq()
-	}
+	quotedTransport(b[q.HeaderLen():], layers.IPProtocolICMPv4, out)
 }
 
-// quotedTransport6 reads the first 8 bytes of the transport header t (at
-// least 8 long) quoted in an ICMPv6 error into out.
-func quotedTransport6(t []byte, out *Quoted) {
+// quotedTransport reads the first 8 bytes of the transport header t (at
+// least 8 long) quoted in an ICMP error into out. icmp is the quoting IP
+// version's ICMP; the length and checksum of a quoted UDP header are kept
+// for ICMPv6 only.
+func quotedTransport(t []byte, icmp layers.IPProtocol, out *Quoted) {
 	switch out.Proto {
-	case layers.IPProtocolICMPv6:
+	case icmp:
 		m := ICMPHeader(t)
 		out.Type = m.Type()
 		out.ID, out.Seq = m.Ident(), m.Seq()
 	case layers.IPProtocolUDP:
 		u := UDPHeader(t)
 		out.SrcPort, out.DstPort = u.SrcPort(), u.DstPort()
-		out.UDPLen, out.UDPSum = u.Length(), u.Checksum()
+		if icmp == layers.IPProtocolICMPv6 {
+			out.UDPLen, out.UDPSum = u.Length(), u.Checksum()
+		}
 	case layers.IPProtocolTCP:
 		c := TCPHeader(t)
 		out.SrcPort, out.DstPort = c.SrcPort(), c.DstPort()
@@ -416,5 +412,5 @@ func parseQuote6(b []byte, out *Quoted) {
 	out.Src, out.Dst = h.Src(), h.Dst()
 	out.TTL, out.FlowLabel, out.PayloadLen = h.HopLimit(), h.FlowLabel(), h.PayloadLen()
 	out.Proto = w.proto
-	quotedTransport6(t, out)
+	quotedTransport(t, layers.IPProtocolICMPv6, out)
 }

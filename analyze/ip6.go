@@ -52,15 +52,7 @@ func (w *ip6Walk) NextLayerType() gopacket.LayerType {
 	if w.short || w.nonFirst {
 		return gopacket.LayerTypeZero
 	}
-	switch w.proto {
-	case layers.IPProtocolICMPv6:
-		return layers.LayerTypeICMPv6
-	case layers.IPProtocolUDP:
-		return layers.LayerTypeUDP
-	case layers.IPProtocolTCP:
-		return layers.LayerTypeTCP
-	}
-	return gopacket.LayerTypeZero
+	return transportLayer(w.proto, layers.IPProtocolICMPv6)
 }
 
 // LayerPayload is the transport header on.

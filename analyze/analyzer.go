@@ -314,36 +314,9 @@ func (a *Analyzer) setKey(k *key, src, dst netip.Addr, proto Proto, id, seq, spo
 // answers and what the reply says (Prepare's goroutine).
 func (a *Analyzer) replyOf(inf *Info, n *Note) bool {
 	switch {
-	case inf.Proto == layers.IPProtocolICMPv4 && inf.IsError():
-		q := &inf.Quote
-		if !q.OK || !q.Src.Is4() {
+	case inf.IsError() && (inf.Proto == layers.IPProtocolICMPv4 || inf.Proto == layers.IPProtocolICMPv6):
+		if !a.errorOf(inf, n) {
 			return false
-		}
-		proto := protoOf(q.Proto)
-		if proto == 0 || (proto == ICMP && (q.Proto != layers.IPProtocolICMPv4 || q.Type != layers.ICMPv4TypeEchoRequest)) {
-			return false
-		}
-		n.rtype, n.rcode, n.qttl = inf.Type, inf.Code, q.TTL
-		n.rkind = errorKind(inf.Type, inf.Code)
-		// A Time Exceeded is never the destination's answer, even when
-		// the destination sent it.
-		n.dest = inf.Src == q.Dst && n.rkind != TimeExceeded && n.rkind != OtherError
-		a.setKey(&n.k, q.Src, q.Dst, proto, q.ID, q.Seq, q.SrcPort, q.DstPort, q.IPID, q.TCPSeq)
-	case inf.Proto == layers.IPProtocolICMPv6 && inf.IsError():
-		q := &inf.Quote
-		if !q.OK || !q.Src.Is6() {
-			return false
-		}
-		proto := protoOf(q.Proto)
-		if proto == 0 || (proto == ICMP && (q.Proto != layers.IPProtocolICMPv6 || q.Type != layers.ICMPv6TypeEchoRequest)) {
-			return false
-		}
-		n.rtype, n.rcode, n.qttl = inf.Type, inf.Code, q.TTL
-		n.rkind = errorKind6(inf.Type, inf.Code)
-		n.dest = inf.Src == q.Dst && n.rkind != TimeExceeded && n.rkind != OtherError
-		a.setKey(&n.k, q.Src, q.Dst, proto, q.ID, q.Seq, q.SrcPort, q.DstPort, 0, q.TCPSeq)
-		if proto == UDP {
-			n.sum = q.UDPSum
 		}
 	case inf.Proto == layers.IPProtocolICMPv4 && inf.Type == layers.ICMPv4TypeEchoReply,
 		inf.Proto == layers.IPProtocolICMPv6 && inf.Type == layers.ICMPv6TypeEchoReply:
@@ -359,6 +332,36 @@ func (a *Analyzer) replyOf(inf *Info, n *Note) bool {
 		return false
 	}
 	n.from = a.addrID(inf.Src)
+	return true
+}
+
+// errorOf fills n from an ICMP or ICMPv6 error inf that quotes a probe of
+// the same IP version, or reports that it quotes none (replyOf's part for
+// errors).
+func (a *Analyzer) errorOf(inf *Info, n *Note) bool {
+	v6 := inf.Proto == layers.IPProtocolICMPv6
+	q := &inf.Quote
+	if !q.OK || !q.Src.IsValid() || q.Src.Is6() != v6 {
+		return false
+	}
+	icmp, echo, kind := layers.IPProtocolICMPv4, uint8(layers.ICMPv4TypeEchoRequest), errorKind
+	if v6 {
+		icmp, echo, kind = layers.IPProtocolICMPv6, layers.ICMPv6TypeEchoRequest, errorKind6
+	}
+	proto := protoOf(q.Proto)
+	if proto == 0 || (proto == ICMP && (q.Proto != icmp || q.Type != echo)) {
+		return false
+	}
+	n.rtype, n.rcode, n.qttl = inf.Type, inf.Code, q.TTL
+	n.rkind = kind(inf.Type, inf.Code)
+	// A Time Exceeded is never the destination's answer, even when the
+	// destination sent it.
+	n.dest = inf.Src == q.Dst && n.rkind != TimeExceeded && n.rkind != OtherError
+	// setKey keeps the IP ID of IPv4 quotes only.
+	a.setKey(&n.k, q.Src, q.Dst, proto, q.ID, q.Seq, q.SrcPort, q.DstPort, q.IPID, q.TCPSeq)
+	if v6 && proto == UDP {
+		n.sum = q.UDPSum
+	}
 	return true
 }
 

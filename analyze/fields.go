@@ -349,17 +349,26 @@ func (l *Layers) icmp4(b []byte, depth int) {
 		layers.ICMPv4TypeTimestampRequest, layers.ICMPv4TypeTimestampReply,
 		layers.ICMPv4TypeInfoRequest, layers.ICMPv4TypeInfoReply,
 		layers.ICMPv4TypeAddressMaskRequest, layers.ICMPv4TypeAddressMaskReply:
-		h.Have |= HasIdent
-		h.Ident = m.Ident()
-		if len(m) >= 8 {
-			h.Have |= HasSeq
-			h.Seq = m.Seq()
-		}
+		echoFields(h, m) // m has 6 bytes at least
 	case layers.ICMPv4TypeDestinationUnreachable, layers.ICMPv4TypeSourceQuench,
 		layers.ICMPv4TypeRedirect, layers.ICMPv4TypeTimeExceeded, layers.ICMPv4TypeParameterProblem:
 		if len(m) > ICMPHeaderLen {
 			l.ipv4(m.Body(), depth+1)
 		}
+	}
+}
+
+// echoFields records the identifier (bytes 4-5) and sequence number
+// (bytes 6-7) of an ICMP or ICMPv6 echo-like message m as far as m holds
+// them.
+func echoFields(h *Header, m ICMPHeader) {
+	if len(m) >= 6 {
+		h.Have |= HasIdent
+		h.Ident = m.Ident()
+	}
+	if len(m) >= 8 {
+		h.Have |= HasSeq
+		h.Seq = m.Seq()
 	}
 }
 
@@ -379,14 +388,7 @@ func (l *Layers) icmp6(b []byte, depth int) {
 	h.Code = m.Code()
 	switch h.Type {
 	case layers.ICMPv6TypeEchoRequest, layers.ICMPv6TypeEchoReply:
-		if len(m) >= 6 {
-			h.Have |= HasIdent
-			h.Ident = m.Ident()
-		}
-		if len(m) >= 8 {
-			h.Have |= HasSeq
-			h.Seq = m.Seq()
-		}
+		echoFields(h, m)
 	case layers.ICMPv6TypeDestinationUnreachable, layers.ICMPv6TypePacketTooBig,
 		layers.ICMPv6TypeTimeExceeded, layers.ICMPv6TypeParameterProblem:
 		if len(m) > ICMPHeaderLen {

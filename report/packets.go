@@ -291,29 +291,27 @@ func appendICMPv6(b []byte, h *analyze.Header) []byte {
 		b = append(b, " code="...)
 		return strconv.AppendUint(b, uint64(h.Code), 10)
 	}
-	b = append(b, name...)
-	if c := icmpv6CodeName(h.Type, h.Code); c != "" && h.Have&analyze.HasCode != 0 {
-		b = append(b, " ("...)
-		b = append(b, c...)
-		b = append(b, ')')
+	code := ""
+	if h.Have&analyze.HasCode != 0 {
+		code = icmpv6CodeName(h.Type, h.Code)
 	}
-	if h.Have&analyze.HasIdent != 0 {
-		b = append(b, " id="...)
-		b = appendHex16(b, h.Ident)
-	}
-	if h.Have&analyze.HasSeq != 0 {
-		b = append(b, ", seq="...)
-		b = strconv.AppendUint(b, uint64(h.Seq), 10)
-	}
-	return b
+	return appendICMPWords(b, h, name, code, false)
 }
 
 // appendICMP appends an ICMP message's type and code in Wireshark's words.
 func appendICMP(b []byte, h *analyze.Header) []byte {
-	b = append(b, icmpTypeName(h.Type)...)
-	if c := icmpCodeName(h.Type, h.Code); c != "" {
+	return appendICMPWords(b, h, icmpTypeName(h.Type), icmpCodeName(h.Type, h.Code), true)
+}
+
+// appendICMPWords appends an ICMP or ICMPv6 message's type name, its code's
+// name in parentheses unless code is "", and an echo's identifier and
+// sequence number, the sequence number in both byte orders as Wireshark
+// shows it for ICMP when both is set.
+func appendICMPWords(b []byte, h *analyze.Header, name, code string, both bool) []byte {
+	b = append(b, name...)
+	if code != "" {
 		b = append(b, " ("...)
-		b = append(b, c...)
+		b = append(b, code...)
 		b = append(b, ')')
 	}
 	if h.Have&analyze.HasIdent != 0 {
@@ -323,8 +321,10 @@ func appendICMP(b []byte, h *analyze.Header) []byte {
 	if h.Have&analyze.HasSeq != 0 {
 		b = append(b, ", seq="...)
 		b = strconv.AppendUint(b, uint64(h.Seq), 10)
-		b = append(b, '/')
-		b = strconv.AppendUint(b, uint64(swap16(h.Seq)), 10)
+		if both {
+			b = append(b, '/')
+			b = strconv.AppendUint(b, uint64(swap16(h.Seq)), 10)
+		}
 	}
 	return b
 }

@@ -182,22 +182,40 @@ func Fields(pkt []byte) ([]Field, error) {
 
 	// ICMP, RFC 792.
 	base := ihl
-	add(LayerICMP, base, 0, 8, "type", dec(uint64(msg.Type())), icmpTypeName(msg.Type()))
-	add(LayerICMP, base+1, 0, 8, "code", dec(uint64(msg.Code())), icmpCodeName(msg.Type(), msg.Code()))
-	add(LayerICMP, base+icmpChecksum, 0, 16, "checksum", hex16only(checks[1].InPacket), checkMeaning(checks[1], "ICMP header and data"))
+	icmp := icmpFamily{layer: LayerICMP, proto: "ICMP", covers: "ICMP header and data", hops: "TTL"}
+	icmp.fields(add, base, msg, echo, icmpTypeName(msg.Type()), icmpCodeName(msg.Type(), msg.Code()), checks[1])
+	return f, nil
+}
+
+// icmpFamily holds what Fields says differently of ICMP and of ICMPv6.
+type icmpFamily struct {
+	layer  string // LayerICMP or LayerICMPv6
+	proto  string // "ICMP" or "ICMPv6"
+	covers string // what the checksum covers, pseudo-header aside
+	hops   string // what the IP header counts hops in
+}
+
+// fields adds with add the fields of the ICMP or ICMPv6 message msg, at
+// base in the packet: type and code (named typ and code), the checksum
+// (c), an echo's identifier and sequence or else the rest of the header,
+// and the data.
+func (fam icmpFamily) fields(add func(layer string, off, bit, bits int, name, value, meaning string),
+	base int, msg analyze.ICMPHeader, echo bool, typ, code string, c Check) {
+	add(fam.layer, base, 0, 8, "type", dec(uint64(msg.Type())), typ)
+	add(fam.layer, base+1, 0, 8, "code", dec(uint64(msg.Code())), code)
+	add(fam.layer, base+icmpChecksum, 0, 16, "checksum", hex16only(c.InPacket), checkMeaning(c, fam.covers))
 	if echo {
-		add(LayerICMP, base+4, 0, 16, "identifier", hex16(msg.Ident()), "this run's identity: replies carry it back")
+		add(fam.layer, base+4, 0, 16, "identifier", hex16(msg.Ident()), "this run's identity: replies carry it back")
 		seq := msg.Seq()
-		ttl, attempt := SplitSeq(seq)
-		add(LayerICMP, base+6, 0, 16, "sequence", hex16(seq),
-			fmt.Sprintf("TTL %d, attempt %d, as SeqFor packs them (TTL<<8 | attempt)", ttl, attempt))
+		hops, attempt := SplitSeq(seq)
+		add(fam.layer, base+6, 0, 16, "sequence", hex16(seq),
+			fmt.Sprintf("%s %d, attempt %d, as SeqFor packs them (%s<<8 | attempt)", fam.hops, hops, attempt, fam.hops))
 	} else {
-		add(LayerICMP, base+4, 0, 32, "rest of header", fmt.Sprintf("0x%08x", msg.Rest()), "depends on the type")
+		add(fam.layer, base+4, 0, 32, "rest of header", fmt.Sprintf("0x%08x", msg.Rest()), "depends on the type")
 	}
 	if data := msg.Body(); len(data) > 0 {
-		add(LayerPayload, base+icmpHeaderLen, 0, len(data)*8, "data", shortHex(data), payloadMeaning(data, echo, "ICMP"))
+		add(LayerPayload, base+icmpHeaderLen, 0, len(data)*8, "data", shortHex(data), payloadMeaning(data, echo, fam.proto))
 	}
-	return f, nil
 }
 
 func field32(b []byte, off int) uint32 {

@@ -76,21 +76,8 @@ func (v probeView6) fields() []Field {
 
 	// ICMPv6, RFC 4443.
 	base := ipv6HeaderLen
-	add(LayerICMPv6, base, 0, 8, "type", dec(uint64(msg.Type())), icmp6TypeName(msg.Type()))
-	add(LayerICMPv6, base+1, 0, 8, "code", dec(uint64(msg.Code())), icmp6CodeName(msg.Type(), msg.Code()))
-	add(LayerICMPv6, base+icmpChecksum, 0, 16, "checksum", hex16only(c.InPacket), checkMeaning(c, "ICMPv6 message"))
-	if echo {
-		add(LayerICMPv6, base+4, 0, 16, "identifier", hex16(msg.Ident()), "this run's identity: replies carry it back")
-		seq := msg.Seq()
-		hl, attempt := SplitSeq(seq)
-		add(LayerICMPv6, base+6, 0, 16, "sequence", hex16(seq),
-			fmt.Sprintf("hop limit %d, attempt %d, as SeqFor packs them (hop limit<<8 | attempt)", hl, attempt))
-	} else {
-		add(LayerICMPv6, base+4, 0, 32, "rest of header", fmt.Sprintf("0x%08x", msg.Rest()), "depends on the type")
-	}
-	if data := msg.Body(); len(data) > 0 {
-		add(LayerPayload, base+icmpHeaderLen, 0, len(data)*8, "data", shortHex(data), payloadMeaning(data, echo, "ICMPv6"))
-	}
+	icmp := icmpFamily{layer: LayerICMPv6, proto: "ICMPv6", covers: "ICMPv6 message", hops: "hop limit"}
+	icmp.fields(add, base, msg, echo, icmp6TypeName(msg.Type()), icmp6CodeName(msg.Type(), msg.Code()), c)
 	return f
 }
 

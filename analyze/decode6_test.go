@@ -97,13 +97,7 @@ func TestDecodeIPv6(t *testing.T) {
 	for _, l := range links6 {
 		for _, s := range samples6(t) {
 			t.Run(l.name+"/"+s.name, func(t *testing.T) {
-				var got analyze.Info
-				if err := d.Decode(l.lt, l.wrap(s.ip), &got); err != nil {
-					t.Fatalf("Decode(%s) = %v, want nil", s.name, err)
-				}
-				if diff := cmp.Diff(s.want, got, cmpAddr); diff != "" {
-					t.Errorf("Decode(%s) mismatch (-want +got):\n%s", s.name, diff)
-				}
+				checkDecode(t, d, s.name, l.lt, l.wrap(s.ip), s.want)
 			})
 		}
 	}
@@ -119,13 +113,7 @@ func TestDecodeIPv4OnNewLinks(t *testing.T) {
 		}
 		for _, s := range samples(t) {
 			t.Run(l.name+"/"+s.name, func(t *testing.T) {
-				var got analyze.Info
-				if err := d.Decode(l.lt, l.wrap(s.ip), &got); err != nil {
-					t.Fatalf("Decode(%s) = %v, want nil", s.name, err)
-				}
-				if diff := cmp.Diff(s.want, got, cmpAddr); diff != "" {
-					t.Errorf("Decode(%s) mismatch (-want +got):\n%s", s.name, diff)
-				}
+				checkDecode(t, d, s.name, l.lt, l.wrap(s.ip), s.want)
 			})
 		}
 	}

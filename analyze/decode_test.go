@@ -121,15 +121,22 @@ func TestDecode(t *testing.T) {
 	for _, l := range links {
 		for _, s := range samples(t) {
 			t.Run(l.name+"/"+s.name, func(t *testing.T) {
-				var got analyze.Info
-				if err := d.Decode(l.lt, l.wrap(s.ip), &got); err != nil {
-					t.Fatalf("Decode(%s) = %v, want nil", s.name, err)
-				}
-				if diff := cmp.Diff(s.want, got, cmpAddr); diff != "" {
-					t.Errorf("Decode(%s) mismatch (-want +got):\n%s", s.name, diff)
-				}
+				checkDecode(t, d, s.name, l.lt, l.wrap(s.ip), s.want)
 			})
 		}
+	}
+}
+
+// checkDecode decodes data, a packet of link type lt, and checks that
+// Decode finds want in it.
+func checkDecode(t *testing.T, d *analyze.Decoder, name string, lt layers.LinkType, data []byte, want analyze.Info) {
+	t.Helper()
+	var got analyze.Info
+	if err := d.Decode(lt, data, &got); err != nil {
+		t.Fatalf("Decode(%s) = %v, want nil", name, err)
+	}
+	if diff := cmp.Diff(want, got, cmpAddr); diff != "" {
+		t.Errorf("Decode(%s) mismatch (-want +got):\n%s", name, diff)
 	}
 }
 

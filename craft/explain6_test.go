@@ -30,23 +30,7 @@ func TestFields6Golden(t *testing.T) {
 		{Layer: "icmpv6", Offset: 46, Bit: 0, Bits: 16, Name: "sequence", Value: "0x0301 (769)", Meaning: "hop limit 3, attempt 1, as SeqFor packs them (hop limit<<8 | attempt)"},
 		{Layer: "payload", Offset: 48, Bit: 0, Bits: 256, Name: "data", Value: "40 41 42 43 ... (32 bytes)", Meaning: `tracers' filler, byte i = 0x40 + i%64 ("@ABCDEFG"...), echoed back unchanged`},
 	}
-	got, err := craft.Fields(goldenProbe6)
-	if err != nil {
-		t.Fatalf("Fields(goldenProbe6) error: %v", err)
-	}
-	if diff := cmp.Diff(want, got); diff != "" {
-		t.Errorf("Fields(goldenProbe6) mismatch (-want +got):\n%s", diff)
-	}
-	bit := 0
-	for _, f := range got {
-		if at := f.Offset*8 + f.Bit; at != bit {
-			t.Errorf("Fields(goldenProbe6) %s %s starts at bit %d, want %d", f.Layer, f.Name, at, bit)
-		}
-		bit = f.Offset*8 + f.Bit + f.Bits
-	}
-	if bit != len(goldenProbe6)*8 {
-		t.Errorf("Fields(goldenProbe6) end at bit %d, want %d", bit, len(goldenProbe6)*8)
-	}
+	checkFieldsGolden(t, "goldenProbe6", goldenProbe6, want)
 }
 
 func TestPseudoFields(t *testing.T) {
@@ -66,16 +50,7 @@ func TestPseudoFields(t *testing.T) {
 	if diff := cmp.Diff(want, got); diff != "" {
 		t.Errorf("PseudoFields(goldenProbe6) mismatch (-want +got):\n%s", diff)
 	}
-	bit := 0
-	for _, f := range got {
-		if at := f.Offset * 8; at != bit {
-			t.Errorf("PseudoFields %s starts at bit %d, want %d", f.Name, at, bit)
-		}
-		bit = f.Offset*8 + f.Bits
-	}
-	if bit != craft.PseudoHeaderLen*8 {
-		t.Errorf("PseudoFields end at bit %d, want %d", bit, craft.PseudoHeaderLen*8)
-	}
+	checkTiling(t, "PseudoFields(goldenProbe6)", got, craft.PseudoHeaderLen*8)
 	if got, err := craft.PseudoFields(goldenProbe); err != nil || got != nil {
 		t.Errorf("PseudoFields(goldenProbe, IPv4) = %v, %v; want none, nil", got, err)
 	}

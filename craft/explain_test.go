@@ -31,23 +31,37 @@ func TestFieldsGolden(t *testing.T) {
 		{Layer: "icmp", Offset: 26, Bit: 0, Bits: 16, Name: "sequence", Value: "0x0301 (769)", Meaning: "TTL 3, attempt 1, as SeqFor packs them (TTL<<8 | attempt)"},
 		{Layer: "payload", Offset: 28, Bit: 0, Bits: 256, Name: "data", Value: "40 41 42 43 ... (32 bytes)", Meaning: `tracers' filler, byte i = 0x40 + i%64 ("@ABCDEFG"...), echoed back unchanged`},
 	}
-	got, err := craft.Fields(goldenProbe)
+	checkFieldsGolden(t, "goldenProbe", goldenProbe, want)
+}
+
+// checkFieldsGolden checks that Fields lists want for pkt (named name in
+// the messages) and that the fields tile the packet: each starts where the
+// previous ended, the last ends with pkt.
+func checkFieldsGolden(t *testing.T, name string, pkt []byte, want []craft.Field) {
+	t.Helper()
+	got, err := craft.Fields(pkt)
 	if err != nil {
-		t.Fatalf("Fields(goldenProbe) error: %v", err)
+		t.Fatalf("Fields(%s) error: %v", name, err)
 	}
 	if diff := cmp.Diff(want, got); diff != "" {
-		t.Errorf("Fields(goldenProbe) mismatch (-want +got):\n%s", diff)
+		t.Errorf("Fields(%s) mismatch (-want +got):\n%s", name, diff)
 	}
-	// The fields tile the packet: each starts where the previous ended.
+	checkTiling(t, "Fields("+name+")", got, len(pkt)*8)
+}
+
+// checkTiling checks that fields, what lists, tile bits bits: each starts
+// where the previous ended, the first at bit 0, the last ends at bits.
+func checkTiling(t *testing.T, what string, fields []craft.Field, bits int) {
+	t.Helper()
 	bit := 0
-	for _, f := range got {
+	for _, f := range fields {
 		if at := f.Offset*8 + f.Bit; at != bit {
-			t.Errorf("Fields(goldenProbe) %s %s starts at bit %d, want %d", f.Layer, f.Name, at, bit)
+			t.Errorf("%s %s %s starts at bit %d, want %d", what, f.Layer, f.Name, at, bit)
 		}
 		bit = f.Offset*8 + f.Bit + f.Bits
 	}
-	if bit != len(goldenProbe)*8 {
-		t.Errorf("Fields(goldenProbe) end at bit %d, want %d", bit, len(goldenProbe)*8)
+	if bit != bits {
+		t.Errorf("%s end at bit %d, want %d", what, bit, bits)
 	}
 }
 

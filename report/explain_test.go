@@ -20,18 +20,42 @@ func explainAt(t *testing.T, tr *analyze.Trace, ttl int) string {
 	return ""
 }
 
+// explainCase is a hop of a trace and what its explanation must say
+// (want) and must not (never).
+type explainCase struct {
+	name  string
+	tr    *analyze.Trace
+	ttl   int
+	want  []string
+	never []string
+}
+
+// runExplainCases checks each case's explanation in a subtest.
+func runExplainCases(t *testing.T, tests []explainCase) {
+	t.Helper()
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got := explainAt(t, tt.tr, tt.ttl)
+			for _, w := range tt.want {
+				if !strings.Contains(got, w) {
+					t.Errorf("Explain(hop %d) = %q, want it to say %q", tt.ttl, got, w)
+				}
+			}
+			for _, n := range tt.never {
+				if strings.Contains(got, n) {
+					t.Errorf("Explain(hop %d) = %q, must not say %q", tt.ttl, got, n)
+				}
+			}
+		})
+	}
+}
+
 // The rules that lab captures cannot show (replay/explain_test.go checks
 // the others on real captures): an asymmetric return path, an RTT that
 // jumps then falls back, and load balancing.
 func TestExplainSynthetic(t *testing.T) {
 	dst := addr("10.77.5.2")
-	tests := []struct {
-		name  string
-		tr    *analyze.Trace
-		ttl   int
-		want  []string
-		never []string
-	}{
+	tests := []explainCase{
 		{
 			name: "asymmetric return path",
 			tr: &analyze.Trace{Src: addr("10.77.1.1"), Dst: dst, Proto: analyze.ICMP, Probes: []*analyze.Probe{
@@ -93,19 +117,5 @@ func TestExplainSynthetic(t *testing.T) {
 			want: []string{"TCP SYN-ACK", "reached after 1 hops"},
 		},
 	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			got := explainAt(t, tt.tr, tt.ttl)
-			for _, w := range tt.want {
-				if !strings.Contains(got, w) {
-					t.Errorf("Explain(hop %d) = %q, want it to say %q", tt.ttl, got, w)
-				}
-			}
-			for _, n := range tt.never {
-				if strings.Contains(got, n) {
-					t.Errorf("Explain(hop %d) = %q, must not say %q", tt.ttl, got, n)
-				}
-			}
-		})
-	}
+	runExplainCases(t, tests)
 }

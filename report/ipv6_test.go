@@ -131,13 +131,7 @@ func TestGoldenIPv6(t *testing.T) {
 // ICMPv6 messages, and never with IPv4's TTL and ICMP types.
 func TestExplainIPv6(t *testing.T) {
 	dst := addr("fd77:5::2")
-	tests := []struct {
-		name  string
-		tr    *analyze.Trace
-		ttl   int
-		want  []string
-		never []string
-	}{
+	tests := []explainCase{
 		{
 			name: "time exceeded",
 			tr: &analyze.Trace{Src: addr("fd77:1::1"), Dst: dst, Proto: analyze.ICMP, Probes: []*analyze.Probe{
@@ -206,19 +200,5 @@ func TestExplainIPv6(t *testing.T) {
 			want: []string{"from 2 addresses at this hop limit (fd77:1::2, fd77:1::3)"},
 		},
 	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			got := explainAt(t, tt.tr, tt.ttl)
-			for _, w := range tt.want {
-				if !strings.Contains(got, w) {
-					t.Errorf("Explain(hop %d) = %q, want it to say %q", tt.ttl, got, w)
-				}
-			}
-			for _, n := range tt.never {
-				if strings.Contains(got, n) {
-					t.Errorf("Explain(hop %d) = %q, must not say %q", tt.ttl, got, n)
-				}
-			}
-		})
-	}
+	runExplainCases(t, tests)
 }

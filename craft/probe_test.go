@@ -51,16 +51,30 @@ var goldenProbe = []byte{
 	0x58, 0x59, 0x5a, 0x5b, 0x5c, 0x5d, 0x5e, 0x5f, // "XYZ[\]^_"
 }
 
+// TestBuildGolden checks Build's bytes for the IPv4 and IPv6 golden specs
+// (goldenProbe6 is in probe6_test.go) and that Verify accepts them.
 func TestBuildGolden(t *testing.T) {
-	got, err := craft.NewBuilder().Build(goldenSpec())
-	if err != nil {
-		t.Fatalf("Build(%+v) error: %v", goldenSpec(), err)
+	tests := []struct {
+		name string
+		spec craft.Spec
+		want []byte
+	}{
+		{"ipv4", goldenSpec(), goldenProbe},
+		{"ipv6", goldenSpec6(), goldenProbe6},
 	}
-	if diff := cmp.Diff(goldenProbe, got); diff != "" {
-		t.Errorf("Build(%+v) bytes mismatch (-want +got):\n%s", goldenSpec(), diff)
-	}
-	if err := craft.Verify(got); err != nil {
-		t.Errorf("Verify(Build(%+v)) = %v, want nil", goldenSpec(), err)
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got, err := craft.NewBuilder().Build(tt.spec)
+			if err != nil {
+				t.Fatalf("Build(%+v) error: %v", tt.spec, err)
+			}
+			if diff := cmp.Diff(tt.want, got); diff != "" {
+				t.Errorf("Build(%+v) bytes mismatch (-want +got):\n%s", tt.spec, diff)
+			}
+			if err := craft.Verify(got); err != nil {
+				t.Errorf("Verify(Build(%+v)) = %v, want nil", tt.spec, err)
+			}
+		})
 	}
 }
 

@@ -1,7 +1,6 @@
 package report_test
 
 import (
-	"bytes"
 	"io"
 	"slices"
 	"testing"
@@ -61,15 +60,7 @@ func TestFieldWriterIPv6(t *testing.T) {
 			"\t\t\t\t\t\t\t\t\t\t10.77.1.1\t8\n"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			var b bytes.Buffer
-			fw, err := report.NewFieldWriter(&b, tc.fields)
-			if err != nil {
-				t.Fatal(err)
-			}
-			if err := fw.Write(tc.fr); err != nil {
-				t.Fatal(err)
-			}
-			if got := b.String(); got != tc.want {
+			if got := writeFields(t, tc.fields, tc.fr); got != tc.want {
 				t.Errorf("Write(%s) = %q, want %q", tc.name, got, tc.want)
 			}
 		})
@@ -96,15 +87,7 @@ func TestFieldWriterAddresses(t *testing.T) {
 			pkt := slices.Clone(echoRequest6)
 			a := addr(tc.src).As16()
 			copy(pkt[14+8:], a[:])
-			var b bytes.Buffer
-			fw, err := report.NewFieldWriter(&b, []string{"ipv6.src"})
-			if err != nil {
-				t.Fatal(err)
-			}
-			if err := fw.Write(frame(1, 0, pkt)); err != nil {
-				t.Fatal(err)
-			}
-			if got := b.String(); got != tc.want+"\n" {
+			if got := writeFields(t, []string{"ipv6.src"}, frame(1, 0, pkt)); got != tc.want+"\n" {
 				t.Errorf("ipv6.src of %s = %q, want %q", tc.src, got, tc.want+"\n")
 			}
 		})

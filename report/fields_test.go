@@ -107,19 +107,25 @@ func TestFieldWriter(t *testing.T) {
 		{"named twice", []string{"ip.src", "frame.number", "ip.src"}, frame(1, 0, udpProbe), "\t1\t10.77.1.1\n"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			var b bytes.Buffer
-			fw, err := report.NewFieldWriter(&b, tc.fields)
-			if err != nil {
-				t.Fatal(err)
-			}
-			if err := fw.Write(tc.fr); err != nil {
-				t.Fatal(err)
-			}
-			if got := b.String(); got != tc.want {
+			if got := writeFields(t, tc.fields, tc.fr); got != tc.want {
 				t.Errorf("Write(%s) = %q, want %q", tc.name, got, tc.want)
 			}
 		})
 	}
+}
+
+// writeFields returns what a FieldWriter of fields writes for fr.
+func writeFields(t *testing.T, fields []string, fr report.Frame) string {
+	t.Helper()
+	var b bytes.Buffer
+	fw, err := report.NewFieldWriter(&b, fields)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := fw.Write(fr); err != nil {
+		t.Fatal(err)
+	}
+	return b.String()
 }
 
 func TestNewFieldWriterErrors(t *testing.T) {

@@ -5,7 +5,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/google/go-cmp/cmp"
 	"github.com/gopacket/gopacket/layers"
 
 	"github.com/tracers/tracers/analyze"
@@ -33,12 +32,7 @@ func TestAnalyzerIPv6Echo(t *testing.T) {
 			c.add6(at+4*ms, echo6(t, dst6, src6, 61, layers.ICMPv6TypeEchoReply, echoID, uint16(ttl)))
 		}
 	}
-	a := analyze.New(analyze.Options{})
-	c.feed(a)
-	trs := a.Traces()
-	if len(trs) != 1 {
-		t.Fatalf("Traces() = %d traces, want 1", len(trs))
-	}
+	_, trs := c.traces(t, 1)
 	tr := trs[0]
 	if tr.Src != src6 || tr.Dst != dst6 || tr.Proto != analyze.ICMP {
 		t.Errorf("trace = %v -> %v %v, want %v -> %v icmp", tr.Src, tr.Dst, tr.Proto, src6, dst6)
@@ -49,9 +43,7 @@ func TestAnalyzerIPv6Echo(t *testing.T) {
 		{TTL: 3, Responders: []netip.Addr{hop6c}, RTTs: []time.Duration{3 * ms}, Kinds: []analyze.Kind{analyze.TimeExceeded}},
 		{TTL: 4, Responders: []netip.Addr{dst6}, RTTs: []time.Duration{4 * ms}, Kinds: []analyze.Kind{analyze.EchoReply}},
 	}
-	if diff := cmp.Diff(want, summarize(tr.Hops()), cmpAddr); diff != "" {
-		t.Errorf("hops mismatch (-want +got):\n%s", diff)
-	}
+	checkHops(t, tr, want)
 	if tr.DestTTL() != 4 || !tr.Reached() {
 		t.Errorf("DestTTL = %d, Reached = %v, want 4, true", tr.DestTTL(), tr.Reached())
 	}
@@ -79,21 +71,14 @@ func TestAnalyzerIPv6UDPSamePorts(t *testing.T) {
 		c.add6(10*ms+time.Duration(3-i)*ms, icmp6Error(t, routers[i], src6, 64, layers.ICMPv6TypeTimeExceeded, 0, probes[i], 1))
 	}
 	c.add6(20*ms, icmp6Error(t, dst6, src6, 64, layers.ICMPv6TypeDestinationUnreachable, layers.ICMPv6CodePortUnreachable, probes[3], 1))
-	a := analyze.New(analyze.Options{})
-	c.feed(a)
-	trs := a.Traces()
-	if len(trs) != 1 {
-		t.Fatalf("Traces() = %d traces, want 1", len(trs))
-	}
+	a, trs := c.traces(t, 1)
 	want := []hopSum{
 		{TTL: 1, Responders: []netip.Addr{hop6a}, RTTs: []time.Duration{13 * ms}, Kinds: []analyze.Kind{analyze.TimeExceeded}},
 		{TTL: 2, Responders: []netip.Addr{hop6b}, RTTs: []time.Duration{11 * ms}, Kinds: []analyze.Kind{analyze.TimeExceeded}},
 		{TTL: 3, Responders: []netip.Addr{hop6c}, RTTs: []time.Duration{9 * ms}, Kinds: []analyze.Kind{analyze.TimeExceeded}},
 		{TTL: 4, Responders: []netip.Addr{dst6}, RTTs: []time.Duration{17 * ms}, Kinds: []analyze.Kind{analyze.PortUnreachable}},
 	}
-	if diff := cmp.Diff(want, summarize(trs[0].Hops()), cmpAddr); diff != "" {
-		t.Errorf("hops mismatch (-want +got):\n%s", diff)
-	}
+	checkHops(t, trs[0], want)
 	if got := trs[0].Probes[3].Reply.Annotation(); got != "" {
 		t.Errorf("port unreachable from the destination: Annotation() = %q, want none", got)
 	}
@@ -129,19 +114,12 @@ func TestAnalyzerIPv6TCP(t *testing.T) {
 	c.add6(ms, icmp6Error(t, hop6a, src6, 64, layers.ICMPv6TypeTimeExceeded, 0, syn1, 1))
 	c.add6(10*ms, syn2)
 	c.add6(12*ms, tcp6(t, dst6, src6, 63, tcpDport, tcpSport+1, 0, tcpISN+8, false, true, true))
-	a := analyze.New(analyze.Options{})
-	c.feed(a)
-	trs := a.Traces()
-	if len(trs) != 1 {
-		t.Fatalf("Traces() = %d traces, want 1", len(trs))
-	}
+	_, trs := c.traces(t, 1)
 	want := []hopSum{
 		{TTL: 1, Responders: []netip.Addr{hop6a}, RTTs: []time.Duration{ms}, Kinds: []analyze.Kind{analyze.TimeExceeded}},
 		{TTL: 2, Responders: []netip.Addr{dst6}, RTTs: []time.Duration{2 * ms}, Kinds: []analyze.Kind{analyze.TCPReset}},
 	}
-	if diff := cmp.Diff(want, summarize(trs[0].Hops()), cmpAddr); diff != "" {
-		t.Errorf("hops mismatch (-want +got):\n%s", diff)
-	}
+	checkHops(t, trs[0], want)
 }
 
 // TestAnalyzerDualStack feeds an IPv4 and an IPv6 traceroute interleaved,
@@ -162,12 +140,7 @@ func TestAnalyzerDualStack(t *testing.T) {
 		c.add6(at+2*ms, icmp6Error(t, hop6a, src6, 64, layers.ICMPv6TypeTimeExceeded, 0, p6, 1))
 		c.add6(at+3*ms, icmp6Error(t, hop6b, map6, 64, layers.ICMPv6TypeTimeExceeded, 0, pm, 1))
 	}
-	a := analyze.New(analyze.Options{})
-	c.feed(a)
-	trs := a.Traces()
-	if len(trs) != 3 {
-		t.Fatalf("Traces() = %d traces, want 3", len(trs))
-	}
+	_, trs := c.traces(t, 3)
 	wants := []struct {
 		src, dst, from netip.Addr
 		rtt            time.Duration

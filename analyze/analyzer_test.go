@@ -34,6 +34,27 @@ func (c capture) feed(a *analyze.Analyzer) []analyze.Event {
 	return evs
 }
 
+// traces feeds c to a new Analyzer and returns it and its traces, failing
+// the test unless there are n traces.
+func (c capture) traces(t *testing.T, n int) (*analyze.Analyzer, []*analyze.Trace) {
+	t.Helper()
+	a := analyze.New(analyze.Options{})
+	c.feed(a)
+	trs := a.Traces()
+	if len(trs) != n {
+		t.Fatalf("Traces() = %d traces, want %d", len(trs), n)
+	}
+	return a, trs
+}
+
+// checkHops checks the hops of tr against want.
+func checkHops(t *testing.T, tr *analyze.Trace, want []hopSum) {
+	t.Helper()
+	if diff := cmp.Diff(want, summarize(tr.Hops()), cmpAddr); diff != "" {
+		t.Errorf("Hops() mismatch (-want +got):\n%s", diff)
+	}
+}
+
 // hopSum is what a test checks of a hop.
 type hopSum struct {
 	TTL        int
@@ -94,13 +115,7 @@ func TestAnalyzerTrace(t *testing.T) {
 	never := echoRequest(t, srcAddr, dstAddr, 1, 0x6000, id, 200)
 	c.add(201*time.Millisecond, icmpError(t, hop1, srcAddr, 250, 0x5001, layers.ICMPv4TypeTimeExceeded, 0, never, 1))
 
-	a := analyze.New(analyze.Options{})
-	c.feed(a)
-
-	trs := a.Traces()
-	if len(trs) != 1 {
-		t.Fatalf("Traces() = %d traces, want 1", len(trs))
-	}
+	a, trs := c.traces(t, 1)
 	tr := trs[0]
 	if tr.Src != srcAddr || tr.Dst != dstAddr || tr.Proto != analyze.ICMP {
 		t.Errorf("trace = %v -> %v %v, want %v -> %v icmp", tr.Src, tr.Dst, tr.Proto, srcAddr, dstAddr)
@@ -133,9 +148,7 @@ func TestAnalyzerTrace(t *testing.T) {
 		{TTL: 4, Responders: []netip.Addr{dstAddr}, RTTs: []time.Duration{rtt(10), rtt(11), rtt(12)}, Kinds: []analyze.Kind{er, er, er}},
 		{TTL: 5, PastDest: true, Responders: []netip.Addr{dstAddr}, RTTs: []time.Duration{rtt(13), rtt(14), rtt(15)}, Kinds: []analyze.Kind{er, er, er}},
 	}
-	if diff := cmp.Diff(want, summarize(tr.Hops()), cmpAddr); diff != "" {
-		t.Errorf("Hops() mismatch (-want +got):\n%s", diff)
-	}
+	checkHops(t, tr, want)
 
 	// Every probe carries its identity, and every reply what it said.
 	for i, p := range tr.Probes {
@@ -485,9 +498,7 @@ func TestAnalyzerSameIdentityProbes(t *testing.T) {
 		{TTL: 1, Responders: []netip.Addr{hop1}, RTTs: []time.Duration{r, r, r}, Kinds: []analyze.Kind{analyze.TimeExceeded, analyze.TimeExceeded, analyze.TimeExceeded}},
 		{TTL: 2, Responders: []netip.Addr{dstAddr}, RTTs: []time.Duration{r, r, r}, Kinds: []analyze.Kind{analyze.TCPSynAck, analyze.TCPSynAck, analyze.TCPSynAck}},
 	}
-	if diff := cmp.Diff(want, summarize(trs[0].Hops()), cmpAddr); diff != "" {
-		t.Errorf("Hops() mismatch (-want +got):\n%s", diff)
-	}
+	checkHops(t, trs[0], want)
 	if trs[0].Ambiguous != 5 {
 		t.Errorf("trace Ambiguous = %d, want 5", trs[0].Ambiguous)
 	}

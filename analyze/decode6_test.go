@@ -146,12 +146,7 @@ func TestDecodeIPv4FirstFragment(t *testing.T) {
 func TestDecodeIPv6Errors(t *testing.T) {
 	echo := echo6(t, src6, dst6, 3, layers.ICMPv6TypeEchoRequest, echoID, echoSeq)
 	eth := links6[0]
-	tests := []struct {
-		name string
-		lt   layers.LinkType
-		b    []byte
-		want error
-	}{
+	tests := []decodeErrCase{
 		{"non-first fragment", eth.lt, eth.wrap(withExt(echo, 8, false)), analyze.ErrFragment},
 		{"header only", eth.lt, eth.wrap(echo[:40]), analyze.ErrShortPayload},
 		{"extension header cut", eth.lt, eth.wrap(withExt(echo, 0, false)[:44]), analyze.ErrShortPayload},
@@ -163,19 +158,7 @@ func TestDecodeIPv6Errors(t *testing.T) {
 		{"cisco hdlc cut", layers.LinkTypeC_HDLC, []byte{0x0f, 0x00}, nil},
 		{"sll2 arp", layers.LinkTypeLinuxSLL2, append(append([]byte{0x08, 0x06}, make([]byte, 18)...), 0, 1), analyze.ErrNoIPv4},
 	}
-	d := analyze.NewDecoder()
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			var inf analyze.Info
-			err := d.Decode(tt.lt, tt.b, &inf)
-			if err == nil {
-				t.Fatalf("Decode(%s) = nil, want an error (got %+v)", tt.name, inf)
-			}
-			if tt.want != nil && !errors.Is(err, tt.want) {
-				t.Errorf("Decode(%s) = %v, want %v", tt.name, err, tt.want)
-			}
-		})
-	}
+	runDecodeErrors(t, tests)
 }
 
 func TestDecodeIPv6Allocs(t *testing.T) {

@@ -198,12 +198,7 @@ func TestDecodeErrors(t *testing.T) {
 	}, echo...)
 	garbage := []byte("\xde\xad\xbe\xef this is not a packet at all \x00\xff\x45\x00")
 
-	tests := []struct {
-		name string
-		lt   layers.LinkType
-		b    []byte
-		want error // nil: any error
-	}{
+	tests := []decodeErrCase{
 		{"ipv4 header only (small snaplen)", eth.lt, eth.wrap(echo[:20]), analyze.ErrShortPayload},
 		{"icmp header cut", eth.lt, eth.wrap(echo[:24]), analyze.ErrShortPayload},
 		{"udp header cut", layers.LinkTypeRaw, udp[:26], analyze.ErrShortPayload},
@@ -218,26 +213,26 @@ func TestDecodeErrors(t *testing.T) {
 	}
 	for _, l := range links {
 		tests = append(tests,
-			struct {
-				name string
-				lt   layers.LinkType
-				b    []byte
-				want error
-			}{"garbage/" + l.name, l.lt, garbage, nil},
-			struct {
-				name string
-				lt   layers.LinkType
-				b    []byte
-				want error
-			}{"empty/" + l.name, l.lt, nil, nil},
-			struct {
-				name string
-				lt   layers.LinkType
-				b    []byte
-				want error
-			}{"link header only/" + l.name, l.lt, l.wrap(nil), nil},
+			decodeErrCase{"garbage/" + l.name, l.lt, garbage, nil},
+			decodeErrCase{"empty/" + l.name, l.lt, nil, nil},
+			decodeErrCase{"link header only/" + l.name, l.lt, l.wrap(nil), nil},
 		)
 	}
+	runDecodeErrors(t, tests)
+}
+
+// decodeErrCase is a frame b of link type lt that Decode must refuse with
+// want (nil: any error).
+type decodeErrCase struct {
+	name string
+	lt   layers.LinkType
+	b    []byte
+	want error
+}
+
+// runDecodeErrors checks each case in a subtest with one Decoder.
+func runDecodeErrors(t *testing.T, tests []decodeErrCase) {
+	t.Helper()
 	d := analyze.NewDecoder()
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -278,10 +278,7 @@ func icmpTypeName(t uint8) string {
 func icmpCodeName(t, c uint8) string {
 	switch t {
 	case layers.ICMPv4TypeEchoReply, layers.ICMPv4TypeEchoRequest:
-		if c == 0 {
-			return "always 0 for echo"
-		}
-		return "should be 0 for echo"
+		return echoCodeName(c)
 	case layers.ICMPv4TypeTimeExceeded:
 		switch c {
 		case layers.ICMPv4CodeTTLExceeded:
@@ -291,6 +288,14 @@ func icmpCodeName(t, c uint8) string {
 		}
 	}
 	return strings.ToLower(layers.CreateICMPv4TypeCode(t, c).String())
+}
+
+// echoCodeName says what the code c of an ICMP or ICMPv6 echo should be.
+func echoCodeName(c uint8) string {
+	if c == 0 {
+		return "always 0 for echo"
+	}
+	return "should be 0 for echo"
 }
 
 // payloadMeaning recognises the filler Build writes.

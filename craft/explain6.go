@@ -138,10 +138,7 @@ func icmp6TypeName(t uint8) string {
 func icmp6CodeName(t, c uint8) string {
 	switch t {
 	case layers.ICMPv6TypeEchoRequest, layers.ICMPv6TypeEchoReply:
-		if c == 0 {
-			return "always 0 for echo"
-		}
-		return "should be 0 for echo"
+		return echoCodeName(c)
 	case layers.ICMPv6TypeTimeExceeded, layers.ICMPv6TypeDestinationUnreachable:
 		if w := ICMPv6CodeWords(t, c); w != "" {
 			return w

@@ -18,7 +18,8 @@ export SOURCE_DATE_EPOCH
 FUZZTIME ?= 100000x
 # Debian packages tracers, its tests and its benchmark need.
 APT_PKGS := libpcap-dev tshark tcpdump iproute2 iptables iputils-ping \
-	traceroute iputils-tracepath mtr-tiny scamper tcptraceroute hyperfine jq
+	traceroute iputils-tracepath mtr-tiny scamper tcptraceroute hyperfine jq \
+	man-db bash-completion zsh fish dpkg-dev libcap2-bin gzip ethtool
 
 .PHONY: help build man completions install uninstall deb deps test unit fuzz lint cross demo bench lab-up lab-down clean
 

@@ -4,6 +4,7 @@
 #   scripts/lab.sh up     [--prefix P] [--routers N] [--silent LIST] [--lossy LIST]
 #                         [--loss PCT] [--unreach K] [--unreach-kind KIND]
 #                         [--ecmp K] [--asym K] [--ipv6] [--no-offload]
+#                         [--delay MS[,MS...] [--jitter MS] [--loss K:PCT[,K:PCT...]]]
 #   scripts/lab.sh down   [--prefix P]
 #   scripts/lab.sh status [--prefix P]
 #
@@ -61,6 +62,22 @@
 #                  the twin); with --asym, router K's detour route also
 #                  names fd77:K::2 as its preferred source, for kernels that
 #                  pick an ICMPv6 error's source by the way back.
+#   --delay MS[,MS...]  real round-trip times: every link (one value) or
+#                  link 1..N+1 (N+1 values) delays each packet MS ms (a
+#                  decimal) each way. The links are then TUN devices, not
+#                  veths, with the same names and addresses, joined by one
+#                  user-space process (internal/delaylink, built with go
+#                  build, or $LAB_DELAYLINK) since these kernels have no
+#                  netem: pid in /run/tracers-lab/P.delaylink.pid, log
+#                  in P.delaylink.log beside it; down stops it. The RTT to
+#                  the destination is then 2 x the sum of the delays, plus
+#                  0.1-0.2 ms per link of relay latency. Not with --ecmp
+#                  or --asym.
+#   --jitter MS    with --delay: each packet's delay varies uniformly over
+#                  MS +- this (packets are never reordered)
+#   --loss K:PCT   with --delay: link K drops PCT% of its packets, each way
+#                  (a fixed seed: the same packets every run); comma list
+#                  or repeated. (--loss PCT without a colon is --lossy's.)
 #   --no-offload   turn transmit checksum offload off on every lab link
 #                  (ethtool -K DEV tx off): UDP and TCP checksums are then
 #                  complete on the wire and in the packets routers quote, as
@@ -107,6 +124,9 @@ ECMP=0
 ASYM=0
 IPV6=""
 NO_OFFLOAD=""
+DELAY=""
+JITTER=""
+LINKLOSS=""
 
 need_val() { [[ $# -ge 2 && -n "$2" ]] || die "option $1 needs a value"; }
 
@@ -123,7 +143,13 @@ while [[ $# -gt 0 ]]; do
 	--routers) need_val "$@"; ROUTERS="$2"; shift 2 ;;
 	--silent) need_val "$@"; SILENT="$2"; shift 2 ;;
 	--lossy) need_val "$@"; LOSSY="$2"; shift 2 ;;
-	--loss) need_val "$@"; LOSS="$2"; shift 2 ;;
+	--loss)
+		need_val "$@"
+		if [[ "$2" == *:* ]]; then LINKLOSS+="${LINKLOSS:+,}$2"; else LOSS="$2"; fi
+		shift 2
+		;;
+	--delay) need_val "$@"; DELAY="$2"; shift 2 ;;
+	--jitter) need_val "$@"; JITTER="$2"; shift 2 ;;
 	--unreach) need_val "$@"; UNREACH="$2"; shift 2 ;;
 	--unreach-kind) need_val "$@"; UNREACH_KIND="$2"; shift 2 ;;
 	--ecmp) need_val "$@"; ECMP="$2"; shift 2 ;;
@@ -249,9 +275,78 @@ ns_ipv6() {
 		die "IPv6 sysctl failed in $ns (is IPv6 available here?)"
 }
 
+# The delay process (--delay): its files.
+RUNDIR=/run/tracers-lab
+[[ -d /run && -w /run ]] || RUNDIR=/tmp/tracers-lab
+dl_pidfile() { echo "$RUNDIR/$PREFIX.delaylink.pid"; }
+dl_log() { echo "$RUNDIR/$PREFIX.delaylink.log"; }
+
+# dl_pid: the pid of this prefix's delay process, if it runs.
+dl_pid() {
+	local pid
+	pid="$(cat "$(dl_pidfile)" 2>/dev/null || true)"
+	[[ "$pid" =~ ^[0-9]+$ ]] || return 0
+	# The pid file may outlive its process: check the process is ours.
+	tr '\0' ' ' <"/proc/$pid/cmdline" 2>/dev/null | grep -qF -- "-ready $(dl_pidfile) " &&
+		dl_alive "$pid" && echo "$pid"
+	return 0
+}
+
+# dl_alive PID: the process runs (a zombie does not count: it waits for a
+# parent that may never reap it).
+dl_alive() {
+	local st
+	st="$(awk '/^State:/ {print $2}' "/proc/$1/status" 2>/dev/null || true)"
+	[[ -n "$st" && "$st" != Z ]]
+}
+
+# dl_stop: stop the delay process (its TUN links vanish with it).
+dl_stop() {
+	local pid i
+	pid="$(dl_pid)"
+	if [[ -n "$pid" ]]; then
+		kill -TERM "$pid" 2>/dev/null || true
+		for ((i = 0; i < 50; i++)); do
+			dl_alive "$pid" || break
+			sleep 0.05
+		done
+		if dl_alive "$pid"; then
+			kill -KILL "$pid" 2>/dev/null || true
+			sleep 0.1
+		fi
+	fi
+	rm -f "$(dl_pidfile)"
+	rm -rf "$RUNDIR/$PREFIX.bin"
+}
+
+# dl_start SPEC...: build (or take $LAB_DELAYLINK) and start the delay
+# process for the given links; wait until every TUN device exists.
+dl_start() {
+	local bin="${LAB_DELAYLINK:-}" root pid i
+	mkdir -p "$RUNDIR" || die "cannot create $RUNDIR"
+	if [[ -z "$bin" ]]; then
+		command -v go >/dev/null 2>&1 || die "--delay needs go (to build internal/delaylink) or LAB_DELAYLINK=path of a built delaylink"
+		root="$(cd "$(dirname "$0")/.." && pwd)"
+		bin="$RUNDIR/$PREFIX.bin/delaylink"
+		(cd "$root" && go build -o "$bin" ./internal/delaylink/cmd/delaylink) ||
+			die "cannot build internal/delaylink/cmd/delaylink"
+	fi
+	rm -f "$(dl_pidfile)"
+	"$bin" -ready "$(dl_pidfile)" "$@" </dev/null >"$(dl_log)" 2>&1 &
+	pid=$!
+	for ((i = 0; i < 200; i++)); do
+		[[ -s "$(dl_pidfile)" ]] && return 0
+		kill -0 "$pid" 2>/dev/null || break
+		sleep 0.05
+	done
+	kill -KILL "$pid" 2>/dev/null || true
+	die "delaylink did not start: $(tail -n 3 "$(dl_log)" 2>/dev/null | tr '\n' ' ')"
+}
+
 # ---------------------------------------------------------------- down/status
 do_down() {
 	local quiet="${1:-}" ns n=0 pids l
+	dl_stop
 	for ns in $(lab_namespaces); do
 		pids="$(ip netns pids "$ns" 2>/dev/null | tr '\n' ' ' || true)"
 		if [[ -n "${pids// /}" ]]; then
@@ -289,6 +384,8 @@ do_status() {
 	for l in $(lab_root_links); do
 		echo "stray link in root namespace: $l"
 	done
+	l="$(dl_pid)"
+	[[ -z "$l" ]] || echo "delay process: pid $l, log $(dl_log)"
 }
 
 # ---------------------------------------------------------------- up
@@ -312,6 +409,37 @@ do_up() {
 	((ASYM == 0 || (ASYM >= 2 && ASYM <= ROUTERS && ASYM <= 25))) ||
 		die "--asym: router $ASYM out of range 2..$((ROUTERS < 25 ? ROUTERS : 25))"
 	local silent lossy
+	# Delays per link, 1..N+1 (empty: veths, no delay process).
+	local delays=() linkloss=() last=$((ROUTERS + 1)) x
+	local num='^[0-9]+(\.[0-9]+)?$'
+	if [[ -n "$DELAY" ]]; then
+		((ECMP == 0 && ASYM == 0)) || die "--delay does not combine with --ecmp or --asym (their extra links would have no delay)"
+		IFS=, read -r -a delays <<<"$DELAY"
+		for x in "${delays[@]}"; do
+			[[ "$x" =~ $num ]] || die "bad --delay '$DELAY': want MS or MS,MS,... (decimal milliseconds)"
+		done
+		if ((${#delays[@]} == 1)); then
+			for ((x = 1; x < last; x++)); do delays+=("${delays[0]}"); done
+		fi
+		((${#delays[@]} == last)) || die "--delay: ${#delays[@]} values for $last links (give one, or one per link)"
+		[[ -z "$JITTER" || "$JITTER" =~ $num ]] || die "bad --jitter '$JITTER': want decimal milliseconds"
+		for ((x = 0; x < last; x++)); do linkloss+=(0); done
+		if [[ -n "$LINKLOSS" ]]; then
+			local item lk lp
+			IFS=, read -r -a items <<<"$LINKLOSS"
+			for item in "${items[@]}"; do
+				lk="${item%%:*}"
+				lp="${item#*:}"
+				[[ "$lk" =~ ^[0-9]+$ && "$lp" =~ $num ]] || die "bad --loss '$item': want K:PCT"
+				lk=$((10#$lk))
+				((lk >= 1 && lk <= last)) || die "--loss: link $lk out of range 1..$last"
+				awk -v p="$lp" 'BEGIN{exit !(p <= 100)}' || die "--loss: $lp% over 100"
+				linkloss[lk - 1]="$lp"
+			done
+		fi
+	elif [[ -n "$JITTER$LINKLOSS" ]]; then
+		die "--jitter and --loss K:PCT need --delay (--delay 0 for none)"
+	fi
 	silent="$(parse_list --silent "$SILENT")"
 	lossy="$(parse_list --lossy "$LOSSY")"
 	local want_ipt=""
@@ -334,7 +462,7 @@ do_up() {
 	# From here on, a failure tears the half-built lab down again.
 	trap 'rc=$?; if ((rc != 0)); then do_down quiet >/dev/null 2>&1 || true; fi' EXIT
 
-	local batch6="" last=$((ROUTERS + 1)) i k ns dst="10.77.$((ROUTERS + 1)).2" dst6="fd77:$((ROUTERS + 1))::2"
+	local batch6="" i k ns dst="10.77.$((ROUTERS + 1)).2" dst6="fd77:$((ROUTERS + 1))::2"
 
 	# Namespaces and per-namespace sysctls (before links, so "default"
 	# applies to the new interfaces).
@@ -359,13 +487,21 @@ do_up() {
 
 	# Links: created directly inside their namespaces, so the names never
 	# clash in the root namespace.
+	# With --delay, TUN devices of the same names, made by the delay
+	# process inside their namespaces.
+	local specs=()
 	for ((k = 1; k <= last; k++)); do
 		local lns rns la="$PREFIX-l${k}a" lb="$PREFIX-l${k}b"
 		lns="$(node_ns $((k - 1)))"
 		rns="$(node_ns "$k")"
+		if [[ -n "$DELAY" ]]; then
+			specs+=("$lns,$la,$rns,$lb,${delays[k - 1]},${JITTER:-0},${linkloss[k - 1]}")
+			continue
+		fi
 		ip link add "$la" netns "$lns" type veth peer name "$lb" netns "$rns" ||
 			die "cannot create veth $la/$lb"
 	done
+	[[ -z "$DELAY" ]] || dl_start "${specs[@]}"
 
 	# Addresses, routes, per-interface sysctls.
 	for ((i = 0; i <= last; i++)); do

@@ -10,6 +10,7 @@ import (
 	"path/filepath"
 	"runtime"
 	"sync"
+	"sync/atomic"
 	"unsafe"
 
 	"golang.org/x/sys/unix"
@@ -23,6 +24,9 @@ const (
 	// and polls without blocking: waking from a sleep takes 50-100 µs on
 	// a virtual machine, even at real-time priority.
 	spinNs = 200_000
+	// wakeMaxNs bounds the wake-up latency assumed when a packet is
+	// stamped with the time of the write that caused it.
+	wakeMaxNs = 250_000
 )
 
 type slot struct {
@@ -44,7 +48,7 @@ type pipe struct {
 	scratch       [slotBytes]byte
 	pfd           [2]unix.PollFd
 	ts            unix.Timespec
-	wake          int64 // estimated wake-up latency of a sleeping ppoll, ns
+	lastWrite     *atomic.Int64 // when a pipe of the relay last began a write
 
 	// Counts, read once the pipe has stopped.
 	passed, lost, overflow uint64
@@ -59,6 +63,8 @@ type Relay struct {
 	pipes []*pipe
 	logf  func(format string, args ...any)
 	once  sync.Once
+
+	lastWrite atomic.Int64 // CLOCK_MONOTONIC ns
 }
 
 // Open creates the TUN devices of every link, each inside its namespace,
@@ -86,6 +92,8 @@ func Open(links []Link, seed uint64, logf func(format string, args ...any)) (*Re
 		r.pipes = append(r.pipes,
 			newPipe(l.A.Dev+">"+l.B.Dev, a, b, stop, l, rand.NewPCG(seed, uint64(2*i))),
 			newPipe(l.B.Dev+">"+l.A.Dev, b, a, stop, l, rand.NewPCG(seed, uint64(2*i+1))))
+		r.pipes[len(r.pipes)-1].lastWrite = &r.lastWrite
+		r.pipes[len(r.pipes)-2].lastWrite = &r.lastWrite
 	}
 	return r, nil
 }
@@ -105,6 +113,11 @@ func newPipe(name string, in, out, stop int, l Link, src rand.Source) *pipe {
 // Run relays packets until ctx ends or a device fails, then closes the
 // devices and logs each direction's counts.
 func (r *Relay) Run(ctx context.Context) error {
+	// Each pipe's thread needs a P of its own to run on as soon as its
+	// ppoll returns, rather than wait for one behind the others.
+	if n := len(r.pipes) + 2; runtime.GOMAXPROCS(0) < n {
+		runtime.GOMAXPROCS(n)
+	}
 	var wg sync.WaitGroup
 	errc := make(chan error, len(r.pipes))
 	for _, p := range r.pipes {
@@ -151,9 +164,7 @@ func now() int64 {
 func (p *pipe) run() error {
 	runtime.LockOSThread()
 	defer runtime.UnlockOSThread()
-	_ = unix.Prctl(unix.PR_SET_TIMERSLACK, 1, 0, 0, 0)
-	attr := unix.SchedAttr{Size: uint32(unsafe.Sizeof(unix.SchedAttr{})), Policy: unix.SCHED_FIFO, Priority: 10}
-	_ = unix.SchedSetAttr(0, &attr, 0) // best effort: may be refused
+	realtime()
 	for {
 		var timeout *unix.Timespec
 		if p.n > 0 {
@@ -163,6 +174,7 @@ func (p *pipe) run() error {
 				p.ts = unix.NsecToTimespec(max(wait-spinNs, 0))
 				timeout = &p.ts
 			} else {
+				p.lastWrite.Store(t)
 				if _, err := unix.Write(p.out, s.buf[:s.n]); err == nil {
 					p.passed++
 					p.lateSum += -wait
@@ -182,16 +194,13 @@ func (p *pipe) run() error {
 			}
 			return fmt.Errorf("delaylink: poll %s: %w", p.name, err)
 		}
-		// A packet that woke a sleeping ppoll came about one wake-up
-		// latency ago, a latency measured on the sleeps that time out.
+		// A packet that a write of this relay put on the way (through
+		// a router, or answered at once) arrived during that write:
+		// when the write began, not when this thread woke, which on a
+		// virtual machine can be 50-100 µs later.
 		arrived := now()
-		sleeping := timeout == nil || p.ts.Nano() > 0
-		switch {
-		case ready == 0 && timeout != nil && p.ts.Nano() > 0:
-			late := min(max(arrived-start-p.ts.Nano(), 0), spinNs)
-			p.wake += (late - p.wake) / 8
-		case sleeping:
-			arrived = max(arrived-p.wake, start)
+		if w := p.lastWrite.Load(); ready > 0 && w > start && arrived-w < wakeMaxNs {
+			arrived = w
 		}
 		if p.pfd[1].Revents != 0 {
 			return nil
@@ -307,4 +316,12 @@ func createTun(name string) (int, error) {
 		return -1, fmt.Errorf("TUNSETIFF: %w", err)
 	}
 	return fd, nil
+}
+
+// realtime gives the calling thread real-time priority, when allowed, and
+// the finest timer slack.
+func realtime() {
+	_ = unix.Prctl(unix.PR_SET_TIMERSLACK, 1, 0, 0, 0)
+	attr := unix.SchedAttr{Size: uint32(unsafe.Sizeof(unix.SchedAttr{})), Policy: unix.SCHED_FIFO, Priority: 10}
+	_ = unix.SchedSetAttr(0, &attr, 0) // best effort: may be refused
 }

@@ -69,6 +69,7 @@ func TestLabDelay(t *testing.T) {
 		t.Fatalf("ping: exit %d, %d RTTs, want 5\n%s%s", p.code, len(rtts), p.stdout, p.stderr)
 	}
 	slices.Sort(rtts)
+	t.Logf("ping RTTs, sorted: %v ms", rtts)
 	const physical = 20.0
 	if lo, med, hi := rtts[0], rtts[len(rtts)/2], rtts[len(rtts)-1]; lo < physical || med > physical+1 || hi > physical+5 {
 		t.Errorf("ping RTTs %v ms: min %.3f, median %.3f, max %.3f; want min >= %v, median <= %v, max <= %v",

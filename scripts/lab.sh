@@ -71,8 +71,8 @@
 #                  netem: pid in /run/tracers-lab/P.delaylink.pid, log
 #                  in P.delaylink.log beside it; down stops it. The RTT to
 #                  the destination is then 2 x the sum of the delays, plus
-#                  0.1-0.2 ms per link of relay latency. Not with --ecmp
-#                  or --asym.
+#                  some 0.05 ms per link (4 routers at 2 ms: 20.2-20.5 ms
+#                  for 20). Not with --ecmp or --asym.
 #   --jitter MS    with --delay: each packet's delay varies uniformly over
 #                  MS +- this (packets are never reordered)
 #   --loss K:PCT   with --delay: link K drops PCT% of its packets, each way

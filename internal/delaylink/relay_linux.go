@@ -168,22 +168,12 @@ func (p *pipe) run() error {
 	for {
 		var timeout *unix.Timespec
 		if p.n > 0 {
-			t := now()
-			s := &p.ring[p.head]
-			if wait := s.due - t; wait > 0 {
-				p.ts = unix.NsecToTimespec(max(wait-spinNs, 0))
-				timeout = &p.ts
-			} else {
-				p.lastWrite.Store(t)
-				if _, err := unix.Write(p.out, s.buf[:s.n]); err == nil {
-					p.passed++
-					p.lateSum += -wait
-					p.lateMax = max(p.lateMax, -wait)
-				}
-				p.head = (p.head + 1) % len(p.ring)
-				p.n--
+			wait := p.release(now())
+			if wait == 0 {
 				continue
 			}
+			p.ts = unix.NsecToTimespec(max(wait-spinNs, 0))
+			timeout = &p.ts
 		}
 		p.pfd[0].Revents, p.pfd[1].Revents = 0, 0
 		start := now()
@@ -214,6 +204,25 @@ func (p *pipe) run() error {
 			}
 		}
 	}
+}
+
+// release writes the head packet if it is due at t (CLOCK_MONOTONIC ns)
+// and returns 0, or returns how long until it is due.
+func (p *pipe) release(t int64) int64 {
+	s := &p.ring[p.head]
+	if wait := s.due - t; wait > 0 {
+		return wait
+	}
+	late := t - s.due
+	p.lastWrite.Store(t)
+	if _, err := unix.Write(p.out, s.buf[:s.n]); err == nil {
+		p.passed++
+		p.lateSum += late
+		p.lateMax = max(p.lateMax, late)
+	}
+	p.head = (p.head + 1) % len(p.ring)
+	p.n--
+	return 0
 }
 
 // drain reads every packet waiting, stamps each with its release time and

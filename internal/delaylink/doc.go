@@ -4,11 +4,14 @@
 // lab's user-space stand-in for a netem qdisc (scripts/lab.sh up --delay),
 // for kernels that have none.
 //
-// It never allocates per packet: each direction of a link owns a ring of
-// preallocated slots, filled by a reader goroutine and released by a
-// writer goroutine on its own OS thread, which sleeps until the head
-// packet is due with clock_nanosleep on an absolute CLOCK_MONOTONIC time
-// (timer slack 1 ns, SCHED_FIFO when allowed). It never reorders: a
+// Each direction of a link is one thread (SCHED_FIFO when allowed, timer
+// slack 1 ns) with a ring of preallocated slots: it waits in ppoll for a
+// packet or for the head packet's release time, sleeping until 200 µs
+// before that time and polling without blocking after, since a sleeping
+// thread wakes 50-100 µs late on a virtual machine. A packet that one of
+// the relay's own writes caused (forwarded by a router, answered by a
+// host) is stamped with the start of that write, not with the later time
+// its thread woke. It never allocates per packet and never reorders: a
 // packet whose jitter would release it before the one ahead of it waits
-// for that one.
+// for that one. It does no routing: the namespaces do.
 package delaylink

@@ -210,37 +210,27 @@ parse_list() {
 }
 
 IPT=""
-# pick_iptables NS: find an iptables variant that works inside NS.
-pick_iptables() {
-	local ns="$1" c
-	for c in iptables iptables-nft iptables-legacy; do
+IP6T=""
+# pick_xtables NS BIN: print the variant of BIN (iptables or ip6tables:
+# plain, -nft or -legacy) that works inside NS.
+pick_xtables() {
+	local ns="$1" bin="$2" c
+	for c in "$bin" "$bin-nft" "$bin-legacy"; do
 		command -v "$c" >/dev/null 2>&1 || continue
 		if ip netns exec "$ns" "$c" -w 5 -S >/dev/null 2>&1; then
-			IPT="$c"
+			echo "$c"
 			return 0
 		fi
 	done
 	return 1
 }
+pick_iptables() { IPT="$(pick_xtables "$1" iptables)"; }   # pick_iptables NS
+pick_ip6tables() { IP6T="$(pick_xtables "$1" ip6tables)"; } # pick_ip6tables NS
 
 ipt() { # ipt NS ARGS...
 	local ns="$1"
 	shift
 	ip netns exec "$ns" "$IPT" -w 5 "$@"
-}
-
-IP6T=""
-# pick_ip6tables NS: find an ip6tables variant that works inside NS.
-pick_ip6tables() {
-	local ns="$1" c
-	for c in ip6tables ip6tables-nft ip6tables-legacy; do
-		command -v "$c" >/dev/null 2>&1 || continue
-		if ip netns exec "$ns" "$c" -w 5 -S >/dev/null 2>&1; then
-			IP6T="$c"
-			return 0
-		fi
-	done
-	return 1
 }
 
 ip6t() { # ip6t NS ARGS...

@@ -33,22 +33,33 @@ func probe(ttl int, sent time.Duration, r *analyze.Reply) *analyze.Probe {
 	return p
 }
 
-// te is an ICMP Time Exceeded from a router.
+// icmpType is the ICMP type v4 for a reply from an IPv4 address, v6 (the
+// ICMPv6 type) for one from an IPv6 address.
+func icmpType(from string, v4, v6 uint8) uint8 {
+	if addr(from).Is6() {
+		return v6
+	}
+	return v4
+}
+
+// te is an ICMP or ICMPv6 Time Exceeded from a router; ttl is the reply's
+// TTL or hop limit.
 func te(from string, rtt time.Duration, ttl uint8) *analyze.Reply {
 	return &analyze.Reply{From: addr(from), RTT: rtt, Kind: analyze.TimeExceeded,
-		Type: layers.ICMPv4TypeTimeExceeded, TTL: ttl}
+		Type: icmpType(from, layers.ICMPv4TypeTimeExceeded, layers.ICMPv6TypeTimeExceeded), TTL: ttl}
 }
 
-// echo is an ICMP Echo Reply from the destination.
+// echo is an ICMP or ICMPv6 Echo Reply from the destination.
 func echo(from string, rtt time.Duration, ttl uint8) *analyze.Reply {
 	return &analyze.Reply{From: addr(from), RTT: rtt, Kind: analyze.EchoReply,
-		Type: layers.ICMPv4TypeEchoReply, TTL: ttl, FromDest: true}
+		Type: icmpType(from, layers.ICMPv4TypeEchoReply, layers.ICMPv6TypeEchoReply), TTL: ttl, FromDest: true}
 }
 
-// unreach is an ICMP Destination Unreachable with the given code.
+// unreach is an ICMP or ICMPv6 Destination Unreachable with the given code.
 func unreach(from string, rtt time.Duration, ttl uint8, code uint8, kind analyze.Kind, fromDest bool) *analyze.Reply {
 	return &analyze.Reply{From: addr(from), RTT: rtt, Kind: kind,
-		Type: layers.ICMPv4TypeDestinationUnreachable, Code: code, TTL: ttl, FromDest: fromDest}
+		Type: icmpType(from, layers.ICMPv4TypeDestinationUnreachable, layers.ICMPv6TypeDestinationUnreachable),
+		Code: code, TTL: ttl, FromDest: fromDest}
 }
 
 // synack is a TCP SYN-ACK from the destination.

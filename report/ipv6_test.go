@@ -7,29 +7,9 @@ import (
 	"testing"
 	"time"
 
-	"github.com/gopacket/gopacket/layers"
-
 	"github.com/tracers/tracers/analyze"
 	"github.com/tracers/tracers/report"
 )
-
-// te6 is an ICMPv6 Time Exceeded (type 3, code 0) from a router.
-func te6(from string, rtt time.Duration, hlim uint8) *analyze.Reply {
-	return &analyze.Reply{From: addr(from), RTT: rtt, Kind: analyze.TimeExceeded,
-		Type: layers.ICMPv6TypeTimeExceeded, TTL: hlim}
-}
-
-// echo6 is an ICMPv6 Echo Reply (type 129) from the destination.
-func echo6(from string, rtt time.Duration, hlim uint8) *analyze.Reply {
-	return &analyze.Reply{From: addr(from), RTT: rtt, Kind: analyze.EchoReply,
-		Type: layers.ICMPv6TypeEchoReply, TTL: hlim, FromDest: true}
-}
-
-// unreach6 is an ICMPv6 Destination Unreachable (type 1) with the given code.
-func unreach6(from string, rtt time.Duration, hlim uint8, code uint8, kind analyze.Kind, fromDest bool) *analyze.Reply {
-	return &analyze.Reply{From: addr(from), RTT: rtt, Kind: kind,
-		Type: layers.ICMPv6TypeDestinationUnreachable, Code: code, TTL: hlim, FromDest: fromDest}
-}
 
 // testTraces6 are IPv6 traces, built directly as the analyzer would build
 // them: ICMPv6 types and codes in the replies, hop limits for TTLs.
@@ -41,19 +21,19 @@ func testTraces6() []namedTrace {
 		{"ipv6", &analyze.Trace{
 			Src: addr("fd77:1::1"), Dst: addr("fd77:5::2"), Proto: analyze.ICMP,
 			Probes: []*analyze.Probe{
-				probe(1, 0, te6("fd77:1::2", us(121), 64)),
-				probe(1, 1*ms, te6("fd77:1::2", us(10), 64)),
-				probe(1, 2*ms, te6("fd77:1::2", us(9), 64)),
+				probe(1, 0, te("fd77:1::2", us(121), 64)),
+				probe(1, 1*ms, te("fd77:1::2", us(10), 64)),
+				probe(1, 2*ms, te("fd77:1::2", us(9), 64)),
 				probe(2, 3*ms, nil),
 				probe(2, 4*ms, nil),
 				probe(2, 5*ms, nil),
-				probe(3, 6*ms, te6("2001:db8:ffff:1234:5678:9abc:def0:1", us(43), 62)),
-				probe(3, 7*ms, te6("fd77:3::2", us(45), 62)),
-				probe(3, 8*ms, te6("2001:db8:ffff:1234:5678:9abc:def0:1", us(51), 62)),
-				probe(4, 9*ms, echo6("fd77:5::2", us(88), 61)),
-				probe(4, 10*ms, echo6("fd77:5::2", us(70), 61)),
-				probe(4, 11*ms, echo6("fd77:5::2", us(64), 61)),
-				probe(5, 12*ms, echo6("fd77:5::2", us(66), 61)),
+				probe(3, 6*ms, te("2001:db8:ffff:1234:5678:9abc:def0:1", us(43), 62)),
+				probe(3, 7*ms, te("fd77:3::2", us(45), 62)),
+				probe(3, 8*ms, te("2001:db8:ffff:1234:5678:9abc:def0:1", us(51), 62)),
+				probe(4, 9*ms, echo("fd77:5::2", us(88), 61)),
+				probe(4, 10*ms, echo("fd77:5::2", us(70), 61)),
+				probe(4, 11*ms, echo("fd77:5::2", us(64), 61)),
+				probe(5, 12*ms, echo("fd77:5::2", us(66), 61)),
 			},
 		}},
 		// A UDP trace the destination ends with Port Unreachable, one of
@@ -61,9 +41,9 @@ func testTraces6() []namedTrace {
 		{"ipv6udp", &analyze.Trace{
 			Src: addr("fd77:1::1"), Dst: addr("fd77:5::2"), Proto: analyze.UDP,
 			Probes: []*analyze.Probe{
-				probe(1, 0, te6("fd77:1::2", us(80), 64)),
+				probe(1, 0, te("fd77:1::2", us(80), 64)),
 				probe(1, 1*ms, nil),
-				probe(2, 2*ms, unreach6("fd77:5::2", us(150), 63, 4, analyze.PortUnreachable, true)),
+				probe(2, 2*ms, unreach("fd77:5::2", us(150), 63, 4, analyze.PortUnreachable, true)),
 			},
 		}},
 	}
@@ -135,8 +115,8 @@ func TestExplainIPv6(t *testing.T) {
 		{
 			name: "time exceeded",
 			tr: &analyze.Trace{Src: addr("fd77:1::1"), Dst: dst, Proto: analyze.ICMP, Probes: []*analyze.Probe{
-				probe(1, 0, te6("fd77:1::2", us(100), 64)),
-				probe(2, us(1), te6("fd77:2::2", us(200), 61)),
+				probe(1, 0, te("fd77:1::2", us(100), 64)),
+				probe(2, us(1), te("fd77:2::2", us(200), 61)),
 				probe(2, us(2), nil),
 			}},
 			ttl: 2,
@@ -148,7 +128,7 @@ func TestExplainIPv6(t *testing.T) {
 		{
 			name: "address unreachable",
 			tr: &analyze.Trace{Src: addr("fd77:1::1"), Dst: dst, Proto: analyze.ICMP, Probes: []*analyze.Probe{
-				probe(1, 0, unreach6("fd77:1::2", us(100), 64, 3, analyze.HostUnreachable, false)),
+				probe(1, 0, unreach("fd77:1::2", us(100), 64, 3, analyze.HostUnreachable, false)),
 				probe(2, us(1), nil),
 			}},
 			ttl:   1,
@@ -158,7 +138,7 @@ func TestExplainIPv6(t *testing.T) {
 		{
 			name: "administratively prohibited",
 			tr: &analyze.Trace{Src: addr("fd77:1::1"), Dst: dst, Proto: analyze.ICMP, Probes: []*analyze.Probe{
-				probe(1, 0, unreach6("fd77:1::2", us(100), 64, 1, analyze.AdminProhibited, false)),
+				probe(1, 0, unreach("fd77:1::2", us(100), 64, 1, analyze.AdminProhibited, false)),
 			}},
 			ttl:  1,
 			want: []string{"ICMPv6 Destination Unreachable: communication with destination administratively prohibited (type 1, code 1)"},
@@ -166,7 +146,7 @@ func TestExplainIPv6(t *testing.T) {
 		{
 			name: "beyond the stop",
 			tr: &analyze.Trace{Src: addr("fd77:1::1"), Dst: dst, Proto: analyze.ICMP, Probes: []*analyze.Probe{
-				probe(1, 0, unreach6("fd77:1::2", us(100), 64, 0, analyze.NetUnreachable, false)),
+				probe(1, 0, unreach("fd77:1::2", us(100), 64, 0, analyze.NetUnreachable, false)),
 				probe(2, us(1), nil),
 			}},
 			ttl:  2,
@@ -175,8 +155,8 @@ func TestExplainIPv6(t *testing.T) {
 		{
 			name: "echo reply and past the destination",
 			tr: &analyze.Trace{Src: addr("fd77:1::1"), Dst: dst, Proto: analyze.ICMP, Probes: []*analyze.Probe{
-				probe(1, 0, echo6("fd77:5::2", us(100), 64)),
-				probe(2, us(1), echo6("fd77:5::2", us(100), 64)),
+				probe(1, 0, echo("fd77:5::2", us(100), 64)),
+				probe(2, us(1), echo("fd77:5::2", us(100), 64)),
 			}},
 			ttl:  1,
 			want: []string{"The destination fd77:5::2 answered with ICMPv6 Echo Reply (type 129)"},
@@ -185,7 +165,7 @@ func TestExplainIPv6(t *testing.T) {
 			name: "silent",
 			tr: &analyze.Trace{Src: addr("fd77:1::1"), Dst: dst, Proto: analyze.ICMP, Probes: []*analyze.Probe{
 				probe(1, 0, nil),
-				probe(2, us(1), echo6("fd77:5::2", us(100), 64)),
+				probe(2, us(1), echo("fd77:5::2", us(100), 64)),
 			}},
 			ttl:  1,
 			want: []string{"does not send ICMPv6 Time Exceeded"},
@@ -193,8 +173,8 @@ func TestExplainIPv6(t *testing.T) {
 		{
 			name: "load balancing",
 			tr: &analyze.Trace{Src: addr("fd77:1::1"), Dst: dst, Proto: analyze.ICMP, Probes: []*analyze.Probe{
-				probe(1, 0, te6("fd77:1::2", us(100), 64)),
-				probe(1, us(1), te6("fd77:1::3", us(100), 64)),
+				probe(1, 0, te("fd77:1::2", us(100), 64)),
+				probe(1, us(1), te("fd77:1::3", us(100), 64)),
 			}},
 			ttl:  1,
 			want: []string{"from 2 addresses at this hop limit (fd77:1::2, fd77:1::3)"},

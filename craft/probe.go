@@ -34,6 +34,16 @@ func MaxPayloadTo(dst netip.Addr) int {
 	return MaxPayload
 }
 
+// Len returns the length of the probe Build makes to dst with payload
+// bytes of payload: IP header (20, or 40 for IPv6), echo header (8) and
+// payload, the size traceroute's header line gives.
+func Len(dst netip.Addr, payload int) int {
+	if dst.Is6() {
+		return ipv6HeaderLen + icmpHeaderLen + payload
+	}
+	return ipv4MinLen + icmpHeaderLen + payload
+}
+
 const (
 	ipv4Version = 4
 	ipv6Version = 6

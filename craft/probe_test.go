@@ -347,3 +347,24 @@ func BenchmarkChecksum(b *testing.B) {
 		_ = craft.Checksum(pkt)
 	}
 }
+
+// TestLen checks that Len gives the length of what Build makes, in both
+// families.
+func TestLen(t *testing.T) {
+	b := craft.NewBuilder()
+	for _, dst := range []netip.Addr{netip.MustParseAddr("10.77.5.2"), netip.MustParseAddr("fd77:5::2")} {
+		src := netip.MustParseAddr("10.77.1.1")
+		if dst.Is6() {
+			src = netip.MustParseAddr("fd77:1::1")
+		}
+		for _, n := range []int{0, craft.DefaultPayload, 100} {
+			pkt, err := b.Build(craft.Spec{Src: src, Dst: dst, TTL: 1, Payload: n})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got := craft.Len(dst, n); got != len(pkt) {
+				t.Errorf("Len(%v, %d) = %d, want %d (Build's)", dst, n, got, len(pkt))
+			}
+		}
+	}
+}

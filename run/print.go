@@ -7,6 +7,7 @@ import (
 	"net/netip"
 
 	"github.com/tracers/tracers/analyze"
+	"github.com/tracers/tracers/craft"
 	"github.com/tracers/tracers/report"
 	"github.com/tracers/tracers/trace"
 )
@@ -16,15 +17,6 @@ import (
 type namer interface {
 	Start(netip.Addr)
 	Get(netip.Addr) string
-}
-
-// headerSize is the probe size the header line gives: IP header, echo
-// header and payload, as traceroute counts it.
-func headerSize(dst netip.Addr, payload int) int {
-	if dst.Is6() {
-		return 40 + 8 + payload
-	}
-	return 20 + 8 + payload
 }
 
 // traceTo runs the engine over w for o (Src, Dst and ID set) and prints
@@ -42,7 +34,7 @@ func traceTo(ctx context.Context, w trace.Wire, o Options, nm namer, out io.Writ
 		if name == o.Dst.String() {
 			name = ""
 		}
-		report.Header(out, o.Dst, name, o.MaxHopsOr(), headerSize(o.Dst, o.Payload))
+		report.Header(out, o.Dst, name, o.MaxHopsOr(), craft.Len(o.Dst, o.Payload))
 	}
 	if o.Format == "text" && o.Explain {
 		// An explanation looks at later hops: print them all at the end.

@@ -19,6 +19,7 @@ import (
 
 	"github.com/tracers/tracers/analyze"
 	"github.com/tracers/tracers/capture"
+	"github.com/tracers/tracers/craft"
 	"github.com/tracers/tracers/replay"
 	"github.com/tracers/tracers/report"
 	"github.com/tracers/tracers/trace"
@@ -220,7 +221,7 @@ func TestHeaderSize(t *testing.T) {
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			var b bytes.Buffer
-			report.Header(&b, tc.net.Dst, "", 30, headerSize(tc.net.Dst, tc.payload))
+			report.Header(&b, tc.net.Dst, "", 30, craft.Len(tc.net.Dst, tc.payload))
 			if b.String() != tc.want {
 				t.Errorf("header %q, want %q", b.String(), tc.want)
 			}

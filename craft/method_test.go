@@ -352,3 +352,58 @@ func TestProberBuildAllocs(t *testing.T) {
 		}
 	}
 }
+
+func BenchmarkProberBuild(b *testing.B) {
+	for _, fam := range families {
+		for _, m := range methods() {
+			b.Run(fam.name+"/"+m.String(), func(b *testing.B) {
+				p, err := craft.NewProber(m, fam.src, fam.dst)
+				if err != nil {
+					b.Fatal(err)
+				}
+				b.ReportAllocs()
+				for i := 0; b.Loop(); i++ {
+					n := i % (255 * 10)
+					if _, err := p.Build(uint8(1+n/10), n); err != nil {
+						b.Fatal(err)
+					}
+				}
+			})
+		}
+	}
+}
+
+// FuzzProber builds probes of any method, ports and probe number: what
+// builds must verify, be the run's probe and carry its TTL.
+func FuzzProber(f *testing.F) {
+	f.Add(uint8(2), true, false, uint16(0), uint16(40000), uint16(0x1234), 32, uint8(3), 7, false)
+	f.Add(uint8(3), false, false, uint16(443), uint16(1), uint16(0), 0, uint8(255), 65533, true)
+	f.Add(uint8(1), true, false, uint16(0), uint16(0), uint16(0xffff), 2, uint8(1), 0, true)
+	f.Add(uint8(2), false, true, uint16(53), uint16(65534), uint16(0), 1452, uint8(64), 1, true)
+	d := analyze.NewDecoder()
+	f.Fuzz(func(t *testing.T, proto uint8, paris, fixed bool, port, sport, id uint16, payload int, ttl uint8, n int, v6 bool) {
+		m := craft.Method{Proto: analyze.Proto(proto % 4), Paris: paris, Fixed: fixed, Port: port, SrcPort: sport, ID: id, Flow: uint32(id) << 4, Payload: payload}
+		fam := families[0]
+		if v6 {
+			fam = families[1]
+		}
+		p, err := craft.NewProber(m, fam.src, fam.dst)
+		if err != nil {
+			return
+		}
+		pkt, err := p.Build(ttl, n)
+		if err != nil {
+			return
+		}
+		if err := craft.Verify(pkt); err != nil {
+			t.Fatalf("Verify(Build(%d, %d)) of %+v = %v", ttl, n, m, err)
+		}
+		var inf analyze.Info
+		if err := d.Decode(layers.LinkTypeRaw, pkt, &inf); err != nil {
+			t.Fatalf("Decode(Build(%d, %d)) of %+v = %v", ttl, n, m, err)
+		}
+		if !p.IsProbe(&inf) || inf.TTL != ttl || len(pkt) != p.Len() {
+			t.Fatalf("Build(%d, %d) of %+v: IsProbe %v, TTL %d, length %d (Len %d)", ttl, n, m, p.IsProbe(&inf), inf.TTL, len(pkt), p.Len())
+		}
+	})
+}

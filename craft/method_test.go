@@ -407,3 +407,44 @@ func FuzzProber(f *testing.F) {
 		}
 	})
 }
+
+// TestUDPChecksumZeroSentAsOnes builds a classic UDP probe whose checksum
+// computes to 0 and checks that it goes out as 0xffff, its one's
+// complement twin (RFC 768), which Verify accepts: 0 would mean "no
+// checksum" over IPv4 and is illegal over IPv6.
+func TestUDPChecksumZeroSentAsOnes(t *testing.T) {
+	for _, fam := range families {
+		t.Run(fam.name, func(t *testing.T) {
+			ip := 20
+			if fam.src.Is6() {
+				ip = 40
+			}
+			build := func(sport uint16) []byte {
+				p, err := craft.NewProber(craft.Method{Proto: analyze.UDP, SrcPort: sport, Payload: 8}, fam.src, fam.dst)
+				if err != nil {
+					t.Fatal(err)
+				}
+				pkt, err := p.Build(1, 0)
+				if err != nil {
+					t.Fatalf("source port %d: %v", sport, err)
+				}
+				return pkt
+			}
+			// With source port 1 the field is c1 = ^(S + 1), S the sum of
+			// the rest; the sum comes to 0 (the field to 0) with source
+			// port s = -S = c1 + 1, in one's complement.
+			c1 := uint32(binary.BigEndian.Uint16(build(1)[ip+6:]))
+			sport := uint16((c1 + 1) % 0xffff)
+			if sport == 0 {
+				sport = 0xffff
+			}
+			pkt := build(sport)
+			if sum := binary.BigEndian.Uint16(pkt[ip+6:]); sum != 0xffff {
+				t.Fatalf("source port %d: checksum field %#04x, want 0xffff", sport, sum)
+			}
+			if err := craft.Verify(pkt); err != nil {
+				t.Errorf("source port %d: Verify = %v", sport, err)
+			}
+		})
+	}
+}

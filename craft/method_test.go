@@ -448,3 +448,39 @@ func TestUDPChecksumZeroSentAsOnes(t *testing.T) {
 		})
 	}
 }
+
+// TestProberICMPIsBuilder checks that classic ICMP probes are, byte for
+// byte, those the engine built with Builder before Prober came:
+// seq = IP ID = SeqFor(ttl, attempt), for a run sent TTL-major from TTL 1
+// (and from TTL 5, as -f 5 starts it).
+func TestProberICMPIsBuilder(t *testing.T) {
+	for _, fam := range families {
+		for _, first := range []int{1, 5} {
+			t.Run(fmt.Sprintf("%s/first %d", fam.name, first), func(t *testing.T) {
+				p, err := craft.NewProber(craft.Method{Proto: analyze.ICMP, ID: 0x4242, Payload: craft.DefaultPayload}, fam.src, fam.dst)
+				if err != nil {
+					t.Fatal(err)
+				}
+				b := craft.NewBuilder()
+				n := 0
+				for ttl := first; ttl <= 30; ttl++ {
+					for attempt := range 3 {
+						got, err := p.Build(uint8(ttl), n)
+						if err != nil {
+							t.Fatal(err)
+						}
+						seq := craft.SeqFor(uint8(ttl), uint8(attempt))
+						want, err := b.Build(craft.Spec{Src: fam.src, Dst: fam.dst, TTL: uint8(ttl), ID: 0x4242, Seq: seq, IPID: seq, Payload: craft.DefaultPayload})
+						if err != nil {
+							t.Fatal(err)
+						}
+						if string(got) != string(want) {
+							t.Fatalf("Build(%d, %d) = % x\nBuilder gives % x", ttl, n, got, want)
+						}
+						n++
+					}
+				}
+			})
+		}
+	}
+}

@@ -20,8 +20,17 @@ type Options struct {
 	// before it can no longer be matched (default 30s).
 	Window time.Duration
 	// Gap ends a trace: a probe more than Gap after the previous probe of
-	// the same source, destination and method starts a new trace (default 20s).
+	// the same source, destination and method starts a new trace (default
+	// 20s), unless it continues the trace within Pause.
 	Gap time.Duration
+	// Pause is how long one run may wait between probes and stay one
+	// trace (traceroute waiting for reverse lookups) when its next probe
+	// continues it: for ICMP the same echo identifier and a sequence
+	// number up to 64 further, for UDP a destination port up to 64
+	// further or the same ports (Paris), for TCP the same ports (default
+	// 6*Gap). An idle trace that has not ended (no answer from the
+	// destination, no unreachable) is handed to OnTrace only past Pause.
+	Pause time.Duration
 	// MaxProbes cuts a trace into parts of at most this many probes, each
 	// a Trace of its own (default 16384), so that a trace that never ends
 	// (mtr left running for hours) holds only its latest parts in memory.
@@ -167,6 +176,9 @@ func New(o Options) *Analyzer {
 	}
 	if o.MaxProbes <= 0 {
 		o.MaxProbes = 16384
+	}
+	if o.Pause <= 0 {
+		o.Pause = 6 * o.Gap
 	}
 	return &Analyzer{
 		opt:    o,
@@ -471,6 +483,9 @@ func (a *Analyzer) match(n *Note, now int64, ev *Event) {
 	if tr != nil && n.rkind == TimeExceeded {
 		tr.hasTE = true
 	}
+	if tr != nil && (n.dest || n.rkind.Terminal()) {
+		tr.ended = true
+	}
 	ev.Kind, ev.Probe, ev.Trace = EventReply, hit, tr
 }
 
@@ -622,9 +637,11 @@ func (a *Analyzer) addProbe(n *Note, now int64, ev *Event) {
 	}
 	tk := traceKeyOf(n.k)
 	tr := a.active.get(tk)
-	if tr != nil && time.Duration(now-a.open[tr.open].last) > a.opt.Gap {
-		a.finish(tk, tr)
-		tr = nil
+	if tr != nil {
+		if idle := time.Duration(now - a.open[tr.open].last); idle > a.opt.Gap && (idle > a.opt.Pause || !continues(tr, n)) {
+			a.finish(tk, tr)
+			tr = nil
+		}
 	}
 	if tr != nil && len(tr.Probes) >= a.opt.MaxProbes {
 		// Cut: tr stays open, out of active, until the idle sweep finds
@@ -669,7 +686,10 @@ func (a *Analyzer) expire(now int64) {
 	a.next = now + int64(time.Second)
 	idle := a.idle[:0]
 	for _, o := range a.open {
-		if d := time.Duration(now - o.last); d > a.opt.Gap && d > a.opt.Window {
+		// A trace may pause for Pause, unless it ended (its destination
+		// answered, or an unreachable) or was cut (MaxProbes).
+		if d := time.Duration(now - o.last); d > a.opt.Gap && d > a.opt.Window &&
+			(d > a.opt.Pause || o.tr.ended || a.active.get(o.tr.key) != o.tr) {
 			idle = append(idle, o.tr)
 		}
 	}
@@ -694,6 +714,7 @@ func (a *Analyzer) finish(tk traceKey, tr *Trace) {
 	a.open[tr.open].tr.open = tr.open
 	a.open[last] = openTrace{}
 	a.open = a.open[:last]
+	tr.dropOrdinary()
 	if !tr.IsTraceroute() {
 		return
 	}
@@ -728,4 +749,75 @@ func (a *Analyzer) Traces() []*Trace {
 	}
 	byFirst(out)
 	return out
+}
+
+// continues reports whether probe n goes on from tr's latest probe as one
+// run's next probe does (see Options.Pause).
+func continues(tr *Trace, n *Note) bool {
+	if len(tr.Probes) == 0 {
+		return false
+	}
+	last := tr.Probes[len(tr.Probes)-1]
+	switch n.k.proto {
+	case ICMP: // the trace key holds the identifier
+		d := n.k.b - last.Seq
+		return d >= 1 && d <= 64
+	case UDP:
+		// Linux traceroute takes a new source port for every probe.
+		d := n.k.b - last.DstPort
+		return (d >= 1 && d <= 64) || (n.k.a == last.SrcPort && d == 0)
+	case TCP:
+		return n.k.a == last.SrcPort && n.k.b == last.DstPort
+	}
+	return false
+}
+
+// ordinaryTTL is the lowest TTL dropOrdinary considers: a host's default
+// TTL (64, 128, 255) is above it, a traceroute's first TTLs below.
+const ordinaryTTL = 32
+
+// dropOrdinary drops the probes of the finished trace tr that are
+// ordinary traffic rather than a traceroute's: those sent with a TTL of
+// at least ordinaryTTL that no probe was sent with one below (not the
+// next step of the run), above every TTL that drew a Time Exceeded. DNS
+// queries, TLS to the destination, a name lookup's port unreachable:
+// whatever they drew is not a hop. A trace left with one TTL and no Time
+// Exceeded is then no traceroute.
+func (tr *Trace) dropOrdinary() {
+	var sent [256]bool
+	maxTE := 0
+	for _, p := range tr.Probes {
+		sent[uint8(p.TTL)] = true
+		if r := p.Reply; r != nil && r.Kind == TimeExceeded {
+			maxTE = max(maxTE, p.TTL)
+		}
+	}
+	// Drop each run of TTLs that starts there, with what follows it.
+	var drop [256]bool
+	dropped := false
+	for ttl := max(ordinaryTTL, maxTE+1); ttl < len(sent); ttl++ {
+		if sent[ttl] && (!sent[ttl-1] || drop[ttl-1]) {
+			drop[ttl], dropped = true, true
+		}
+	}
+	if !dropped {
+		return
+	}
+	keep := tr.Probes[:0]
+	for _, p := range tr.Probes {
+		if !drop[uint8(p.TTL)] {
+			keep = append(keep, p)
+		}
+	}
+	clear(tr.Probes[len(keep):])
+	tr.Probes = keep
+	tr.manyTTL = false
+	for i, p := range tr.Probes {
+		if i == 0 {
+			tr.firstTTL, tr.firstFrame, tr.first = p.TTL, p.Frame, p.Sent
+		} else if p.TTL != tr.firstTTL {
+			tr.manyTTL = true
+		}
+		tr.last = p.Sent
+	}
 }

@@ -308,6 +308,7 @@ type Trace struct {
 	Ambiguous   int
 	first, last time.Time
 	hasTE       bool
+	ended       bool // a reply from the destination, or a terminal one, came
 	manyTTL     bool
 	firstTTL    int // of Probes[0], kept here: that probe is long out of the cache
 	firstFrame  int // of Probes[0], for the same reason

@@ -3,6 +3,7 @@ package analyze_test
 import (
 	"encoding/binary"
 	"net/netip"
+	"slices"
 	"testing"
 	"time"
 
@@ -116,5 +117,119 @@ func TestRewrittenString(t *testing.T) {
 		if got := tt.rw.String(); got != tt.want {
 			t.Errorf("Rewritten(%#x).String() = %q, want %q", uint16(tt.rw), got, tt.want)
 		}
+	}
+}
+
+// TestAnalyzerOrdinaryTraffic checks which probes at a host's default TTL
+// a finished trace keeps: those a run reached step by step, or that drew
+// a Time Exceeded; not ordinary traffic at a TTL standing apart.
+func TestAnalyzerOrdinaryTraffic(t *testing.T) {
+	tests := []struct {
+		name     string
+		ttls     []uint8 // one UDP probe each, to dstAddr
+		te       []uint8 // the TTLs whose probe draws a Time Exceeded
+		wantTTLs []int   // of the one trace; nil: no trace
+	}{
+		{"detached 64 dropped", []uint8{1, 2, 3, 64, 64}, []uint8{1, 2}, []int{1, 2, 3}},
+		{"a run up to 64 kept", seqTTLs(1, 64), []uint8{1, 2}, ints(1, 64)},
+		{"64 with a time exceeded kept", []uint8{1, 2, 64}, []uint8{1, 64}, []int{1, 2, 64}},
+		{"63 and 64 apart dropped", []uint8{1, 2, 63, 64}, []uint8{1}, []int{1, 2}},
+		{"64 and 128 alone are no traceroute", []uint8{64, 128, 64}, nil, nil},
+		{"a high first ttl with time exceeded below it kept", []uint8{40, 41, 42}, []uint8{41}, []int{40, 41, 42}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			var c capture
+			for i, ttl := range tt.ttls {
+				p := udpProbe(t, srcAddr, dstAddr, ttl, uint16(i), 40000, 33434+uint16(i))
+				at := time.Duration(i) * time.Millisecond
+				c.add(at, p)
+				if slices.Contains(tt.te, ttl) {
+					c.add(at+time.Millisecond/2, icmpError(t, hop1, srcAddr, 250, 9, layers.ICMPv4TypeTimeExceeded, 0, p, 1))
+				}
+			}
+			var got []*analyze.Trace
+			a := analyze.New(analyze.Options{OnTrace: func(tr *analyze.Trace) { got = append(got, tr) }})
+			c.feed(a)
+			a.Close()
+			if tt.wantTTLs == nil {
+				if len(got) != 0 {
+					t.Fatalf("%d traces, want none", len(got))
+				}
+				return
+			}
+			if len(got) != 1 {
+				t.Fatalf("%d traces, want 1", len(got))
+			}
+			var ttls []int
+			for _, h := range got[0].Hops() {
+				ttls = append(ttls, h.TTL)
+			}
+			if !slices.Equal(ttls, tt.wantTTLs) {
+				t.Errorf("TTLs %v, want %v", ttls, tt.wantTTLs)
+			}
+		})
+	}
+}
+
+func seqTTLs(from, to uint8) []uint8 {
+	var s []uint8
+	for ttl := from; ttl <= to; ttl++ {
+		s = append(s, ttl)
+	}
+	return s
+}
+
+func ints(from, to int) []int {
+	var s []int
+	for i := from; i <= to; i++ {
+		s = append(s, i)
+	}
+	return s
+}
+
+// TestAnalyzerPause checks that a run whose probes go on after a pause
+// longer than Gap stays one trace when they continue it, within Pause,
+// and that the idle trace is handed over only then.
+func TestAnalyzerPause(t *testing.T) {
+	tests := []struct {
+		name   string
+		pause  time.Duration
+		seq2   uint16 // the first sequence number after the pause
+		id2    uint16
+		traces int
+	}{
+		{"continues within pause", 40 * time.Second, 3, 0x77, 1},
+		{"past pause", 3 * time.Minute, 3, 0x77, 2},
+		{"sequence starts again", 40 * time.Second, 1, 0x77, 2},
+		{"another identifier", 40 * time.Second, 3, 0x78, 2},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			var c capture
+			for i := range 2 {
+				p := echoRequest(t, srcAddr, dstAddr, uint8(i+1), uint16(i), 0x77, uint16(i+1))
+				c.add(time.Duration(i)*time.Millisecond, p)
+				c.add(time.Duration(i)*time.Millisecond+time.Microsecond, icmpError(t, hop1, srcAddr, 250, 9, layers.ICMPv4TypeTimeExceeded, 0, p, 1))
+			}
+			for i := range 2 {
+				at := tt.pause + time.Duration(i)*time.Millisecond
+				c.add(at, echoRequest(t, srcAddr, dstAddr, uint8(i+3), uint16(i+2), tt.id2, tt.seq2+uint16(i)))
+			}
+			var got []*analyze.Trace
+			a := analyze.New(analyze.Options{OnTrace: func(tr *analyze.Trace) { got = append(got, tr) }})
+			c.feed(a)
+			handed := len(got)
+			a.Close()
+			if len(got) != tt.traces {
+				t.Fatalf("%d traces, want %d", len(got), tt.traces)
+			}
+			if tt.traces == 1 && len(got[0].Probes) != 4 {
+				t.Errorf("%d probes in the trace, want 4", len(got[0].Probes))
+			}
+			if handed != 0 && tt.traces == 1 {
+				t.Errorf("%d traces handed over during the pause, want none", handed)
+			}
+		})
 	}
 }

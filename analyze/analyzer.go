@@ -573,7 +573,7 @@ func (n *Note) rewritten(p *Probe) Rewritten {
 
 // maxTranslated is how many of a trace's latest probes translated looks
 // through.
-const maxTranslated = 4096
+const maxTranslated = 512
 
 // translated finds the probe that an ICMP error n quoting a UDP or TCP
 // probe answers when a NAT translated the quoted source port (and maybe
@@ -662,6 +662,9 @@ func (a *Analyzer) addProbe(n *Note, now int64, ev *Event) {
 	if same {
 		p.Ambiguous = true
 		tr.Ambiguous++
+	}
+	if p.TTL >= ordinaryTTL {
+		tr.high = true
 	}
 	if len(tr.Probes) == 0 {
 		tr.firstTTL = p.TTL
@@ -784,6 +787,9 @@ const ordinaryTTL = 32
 // whatever they drew is not a hop. A trace left with one TTL and no Time
 // Exceeded is then no traceroute.
 func (tr *Trace) dropOrdinary() {
+	if !tr.high {
+		return // most traces: nothing to read again
+	}
 	var sent [256]bool
 	maxTE := 0
 	for _, p := range tr.Probes {

@@ -309,6 +309,7 @@ type Trace struct {
 	first, last time.Time
 	hasTE       bool
 	ended       bool // a reply from the destination, or a terminal one, came
+	high        bool // some probe's TTL is ordinaryTTL or more (see dropOrdinary)
 	manyTTL     bool
 	firstTTL    int // of Probes[0], kept here: that probe is long out of the cache
 	firstFrame  int // of Probes[0], for the same reason

@@ -580,9 +580,9 @@ const maxTranslated = 512
 // address) and left it so: among the latest probes of the trace from the
 // error's destination to the quoted one, the latest unanswered one sent
 // before now with the quoted destination port and, for TCP, sequence
-// number, for UDP (IPv4 only) IP ID. The ports alone would take the
-// replies to other traffic to the same port (a DNS query next to
-// traceroute -U -p 53).
+// number, for UDP (IPv4 only) IP ID, and a TTL no lower than what the
+// quote shows left of it. The ports alone would take the replies to other
+// traffic to the same port (a DNS query next to traceroute -U -p 53).
 func (a *Analyzer) translated(n *Note, now int64) (*Probe, int64, Rewritten) {
 	src := n.k.src
 	if n.has&hasAlt != 0 {
@@ -602,7 +602,8 @@ func (a *Analyzer) translated(n *Note, now int64) (*Probe, int64, Rewritten) {
 		if s < oldest {
 			break
 		}
-		if s > now || p.Reply != nil || p.DstPort != n.k.b || p.SrcPort == n.k.a {
+		// The quote's TTL is what was left of the probe's: never more.
+		if s > now || p.Reply != nil || p.DstPort != n.k.b || p.SrcPort == n.k.a || int(n.qttl) > p.TTL {
 			continue
 		}
 		if (n.k.proto == TCP && p.TCPSeq == n.k.c) || (n.k.proto == UDP && p.IPID == n.ipid) {

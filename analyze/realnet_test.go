@@ -57,6 +57,8 @@ func TestAnalyzerRewritten(t *testing.T) {
 		{"paris: the ip id picks the later probe", [][]byte{udp, udp2}, udp2, 1, 0},
 		{"paris: ip id rewritten, the latest unanswered", [][]byte{udp, udp2}, udpProbe(t, srcAddr, dstAddr, 1, 0x9999, 40000, 33434), 1, analyze.RewriteIPID},
 		{"another flow to the probed port is no probe", [][]byte{udp, dns}, dns, -1, 0},
+		{"nor is one that shares a probe's ip id, at ttl 64", [][]byte{udp},
+			edit(udpProbe(t, srcAddr, dstAddr, 64, 0x100, 5353, 33434), func(b []byte) { b[8] = 60 }), -1, 0},
 		{"tcp: nat left the source port, the sequence identifies",
 			[][]byte{syn}, tcpSegment(t, natAddr, dstAddr, 1, 0x200, 62000, 80, 0x01020304, 0, true, false, false), 0,
 			analyze.RewriteSrcAddr | analyze.RewriteSrcPort},
@@ -82,7 +84,7 @@ func TestAnalyzerRewritten(t *testing.T) {
 			if tt.quote[0]>>4 == 6 {
 				e = icmp6Error(t, hop6a, src6, 64, layers.ICMPv6TypeTimeExceeded, 0, tt.quote, 1)
 			} else {
-				e = icmpError(t, hop1, srcAddr, 250, 9, layers.ICMPv4TypeTimeExceeded, 0, tt.quote, 1)
+				e = icmpError(t, hop1, srcAddr, 250, 9, layers.ICMPv4TypeTimeExceeded, 0, tt.quote, tt.quote[8]) // the TTL left as built
 			}
 			raw(10*time.Millisecond, e)
 			evs := c.feed(analyze.New(analyze.Options{IsProbe: ours}))

@@ -261,7 +261,8 @@ func TestReplayRealCaptures(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			var c timed
 			tt.build(t, &c)
-			got := summaries(t, c.write(t))
+			file := c.write(t)
+			got := summaries(t, file)
 			if len(got) != len(tt.want) {
 				t.Fatalf("replay found %d traces %+v, want %+v", len(got), got, tt.want)
 			}
@@ -269,6 +270,16 @@ func TestReplayRealCaptures(t *testing.T) {
 				if g := got[i]; g.dst != w.dst || !slices.Equal(g.ttls, w.ttls) || g.reached != w.reached || !slices.Equal(g.rewritten, w.rewritten) {
 					t.Errorf("trace %d: %+v, want %+v", i, g, w)
 				}
+			}
+			if len(tt.want[0].rewritten) == 0 {
+				return
+			}
+			var out bytes.Buffer
+			if err := replay.Run(context.Background(), replay.Options{File: file, Format: "text", Explain: true}, &out); err != nil {
+				t.Fatal(err)
+			}
+			if want := "a NAT or middlebox rewrote the source address and the source port between the source and this router"; !strings.Contains(out.String(), want) {
+				t.Errorf("--explain does not say %q:\n%s", want, out.String())
 			}
 		})
 	}

@@ -27,8 +27,8 @@ type Options struct {
 	// trace (traceroute waiting for reverse lookups) when its next probe
 	// continues it: for ICMP the same echo identifier and a sequence
 	// number up to 64 further, for UDP a destination port up to 64
-	// further or the same ports (Paris), for TCP the same ports (default
-	// 6*Gap). An idle trace that has not ended (no answer from the
+	// further or the same ports (Paris), for TCP the same ports and a
+	// sequence number the same or a little further (default 6*Gap). An idle trace that has not ended (no answer from the
 	// destination, no unreachable) is handed to OnTrace only past Pause.
 	Pause time.Duration
 	// MaxProbes cuts a trace into parts of at most this many probes, each
@@ -771,7 +771,9 @@ func continues(tr *Trace, n *Note) bool {
 		d := n.k.b - last.DstPort
 		return (d >= 1 && d <= 64) || (n.k.a == last.SrcPort && d == 0)
 	case TCP:
-		return n.k.a == last.SrcPort && n.k.b == last.DstPort
+		// tcptraceroute keeps its sequence number; tracers counts its
+		// probes in it; a new run draws another.
+		return n.k.a == last.SrcPort && n.k.b == last.DstPort && n.k.c-last.TCPSeq < 1<<24
 	}
 	return false
 }

@@ -235,3 +235,64 @@ func TestAnalyzerPause(t *testing.T) {
 		})
 	}
 }
+
+// TestAnalyzerPauseContinues checks which UDP and TCP probes continue a
+// run after a pause past Gap (one trace) and which start a new one.
+func TestAnalyzerPauseContinues(t *testing.T) {
+	udp := func(ttl uint8, sport, dport uint16) func(*testing.T) []byte {
+		return func(t *testing.T) []byte { return udpProbe(t, srcAddr, dstAddr, ttl, uint16(ttl), sport, dport) }
+	}
+	syn := func(ttl uint8, sport uint16, seq uint32) func(*testing.T) []byte {
+		return func(t *testing.T) []byte {
+			return tcpSegment(t, srcAddr, dstAddr, ttl, uint16(ttl), sport, 80, seq, 0, true, false, false)
+		}
+	}
+	tests := []struct {
+		name          string
+		before, after []func(*testing.T) []byte
+		traces        int
+	}{
+		{"udp classic: the next ports", []func(*testing.T) []byte{udp(1, 40000, 33434), udp(2, 40001, 33435)},
+			[]func(*testing.T) []byte{udp(3, 40002, 33436)}, 1},
+		{"udp classic: the ports start again", []func(*testing.T) []byte{udp(1, 40000, 33434), udp(2, 40001, 33435)},
+			[]func(*testing.T) []byte{udp(3, 40002, 33434)}, 2},
+		{"udp paris: the same ports", []func(*testing.T) []byte{udp(1, 40000, 53), udp(2, 40000, 53)},
+			[]func(*testing.T) []byte{udp(3, 40000, 53)}, 1},
+		{"udp paris: another source port", []func(*testing.T) []byte{udp(1, 40000, 53), udp(2, 40000, 53)},
+			[]func(*testing.T) []byte{udp(3, 40007, 53)}, 2},
+		{"tcp: the same sequence", []func(*testing.T) []byte{syn(1, 40000, 7), syn(2, 40000, 7)},
+			[]func(*testing.T) []byte{syn(3, 40000, 7)}, 1},
+		{"tcp: the next sequence", []func(*testing.T) []byte{syn(1, 40000, 7), syn(2, 40000, 8)},
+			[]func(*testing.T) []byte{syn(3, 40000, 9)}, 1},
+		{"tcp: another run's sequence", []func(*testing.T) []byte{syn(1, 40000, 7), syn(2, 40000, 8)},
+			[]func(*testing.T) []byte{syn(3, 40000, 0x9abcdef0)}, 2},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			var c capture
+			at := time.Duration(0)
+			for _, mk := range tt.before {
+				c.add(at, mk(t))
+				at += time.Millisecond
+			}
+			at += 50 * time.Second // past Gap, within Pause
+			for _, mk := range tt.after {
+				c.add(at, mk(t))
+				at += time.Millisecond
+			}
+			var got []*analyze.Trace
+			a := analyze.New(analyze.Options{OnTrace: func(tr *analyze.Trace) { got = append(got, tr) }})
+			c.feed(a)
+			a.Close()
+			// A part of one TTL and no Time Exceeded is no traceroute: count
+			// probes instead of traces.
+			probes := 0
+			if len(got) > 0 {
+				probes = len(got[0].Probes)
+			}
+			if one := len(got) == 1 && probes == len(tt.before)+len(tt.after); one != (tt.traces == 1) {
+				t.Errorf("%d traces (the first of %d probes), want %d", len(got), probes, tt.traces)
+			}
+		})
+	}
+}

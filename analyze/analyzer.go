@@ -20,8 +20,17 @@ type Options struct {
 	// before it can no longer be matched (default 30s).
 	Window time.Duration
 	// Gap ends a trace: a probe more than Gap after the previous probe of
-	// the same source, destination and method starts a new trace (default 20s).
+	// the same source, destination and method starts a new trace (default
+	// 20s), unless it continues the trace within Pause.
 	Gap time.Duration
+	// Pause is how long one run may wait between probes and stay one
+	// trace (traceroute waiting for reverse lookups) when its next probe
+	// continues it: for ICMP the same echo identifier and a sequence
+	// number up to 64 further, for UDP a destination port up to 64
+	// further or the same ports (Paris), for TCP the same ports and a
+	// sequence number the same or a little further (default 6*Gap). An idle trace that has not ended (no answer from the
+	// destination, no unreachable) is handed to OnTrace only past Pause.
+	Pause time.Duration
 	// MaxProbes cuts a trace into parts of at most this many probes, each
 	// a Trace of its own (default 16384), so that a trace that never ends
 	// (mtr left running for hours) holds only its latest parts in memory.
@@ -168,6 +177,9 @@ func New(o Options) *Analyzer {
 	if o.MaxProbes <= 0 {
 		o.MaxProbes = 16384
 	}
+	if o.Pause <= 0 {
+		o.Pause = 6 * o.Gap
+	}
 	return &Analyzer{
 		opt:    o,
 		dec:    NewDecoder(),
@@ -251,7 +263,7 @@ func (a *Analyzer) addNote(n *Note, ev *Event) {
 		ev.Kind = EventMalformed
 		return
 	}
-	now := n.at.UnixNano()
+	now := n.at
 	a.expire(now)
 	switch n.kind {
 	case noteReply:
@@ -291,20 +303,21 @@ func protoOf(p layers.IPProtocol) Proto {
 }
 
 // setKey makes the zeroed *k the identity a probe carries and its
-// replies echo (Prepare's goroutine). It fills *k in place: building a
-// key and copying it stalled on the copy. IPv6 has no IP ID: an IPv6 UDP
-// probe's key holds its ports alone, and match tells apart the probes
-// that share them by their UDP checksum (Note.sum).
-func (a *Analyzer) setKey(k *key, src, dst netip.Addr, proto Proto, id, seq, sport, dport, ipid uint16, tcpSeq uint32) {
+// replies echo (Prepare's goroutine): what the sending tool relies on,
+// the ICMP echo identifier and sequence, the UDP ports, the TCP ports and
+// sequence. It fills *k in place: building a key and copying it stalled
+// on the copy. The probes that share a key (Paris UDP keeps its ports for
+// the whole run; tcptraceroute its ports and sequence) are told apart by
+// their IPv4 IP ID and transport checksum (Note.ipid, Note.sum), which a
+// middlebox may rewrite: match prefers the probe whose fields the quote
+// echoes, and does not drop a reply when none does.
+func (a *Analyzer) setKey(k *key, src, dst netip.Addr, proto Proto, id, seq, sport, dport uint16, tcpSeq uint32) {
 	k.src, k.dst, k.proto, k.v6 = a.addrID(src), a.addrID(dst), proto, src.Is6()
 	switch proto {
 	case ICMP:
 		k.a, k.b = id, seq
 	case UDP:
 		k.a, k.b = sport, dport
-		if !k.v6 {
-			k.c = uint32(ipid)
-		}
 	case TCP:
 		k.a, k.b, k.c = sport, dport, tcpSeq
 	}
@@ -321,13 +334,13 @@ func (a *Analyzer) replyOf(inf *Info, n *Note) bool {
 	case inf.Proto == layers.IPProtocolICMPv4 && inf.Type == layers.ICMPv4TypeEchoReply,
 		inf.Proto == layers.IPProtocolICMPv6 && inf.Type == layers.ICMPv6TypeEchoReply:
 		n.rkind, n.dest = EchoReply, true
-		a.setKey(&n.k, inf.Dst, inf.Src, ICMP, inf.ID, inf.Seq, 0, 0, 0, 0)
+		a.setKey(&n.k, inf.Dst, inf.Src, ICMP, inf.ID, inf.Seq, 0, 0, 0)
 	case inf.Proto == layers.IPProtocolTCP && inf.ACK && (inf.SYN || inf.RST):
 		n.rkind, n.dest = TCPSynAck, true
 		if inf.RST {
 			n.rkind = TCPReset
 		}
-		a.setKey(&n.k, inf.Dst, inf.Src, TCP, 0, 0, inf.DstPort, inf.SrcPort, 0, inf.TCPAck-1)
+		a.setKey(&n.k, inf.Dst, inf.Src, TCP, 0, 0, inf.DstPort, inf.SrcPort, inf.TCPAck-1)
 	default:
 		return false
 	}
@@ -357,10 +370,17 @@ func (a *Analyzer) errorOf(inf *Info, n *Note) bool {
 	// A Time Exceeded is never the destination's answer, even when the
 	// destination sent it.
 	n.dest = inf.Src == q.Dst && n.rkind != TimeExceeded && n.rkind != OtherError
-	// setKey keeps the IP ID of IPv4 quotes only.
-	a.setKey(&n.k, q.Src, q.Dst, proto, q.ID, q.Seq, q.SrcPort, q.DstPort, q.IPID, q.TCPSeq)
-	if v6 && proto == UDP {
-		n.sum = q.UDPSum
+	a.setKey(&n.k, q.Src, q.Dst, proto, q.ID, q.Seq, q.SrcPort, q.DstPort, q.TCPSeq)
+	n.has = hasQuote
+	if !v6 {
+		n.ipid, n.has = q.IPID, n.has|hasIPID
+	}
+	if q.HasChecksum {
+		n.sum, n.has = q.Checksum, n.has|hasSum
+	}
+	n.length, n.flow, n.tos = uint16(q.Length), q.FlowLabel, q.TOS
+	if inf.Dst != q.Src && inf.Dst.IsValid() {
+		n.alt, n.has = a.addrID(inf.Dst), n.has|hasAlt
 	}
 	return true
 }
@@ -417,46 +437,23 @@ func errorKind6(typ, code uint8) Kind {
 }
 
 // match finds the probe that reply n, captured at now (Unix nanoseconds),
-// answers.
+// answers: the probe with its identity (find); else, for an ICMP error
+// whose quote shows another source address than the error's destination
+// (a NAT that left the quote translated), the probe with that identity
+// sent from the error's destination; else, for UDP and TCP, the probe
+// whose identity but the source port the quote shows (translated).
 func (a *Analyzer) match(n *Note, now int64, ev *Event) {
-	var hit *Probe
-	var sent int64
-	late := false
-	// Wireshark's rule: the latest probe sent before the reply, preferring
-	// one still unanswered. IPv6 UDP probes that share their ports prefer
-	// the one whose checksum the quote echoes; a probe captured before its
-	// checksum was filled in (offload) falls back to the rule.
-	var fallback *Probe
-	var fallbackSent int64
-	for num, ok := a.win.latest(&n.k, a.tagOf(n)); ok; num, ok = a.win.before(num) {
-		if sent = a.win.sent(num); sent > now {
-			continue
+	hit, sent, late := a.find(n, &n.k, a.tagOf(n), now)
+	var rw Rewritten
+	if hit == nil && !late && n.has&hasAlt != 0 {
+		k := n.k
+		k.src = n.alt
+		if hit, sent, late = a.find(n, &k, a.win.tag(&k), now); hit != nil {
+			rw = RewriteSrcAddr
 		}
-		p := a.win.probe(num)
-		if n.sum != 0 {
-			if p.sum == n.sum {
-				if p.Reply == nil {
-					hit = p
-				} else {
-					late, fallback = true, nil // that very probe was answered
-				}
-				break
-			}
-			if p.Reply != nil {
-				late = true
-			} else if fallback == nil {
-				fallback, fallbackSent = p, sent
-			}
-			continue
-		}
-		if p.Reply == nil {
-			hit = p
-			break
-		}
-		late = true
 	}
-	if hit == nil && fallback != nil {
-		hit, sent = fallback, fallbackSent
+	if hit == nil && !late && n.has&hasQuote != 0 && n.k.proto != ICMP {
+		hit, sent, rw = a.translated(n, now)
 	}
 	if hit == nil {
 		if late {
@@ -481,25 +478,159 @@ func (a *Analyzer) match(n *Note, now int64, ev *Event) {
 	n.reply(&hit.reply, a.frame)
 	hit.reply.From = a.addrOf(n.from, n.k.v6)
 	hit.reply.RTT = time.Duration(now - sent)
+	hit.reply.Rewritten = rw | n.rewritten(hit)
 	hit.Reply = &hit.reply
 	if tr != nil && n.rkind == TimeExceeded {
 		tr.hasTE = true
 	}
+	if tr != nil && (n.dest || n.rkind.Terminal()) {
+		tr.ended = true
+	}
 	ev.Kind, ev.Probe, ev.Trace = EventReply, hit, tr
+}
+
+// find walks the probes with identity k (tag its tag) sent before now,
+// latest first, for the one reply n answers. The probe whose IP ID and
+// checksum the reply echoes (exact) takes it; when that probe was already
+// answered, only an older exact one may, else the reply is late. When no
+// probe is exact (a middlebox rewrote the IP ID, the checksum was left to
+// offload), the one that echoes most, IP ID before checksum, takes it,
+// the latest of them: Wireshark's rule, the latest probe sent before the
+// reply still unanswered.
+func (a *Analyzer) find(n *Note, k *key, tag uint32, now int64) (hit *Probe, sent int64, late bool) {
+	var fb *Probe
+	var fbSent int64
+	fbScore, answered := -1, false
+	for num, ok := a.win.latest(k, tag); ok; num, ok = a.win.before(num) {
+		s := a.win.sent(num)
+		if s > now {
+			continue
+		}
+		p := a.win.probe(num)
+		score, exact := n.score(p)
+		switch {
+		case exact && p.Reply == nil:
+			return p, s, false
+		case exact:
+			answered = true // that very probe was answered
+		case p.Reply != nil:
+			late = true
+		case score > fbScore:
+			fb, fbSent, fbScore = p, s, score
+		}
+	}
+	if answered || fb == nil {
+		return nil, 0, late || answered
+	}
+	return fb, fbSent, false
+}
+
+// score is how much of probe p reply n echoes (the IP ID counts twice
+// the checksum), and whether it echoes all it can.
+func (n *Note) score(p *Probe) (score int, exact bool) {
+	exact = true
+	if n.has&hasIPID != 0 {
+		if p.IPID == n.ipid {
+			score += 2
+		} else {
+			exact = false
+		}
+	}
+	if n.has&p.has&hasSum != 0 {
+		if p.sum == n.sum {
+			score++
+		} else {
+			exact = false
+		}
+	}
+	return score, exact
+}
+
+// rewritten is which fields of probe p the quote in reply n shows
+// changed, beyond the identity match compared.
+func (n *Note) rewritten(p *Probe) Rewritten {
+	if n.has&hasQuote == 0 {
+		return 0
+	}
+	var r Rewritten
+	if n.has&hasIPID != 0 && n.ipid != p.IPID {
+		r |= RewriteIPID
+	}
+	if n.tos != p.tos {
+		r |= RewriteTOS
+	}
+	if n.length != p.length {
+		r |= RewriteLength
+	}
+	if n.has&p.has&hasSum != 0 && n.sum != p.sum {
+		r |= RewriteChecksum
+	}
+	if n.k.v6 && n.flow != p.flow {
+		r |= RewriteFlow
+	}
+	return r
+}
+
+// maxTranslated is how many of a trace's latest probes translated looks
+// through.
+const maxTranslated = 512
+
+// translated finds the probe that an ICMP error n quoting a UDP or TCP
+// probe answers when a NAT translated the quoted source port (and maybe
+// address) and left it so: among the latest probes of the trace from the
+// error's destination to the quoted one, the latest unanswered one sent
+// before now with the quoted destination port and, for TCP, sequence
+// number, for UDP (IPv4 only) IP ID, and a TTL no lower than what the
+// quote shows left of it. The ports alone would take the replies to other
+// traffic to the same port (a DNS query next to traceroute -U -p 53).
+func (a *Analyzer) translated(n *Note, now int64) (*Probe, int64, Rewritten) {
+	src := n.k.src
+	if n.has&hasAlt != 0 {
+		src = n.alt
+	}
+	if n.k.proto == UDP && n.has&hasIPID == 0 {
+		return nil, 0, 0
+	}
+	tr := a.active.get(traceKey{src: src, dst: n.k.dst, proto: n.k.proto, v6: n.k.v6})
+	if tr == nil {
+		return nil, 0, 0
+	}
+	oldest := now - int64(a.opt.Window)
+	for i, seen := len(tr.Probes)-1, 0; i >= 0 && seen < maxTranslated; i, seen = i-1, seen+1 {
+		p := tr.Probes[i]
+		s := p.Sent.UnixNano()
+		if s < oldest {
+			break
+		}
+		// The quote's TTL is what was left of the probe's: never more.
+		if s > now || p.Reply != nil || p.DstPort != n.k.b || p.SrcPort == n.k.a || int(n.qttl) > p.TTL {
+			continue
+		}
+		if (n.k.proto == TCP && p.TCPSeq == n.k.c) || (n.k.proto == UDP && p.IPID == n.ipid) {
+			rw := RewriteSrcPort
+			if src != n.k.src {
+				rw |= RewriteSrcAddr
+			}
+			return p, s, rw
+		}
+	}
+	return nil, 0, 0
 }
 
 // addProbe adds probe n, captured at now (Unix nanoseconds).
 func (a *Analyzer) addProbe(n *Note, now int64, ev *Event) {
 	var last *Probe
+	same := false // last shares n's IP ID and checksum: replies cannot tell them apart
 	sp, num := a.win.lookup(&n.k, a.tagOf(n))
 	if sp.found {
 		last = a.win.probe(num)
+		same = n.ipid == last.IPID && n.sum == last.sum
 		dt := time.Duration(now - a.win.sent(num))
 		// The same packet captured twice keeps its IP ID and comes again
 		// within microseconds (-i any, a router's in and out); tcptraceroute's
 		// probes share ports and sequence number and differ only in the IP
 		// ID; lft sends a probe again, byte for byte, after 250ms.
-		if dt >= 0 && dt < dupWindow && n.ipid == last.IPID && n.sum == last.sum && (int(n.ttl) == last.TTL || int(n.ttl) == last.TTL-1) {
+		if dt >= 0 && dt < dupWindow && same && (int(n.ttl) == last.TTL || int(n.ttl) == last.TTL-1) {
 			a.stats.Duplicates++
 			ev.Kind, ev.Probe = EventDuplicate, last
 			return
@@ -507,9 +638,11 @@ func (a *Analyzer) addProbe(n *Note, now int64, ev *Event) {
 	}
 	tk := traceKeyOf(n.k)
 	tr := a.active.get(tk)
-	if tr != nil && time.Duration(now-a.open[tr.open].last) > a.opt.Gap {
-		a.finish(tk, tr)
-		tr = nil
+	if tr != nil {
+		if idle := time.Duration(now - a.open[tr.open].last); idle > a.opt.Gap && (idle > a.opt.Pause || !continues(tr, n)) {
+			a.finish(tk, tr)
+			tr = nil
+		}
 	}
 	if tr != nil && len(tr.Probes) >= a.opt.MaxProbes {
 		// Cut: tr stays open, out of active, until the idle sweep finds
@@ -520,16 +653,19 @@ func (a *Analyzer) addProbe(n *Note, now int64, ev *Event) {
 	if tr == nil {
 		tr = a.newTrace()
 		tr.Src, tr.Dst, tr.Proto, tr.Probes = a.addrOf(n.k.src, n.k.v6), a.addrOf(n.k.dst, n.k.v6), n.k.proto, a.probeSlice()
-		tr.first, tr.firstFrame, tr.key, tr.open = n.at, a.frame, tk, len(a.open)
+		tr.first, tr.firstFrame, tr.key, tr.open = timeOf(n.at), a.frame, tk, len(a.open)
 		a.active.put(tk, tr)
 		a.open = append(a.open, openTrace{tr: tr})
 	}
 	p := a.newProbe()
 	n.fill(p, a.frame)
 	p.trace = tr
-	if last != nil {
+	if same {
 		p.Ambiguous = true
 		tr.Ambiguous++
+	}
+	if p.TTL >= ordinaryTTL {
+		tr.high = true
 	}
 	if len(tr.Probes) == 0 {
 		tr.firstTTL = p.TTL
@@ -537,7 +673,7 @@ func (a *Analyzer) addProbe(n *Note, now int64, ev *Event) {
 		tr.manyTTL = true
 	}
 	tr.Probes = append(tr.Probes, p)
-	tr.last = n.at
+	tr.last = p.Sent
 	a.open[tr.open].last = now
 	a.win.add(sp, &n.k, p, now)
 	a.stats.Probes++
@@ -554,7 +690,10 @@ func (a *Analyzer) expire(now int64) {
 	a.next = now + int64(time.Second)
 	idle := a.idle[:0]
 	for _, o := range a.open {
-		if d := time.Duration(now - o.last); d > a.opt.Gap && d > a.opt.Window {
+		// A trace may pause for Pause, unless it ended (its destination
+		// answered, or an unreachable) or was cut (MaxProbes).
+		if d := time.Duration(now - o.last); d > a.opt.Gap && d > a.opt.Window &&
+			(d > a.opt.Pause || o.tr.ended || a.active.get(o.tr.key) != o.tr) {
 			idle = append(idle, o.tr)
 		}
 	}
@@ -579,6 +718,7 @@ func (a *Analyzer) finish(tk traceKey, tr *Trace) {
 	a.open[tr.open].tr.open = tr.open
 	a.open[last] = openTrace{}
 	a.open = a.open[:last]
+	tr.dropOrdinary()
 	if !tr.IsTraceroute() {
 		return
 	}
@@ -613,4 +753,80 @@ func (a *Analyzer) Traces() []*Trace {
 	}
 	byFirst(out)
 	return out
+}
+
+// continues reports whether probe n goes on from tr's latest probe as one
+// run's next probe does (see Options.Pause).
+func continues(tr *Trace, n *Note) bool {
+	if len(tr.Probes) == 0 {
+		return false
+	}
+	last := tr.Probes[len(tr.Probes)-1]
+	switch n.k.proto {
+	case ICMP: // the trace key holds the identifier
+		d := n.k.b - last.Seq
+		return d >= 1 && d <= 64
+	case UDP:
+		// Linux traceroute takes a new source port for every probe.
+		d := n.k.b - last.DstPort
+		return (d >= 1 && d <= 64) || (n.k.a == last.SrcPort && d == 0)
+	case TCP:
+		// tcptraceroute keeps its sequence number; tracers counts its
+		// probes in it; a new run draws another.
+		return n.k.a == last.SrcPort && n.k.b == last.DstPort && n.k.c-last.TCPSeq < 1<<24
+	}
+	return false
+}
+
+// ordinaryTTL is the lowest TTL dropOrdinary considers: a host's default
+// TTL (64, 128, 255) is above it, a traceroute's first TTLs below.
+const ordinaryTTL = 32
+
+// dropOrdinary drops the probes of the finished trace tr that are
+// ordinary traffic rather than a traceroute's: those sent with a TTL of
+// at least ordinaryTTL that no probe was sent with one below (not the
+// next step of the run), above every TTL that drew a Time Exceeded. DNS
+// queries, TLS to the destination, a name lookup's port unreachable:
+// whatever they drew is not a hop. A trace left with one TTL and no Time
+// Exceeded is then no traceroute.
+func (tr *Trace) dropOrdinary() {
+	if !tr.high {
+		return // most traces: nothing to read again
+	}
+	var sent [256]bool
+	maxTE := 0
+	for _, p := range tr.Probes {
+		sent[uint8(p.TTL)] = true
+		if r := p.Reply; r != nil && r.Kind == TimeExceeded {
+			maxTE = max(maxTE, p.TTL)
+		}
+	}
+	// Drop each run of TTLs that starts there, with what follows it.
+	var drop [256]bool
+	dropped := false
+	for ttl := max(ordinaryTTL, maxTE+1); ttl < len(sent); ttl++ {
+		if sent[ttl] && (!sent[ttl-1] || drop[ttl-1]) {
+			drop[ttl], dropped = true, true
+		}
+	}
+	if !dropped {
+		return
+	}
+	keep := tr.Probes[:0]
+	for _, p := range tr.Probes {
+		if !drop[uint8(p.TTL)] {
+			keep = append(keep, p)
+		}
+	}
+	clear(tr.Probes[len(keep):])
+	tr.Probes = keep
+	tr.manyTTL = false
+	for i, p := range tr.Probes {
+		if i == 0 {
+			tr.firstTTL, tr.firstFrame, tr.first = p.TTL, p.Frame, p.Sent
+		} else if p.TTL != tr.firstTTL {
+			tr.manyTTL = true
+		}
+		tr.last = p.Sent
+	}
 }

@@ -221,7 +221,7 @@ func TestAnalyzerPing(t *testing.T) {
 // latest earlier unanswered probe).
 func TestAnalyzerAmbiguous(t *testing.T) {
 	p1 := echoRequest(t, srcAddr, dstAddr, 1, 0x10, 0x42, 1)
-	p2 := echoRequest(t, srcAddr, dstAddr, 3, 0x11, 0x42, 1) // same id and seq
+	p2 := echoRequest(t, srcAddr, dstAddr, 3, 0x10, 0x42, 1) // same id, seq and IP ID
 	var c capture
 	c.add(0, p1)
 	c.add(10*time.Millisecond, p2)
@@ -237,6 +237,47 @@ func TestAnalyzerAmbiguous(t *testing.T) {
 	if tr.Ambiguous != 1 || tr.Probes[0].Ambiguous || !tr.Probes[1].Ambiguous {
 		t.Errorf("Ambiguous: trace %d, probes %v %v; want 1, false true", tr.Ambiguous, tr.Probes[0].Ambiguous, tr.Probes[1].Ambiguous)
 	}
+	// Nothing in the quotes tells the probes apart: the first reply goes
+	// to the latest probe (TTL 3), the second to the one left (TTL 1).
+	if diff := cmp.Diff([]netip.Addr{hop3, hop1}, replySenders(t, tr), cmpAddr); diff != "" {
+		t.Errorf("reply senders by probe mismatch (-want +got):\n%s", diff)
+	}
+}
+
+// TestAnalyzerSameIdentityByIPID checks that probes sharing their echo id
+// and sequence but not their IP ID take the replies that quote their own
+// IP ID, whatever the order of the replies.
+func TestAnalyzerSameIdentityByIPID(t *testing.T) {
+	p1 := echoRequest(t, srcAddr, dstAddr, 1, 0x10, 0x42, 1)
+	p2 := echoRequest(t, srcAddr, dstAddr, 3, 0x11, 0x42, 1) // same id and seq
+	var c capture
+	c.add(0, p1)
+	c.add(10*time.Millisecond, p2)
+	c.add(15*time.Millisecond, icmpError(t, hop1, srcAddr, 250, 1, layers.ICMPv4TypeTimeExceeded, 0, p1, 1))
+	c.add(20*time.Millisecond, icmpError(t, hop3, srcAddr, 250, 2, layers.ICMPv4TypeTimeExceeded, 0, p2, 1))
+	a := analyze.New(analyze.Options{})
+	c.feed(a)
+	trs := a.Traces()
+	if len(trs) != 1 || len(trs[0].Probes) != 2 {
+		t.Fatalf("Traces() = %v, want one trace of two probes", trs)
+	}
+	if trs[0].Ambiguous != 0 {
+		t.Errorf("Ambiguous = %d, want 0: the IP IDs tell the probes apart", trs[0].Ambiguous)
+	}
+	if diff := cmp.Diff([]netip.Addr{hop1, hop3}, replySenders(t, trs[0]), cmpAddr); diff != "" {
+		t.Errorf("reply senders by probe mismatch (-want +got):\n%s", diff)
+	}
+	for _, p := range trs[0].Probes {
+		if p.Reply.Rewritten != 0 {
+			t.Errorf("TTL %d: Rewritten = %v, want none", p.TTL, p.Reply.Rewritten)
+		}
+	}
+}
+
+// replySenders is who answered each probe of tr, in send order; every
+// probe must be answered.
+func replySenders(t *testing.T, tr *analyze.Trace) []netip.Addr {
+	t.Helper()
 	got := []netip.Addr{}
 	for _, p := range tr.Probes {
 		if p.Reply == nil {
@@ -244,11 +285,7 @@ func TestAnalyzerAmbiguous(t *testing.T) {
 		}
 		got = append(got, p.Reply.From)
 	}
-	// The first reply goes to the latest probe (TTL 3), the second to the
-	// one left (TTL 1).
-	if diff := cmp.Diff([]netip.Addr{hop3, hop1}, got, cmpAddr); diff != "" {
-		t.Errorf("reply senders by probe mismatch (-want +got):\n%s", diff)
-	}
+	return got
 }
 
 // TestAnalyzerDuplicate checks that one probe captured twice (on two
@@ -468,7 +505,8 @@ func TestAnalyzerLateReplyAfterGap(t *testing.T) {
 
 // TestAnalyzerSameIdentityProbes feeds tcptraceroute's way: three SYNs per
 // TTL with one source port and sequence number, told apart only by IP ID.
-// They are three probes (ambiguous), not one probe captured three times.
+// They are three probes, not one probe captured three times, and not
+// ambiguous: a quote's IP ID tells them apart.
 func TestAnalyzerSameIdentityProbes(t *testing.T) {
 	var c capture
 	at := time.Duration(0)
@@ -499,8 +537,8 @@ func TestAnalyzerSameIdentityProbes(t *testing.T) {
 		{TTL: 2, Responders: []netip.Addr{dstAddr}, RTTs: []time.Duration{r, r, r}, Kinds: []analyze.Kind{analyze.TCPSynAck, analyze.TCPSynAck, analyze.TCPSynAck}},
 	}
 	checkHops(t, trs[0], want)
-	if trs[0].Ambiguous != 5 {
-		t.Errorf("trace Ambiguous = %d, want 5", trs[0].Ambiguous)
+	if trs[0].Ambiguous != 0 {
+		t.Errorf("trace Ambiguous = %d, want 0", trs[0].Ambiguous)
 	}
 }
 

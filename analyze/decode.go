@@ -1,6 +1,7 @@
 package analyze
 
 import (
+	"encoding/binary"
 	"errors"
 	"net/netip"
 
@@ -26,6 +27,7 @@ type Info struct {
 	Src, Dst netip.Addr
 	TTL      uint8  // IPv4 TTL or IPv6 hop limit
 	IPID     uint16 // IPv4 identification; 0 for IPv6
+	TOS      uint8  // IPv4 type of service or IPv6 traffic class (DSCP and ECN)
 	// Proto is the transport protocol; for IPv6 the one after the
 	// extension headers (layers.IPProtocolICMPv6 for ICMPv6).
 	Proto  layers.IPProtocol
@@ -46,6 +48,13 @@ type Info struct {
 	// datagram, which stand in for the IP ID IPv6 lacks when probes
 	// differ in nothing else (scamper's udp-paris); 0 for IPv4.
 	UDPSum, UDPLen uint16
+	// Checksum is the transport checksum (ICMP, ICMPv6, UDP or TCP) of
+	// either family. Partial is set when it is a UDP or TCP checksum that
+	// checksum offload left for the network card to complete: the sum of
+	// the pseudo-header alone, as a capture of the packet on its way out
+	// shows it, so that the checksum sent is unknown.
+	Checksum uint16
+	Partial  bool
 
 	// Quote is the packet an ICMP or ICMPv6 error quotes back (RFC 792,
 	// RFC 4443 section 3).
@@ -59,9 +68,17 @@ type Quoted struct {
 	Src, Dst netip.Addr
 	TTL      uint8  // IPv4 TTL or IPv6 hop limit left in the quoted probe
 	IPID     uint16 // IPv4 only
-	Proto    layers.IPProtocol
-	ID, Seq  uint16 // ICMP or ICMPv6 echo id/seq of the quoted probe
-	Type     uint8  // ICMP or ICMPv6 type of the quoted probe
+	TOS      uint8  // IPv4 type of service or IPv6 traffic class
+	// Length is the quoted IPv4 total length field, or 40 + the quoted
+	// IPv6 payload length field, as Info.Length.
+	Length int
+	// Checksum is the quoted transport checksum (ICMP, ICMPv6, UDP, or
+	// TCP when the quote reaches it: HasChecksum).
+	Checksum    uint16
+	HasChecksum bool
+	Proto       layers.IPProtocol
+	ID, Seq     uint16 // ICMP or ICMPv6 echo id/seq of the quoted probe
+	Type        uint8  // ICMP or ICMPv6 type of the quoted probe
 	// IPv6 only: the flow label and payload length of the quoted header,
 	// and the quoted UDP checksum and length (see Info.UDPSum).
 	FlowLabel        uint32
@@ -201,21 +218,25 @@ func (d *Decoder) Decode(lt layers.LinkType, b []byte, inf *Info) error {
 		case layers.LayerTypeICMPv4:
 			haveTransport = true
 			inf.Type, inf.Code = d.icmp.TypeCode.Type(), d.icmp.TypeCode.Code()
-			inf.ID, inf.Seq = d.icmp.Id, d.icmp.Seq
+			inf.ID, inf.Seq, inf.Checksum = d.icmp.Id, d.icmp.Seq, d.icmp.Checksum
 			if inf.IsError() {
 				parseQuote(d.icmp.Payload, &inf.Quote)
 			}
 		case layers.LayerTypeUDP:
 			haveTransport = true
 			inf.SrcPort, inf.DstPort = uint16(d.udp.SrcPort), uint16(d.udp.DstPort)
+			inf.Checksum = d.udp.Checksum
 			if ip6 {
 				inf.UDPSum, inf.UDPLen = d.udp.Checksum, d.udp.Length
 			}
+			inf.Partial = d.partial(inf, ip6, int(d.udp.Length))
 		case layers.LayerTypeTCP:
 			haveTransport = true
 			inf.SrcPort, inf.DstPort = uint16(d.tcp.SrcPort), uint16(d.tcp.DstPort)
 			inf.TCPSeq, inf.TCPAck = d.tcp.Seq, d.tcp.Ack
 			inf.SYN, inf.ACK, inf.RST = d.tcp.SYN, d.tcp.ACK, d.tcp.RST
+			inf.Checksum = d.tcp.Checksum
+			inf.Partial = d.partial(inf, ip6, -1)
 		case layers.LayerTypeICMPv6, layers.LayerTypeICMPv6Echo:
 			if d.transport(t, inf) {
 				haveTransport = true
@@ -303,12 +324,13 @@ func (d *Decoder) transport(t gopacket.LayerType, inf *Info) bool {
 	switch t {
 	case layers.LayerTypeICMPv4:
 		inf.Type, inf.Code = d.icmp.TypeCode.Type(), d.icmp.TypeCode.Code()
-		inf.ID, inf.Seq = d.icmp.Id, d.icmp.Seq
+		inf.ID, inf.Seq, inf.Checksum = d.icmp.Id, d.icmp.Seq, d.icmp.Checksum
 		if inf.IsError() {
 			parseQuote(d.icmp.Payload, &inf.Quote)
 		}
 	case layers.LayerTypeICMPv6:
 		inf.Type, inf.Code = d.icmp6.TypeCode.Type(), d.icmp6.TypeCode.Code()
+		inf.Checksum = d.icmp6.Checksum
 		if inf.IsError() && len(d.icmp6.Payload) >= 4 {
 			// 4 bytes unused, MTU or pointer, then the invoking packet.
 			parseQuote6(d.icmp6.Payload[4:], &inf.Quote)
@@ -318,13 +340,17 @@ func (d *Decoder) transport(t gopacket.LayerType, inf *Info) bool {
 		return false // the ICMPv6 layer before it counted
 	case layers.LayerTypeUDP:
 		inf.SrcPort, inf.DstPort = uint16(d.udp.SrcPort), uint16(d.udp.DstPort)
+		inf.Checksum = d.udp.Checksum
 		if inf.Src.Is6() {
 			inf.UDPSum, inf.UDPLen = d.udp.Checksum, d.udp.Length
 		}
+		inf.Partial = d.partial(inf, inf.Src.Is6(), int(d.udp.Length))
 	case layers.LayerTypeTCP:
 		inf.SrcPort, inf.DstPort = uint16(d.tcp.SrcPort), uint16(d.tcp.DstPort)
 		inf.TCPSeq, inf.TCPAck = d.tcp.Seq, d.tcp.Ack
 		inf.SYN, inf.ACK, inf.RST = d.tcp.SYN, d.tcp.ACK, d.tcp.RST
+		inf.Checksum = d.tcp.Checksum
+		inf.Partial = d.partial(inf, inf.Src.Is6(), -1)
 	default:
 		return false
 	}
@@ -334,7 +360,7 @@ func (d *Decoder) transport(t gopacket.LayerType, inf *Info) bool {
 func (d *Decoder) fillIP(inf *Info) {
 	inf.Src = addr4(d.ip4.SrcIP)
 	inf.Dst = addr4(d.ip4.DstIP)
-	inf.TTL = d.ip4.TTL
+	inf.TTL, inf.TOS = d.ip4.TTL, d.ip4.TOS
 	inf.IPID = d.ip4.Id
 	inf.Proto = d.ip4.Protocol
 	inf.Length = int(d.ip4.Length)
@@ -343,7 +369,7 @@ func (d *Decoder) fillIP(inf *Info) {
 func (d *Decoder) fillIP6(inf *Info) {
 	h := d.ip6.hdr
 	inf.Src, inf.Dst = h.Src(), h.Dst()
-	inf.TTL, inf.FlowLabel = h.HopLimit(), h.FlowLabel()
+	inf.TTL, inf.FlowLabel, inf.TOS = h.HopLimit(), h.FlowLabel(), h.TrafficClass()
 	inf.Proto = d.ip6.proto
 	inf.Length = IPv6HeaderLen + int(h.PayloadLen())
 }
@@ -369,6 +395,7 @@ func parseQuote(b []byte, out *Quoted) {
 	out.OK = true
 	out.Src, out.Dst = q.Src(), q.Dst()
 	out.TTL, out.IPID, out.Proto = q.TTL(), q.ID(), q.Protocol()
+	out.TOS, out.Length = q.TOS(), int(q.TotalLen())
 	quotedTransport(b[q.HeaderLen():], layers.IPProtocolICMPv4, out)
 }
 
@@ -382,9 +409,11 @@ func quotedTransport(t []byte, icmp layers.IPProtocol, out *Quoted) {
 		m := ICMPHeader(t)
 		out.Type = m.Type()
 		out.ID, out.Seq = m.Ident(), m.Seq()
+		out.Checksum, out.HasChecksum = binary.BigEndian.Uint16(t[2:4]), true
 	case layers.IPProtocolUDP:
 		u := UDPHeader(t)
 		out.SrcPort, out.DstPort = u.SrcPort(), u.DstPort()
+		out.Checksum, out.HasChecksum = u.Checksum(), true
 		if icmp == layers.IPProtocolICMPv6 {
 			out.UDPLen, out.UDPSum = u.Length(), u.Checksum()
 		}
@@ -392,6 +421,9 @@ func quotedTransport(t []byte, icmp layers.IPProtocol, out *Quoted) {
 		c := TCPHeader(t)
 		out.SrcPort, out.DstPort = c.SrcPort(), c.DstPort()
 		out.TCPSeq = c.Seq()
+		if len(t) >= 18 { // the checksum is at 16, past the 8 bytes RFC 792 promises
+			out.Checksum, out.HasChecksum = binary.BigEndian.Uint16(t[16:18]), true
+		}
 	}
 }
 
@@ -411,6 +443,47 @@ func parseQuote6(b []byte, out *Quoted) {
 	out.OK = true
 	out.Src, out.Dst = h.Src(), h.Dst()
 	out.TTL, out.FlowLabel, out.PayloadLen = h.HopLimit(), h.FlowLabel(), h.PayloadLen()
+	out.TOS, out.Length = h.TrafficClass(), IPv6HeaderLen+int(h.PayloadLen())
 	out.Proto = w.proto
 	quotedTransport(t, layers.IPProtocolICMPv6, out)
+}
+
+// partial reports whether the UDP or TCP checksum inf.Checksum of the
+// packet just decoded (IPv6 when ip6) is what checksum offload leaves for
+// the network card to complete: the folded sum of the pseudo-header
+// (RFC 768, RFC 9293, RFC 8200 section 8.1), or its complement. ulen is
+// the UDP length field, or -1 for TCP, whose length follows from the IP
+// header. A complete checksum equals it once in 65536 packets; such a
+// probe's checksum is then only not compared.
+func (d *Decoder) partial(inf *Info, ip6 bool, ulen int) bool {
+	var sum uint32
+	if ip6 {
+		h := d.ip6.hdr
+		if len(h) < IPv6HeaderLen {
+			return false
+		}
+		for i := 8; i < 40; i += 2 {
+			sum += uint32(h[i])<<8 | uint32(h[i+1])
+		}
+		if ulen < 0 {
+			// The TCP header follows the extension headers.
+			ulen = IPv6HeaderLen + int(h.PayloadLen()) - d.ip6.off
+		}
+	} else {
+		for _, b := range [][]byte{d.ip4.SrcIP, d.ip4.DstIP} {
+			if len(b) != 4 {
+				return false
+			}
+			sum += (uint32(b[0])<<8 | uint32(b[1])) + (uint32(b[2])<<8 | uint32(b[3]))
+		}
+		if ulen < 0 {
+			ulen = int(d.ip4.Length) - int(d.ip4.IHL)*4
+		}
+	}
+	sum += uint32(inf.Proto) + uint32(ulen&0xffff)
+	for sum > 0xffff {
+		sum = sum&0xffff + sum>>16
+	}
+	s := uint16(sum)
+	return inf.Checksum == s || inf.Checksum == ^s
 }

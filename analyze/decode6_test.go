@@ -28,14 +28,16 @@ func samples6(tb testing.TB) []sample6 {
 	firstFrag := withExt(udp, 0, true)
 	quotedEcho := analyze.Quoted{
 		OK: true, Src: src6, Dst: dst6, TTL: 1, Proto: layers.IPProtocolICMPv6, FlowLabel: 0x12345, PayloadLen: 16,
+		Length: 56, HasChecksum: true,
 		Type: layers.ICMPv6TypeEchoRequest, ID: echoID, Seq: echoSeq,
 	}
 	quotedUDP := analyze.Quoted{
 		OK: true, Src: src6, Dst: dst6, TTL: 1, Proto: layers.IPProtocolUDP, FlowLabel: 0x12345, PayloadLen: 20,
 		SrcPort: udpSport, DstPort: udpDport, UDPSum: udpSum, UDPLen: 20,
+		Length: 60, Checksum: udpSum, HasChecksum: true,
 	}
 	quotedExt := quotedEcho
-	quotedExt.PayloadLen = 32
+	quotedExt.PayloadLen, quotedExt.Length = 32, 72
 	return []sample6{
 		{"echo request", echo, analyze.Info{
 			Src: src6, Dst: dst6, TTL: 3, Proto: layers.IPProtocolICMPv6, Length: 56, FlowLabel: 0x12345,
@@ -82,6 +84,7 @@ func samples6(tb testing.TB) []sample6 {
 			Type: layers.ICMPv6TypeTimeExceeded,
 			Quote: analyze.Quoted{
 				OK: true, Src: src6, Dst: dst6, TTL: 1, Proto: layers.IPProtocolTCP, FlowLabel: 0x12345, PayloadLen: 20,
+				Length: 60, HasChecksum: true, // the whole segment quoted
 				SrcPort: tcpSport, DstPort: tcpDport, TCPSeq: tcpISN,
 			},
 		}},
@@ -134,7 +137,7 @@ func TestDecodeIPv4FirstFragment(t *testing.T) {
 		Src: srcAddr, Dst: dstAddr, TTL: 2, IPID: udpIPID, Proto: layers.IPProtocolUDP, Length: 40,
 		SrcPort: udpSport, DstPort: udpDport,
 	}
-	if diff := cmp.Diff(want, got, cmpAddr); diff != "" {
+	if diff := cmp.Diff(want, got, cmpDecoded); diff != "" {
 		t.Errorf("Decode(first fragment) mismatch (-want +got):\n%s", diff)
 	}
 	// Cut in its transport header, a first fragment is short, as any packet.

@@ -1,6 +1,7 @@
 package analyze_test
 
 import (
+	"encoding/binary"
 	"errors"
 	"testing"
 
@@ -54,6 +55,7 @@ func samples(tb testing.TB) []sample {
 			Type: layers.ICMPv4TypeTimeExceeded,
 			Quote: analyze.Quoted{
 				OK: true, Src: srcAddr, Dst: dstAddr, TTL: 1, IPID: echoIPID, Proto: layers.IPProtocolICMPv4,
+				Length: 20 + 8 + 8, HasChecksum: true,
 				Type: layers.ICMPv4TypeEchoRequest, ID: echoID, Seq: echoSeq,
 			},
 		}},
@@ -62,6 +64,7 @@ func samples(tb testing.TB) []sample {
 			Type: layers.ICMPv4TypeTimeExceeded,
 			Quote: analyze.Quoted{
 				OK: true, Src: srcAddr, Dst: dstAddr, TTL: 0, IPID: 0x1004, Proto: layers.IPProtocolICMPv4,
+				Length: 24 + 8, HasChecksum: true,
 				Type: layers.ICMPv4TypeEchoRequest, ID: echoID, Seq: 9,
 			},
 		}},
@@ -74,6 +77,7 @@ func samples(tb testing.TB) []sample {
 			Type: layers.ICMPv4TypeTimeExceeded,
 			Quote: analyze.Quoted{
 				OK: true, Src: srcAddr, Dst: dstAddr, TTL: 1, IPID: udpIPID, Proto: layers.IPProtocolUDP,
+				Length: 20 + 8 + 12, HasChecksum: true,
 				SrcPort: udpSport, DstPort: udpDport,
 			},
 		}},
@@ -82,6 +86,7 @@ func samples(tb testing.TB) []sample {
 			Type: layers.ICMPv4TypeDestinationUnreachable, Code: 1,
 			Quote: analyze.Quoted{
 				OK: true, Src: srcAddr, Dst: dstAddr, TTL: 1, IPID: udpIPID, Proto: layers.IPProtocolUDP,
+				Length: 20 + 8 + 12, HasChecksum: true,
 				SrcPort: udpSport, DstPort: udpDport,
 			},
 		}},
@@ -90,6 +95,7 @@ func samples(tb testing.TB) []sample {
 			Type: layers.ICMPv4TypeDestinationUnreachable, Code: 3,
 			Quote: analyze.Quoted{
 				OK: true, Src: srcAddr, Dst: dstAddr, TTL: 2, IPID: udpIPID, Proto: layers.IPProtocolUDP,
+				Length: 20 + 8 + 12, HasChecksum: true,
 				SrcPort: udpSport, DstPort: udpDport,
 			},
 		}},
@@ -102,6 +108,7 @@ func samples(tb testing.TB) []sample {
 			Type: layers.ICMPv4TypeTimeExceeded,
 			Quote: analyze.Quoted{
 				OK: true, Src: srcAddr, Dst: dstAddr, TTL: 1, IPID: tcpIPID, Proto: layers.IPProtocolTCP,
+				Length:  20 + 20, // quoted up to the sequence number: no checksum
 				SrcPort: tcpSport, DstPort: tcpDport, TCPSeq: tcpISN,
 			},
 		}},
@@ -135,7 +142,7 @@ func checkDecode(t *testing.T, d *analyze.Decoder, name string, lt layers.LinkTy
 	if err := d.Decode(lt, data, &got); err != nil {
 		t.Fatalf("Decode(%s) = %v, want nil", name, err)
 	}
-	if diff := cmp.Diff(want, got, cmpAddr); diff != "" {
+	if diff := cmp.Diff(want, got, cmpDecoded); diff != "" {
 		t.Errorf("Decode(%s) mismatch (-want +got):\n%s", name, diff)
 	}
 }
@@ -153,7 +160,7 @@ func TestDecodeReuse(t *testing.T) {
 		}
 	}
 	last := ss[len(ss)-1]
-	if diff := cmp.Diff(last.want, inf, cmpAddr); diff != "" {
+	if diff := cmp.Diff(last.want, inf, cmpDecoded); diff != "" {
 		t.Errorf("Decode(%s) after others mismatch (-want +got):\n%s", last.name, diff)
 	}
 	// A packet that fails leaves no transport fields behind either.
@@ -259,7 +266,7 @@ func TestDecodeTruncatedKeepsIP(t *testing.T) {
 		t.Fatalf("Decode(ipv4 header only) = %v, want %v", err, analyze.ErrShortPayload)
 	}
 	want := analyze.Info{Src: srcAddr, Dst: dstAddr, TTL: 3, IPID: echoIPID, Proto: layers.IPProtocolICMPv4, Length: 36}
-	if diff := cmp.Diff(want, got, cmpAddr); diff != "" {
+	if diff := cmp.Diff(want, got, cmpDecoded); diff != "" {
 		t.Errorf("Decode(ipv4 header only) mismatch (-want +got):\n%s", diff)
 	}
 }
@@ -343,4 +350,74 @@ func FuzzDecode(f *testing.F) {
 			t.Errorf("Decode differs on a used decoder (-fresh +used):\n%s", diff)
 		}
 	})
+}
+
+// pseudoSum is the folded sum of the IPv4 pseudo-header of packet p: what
+// checksum offload leaves in the UDP or TCP checksum field.
+func pseudoSum(p []byte) uint16 {
+	ihl := int(p[0]&0x0f) * 4
+	sum := uint32(p[9]) + uint32(binary.BigEndian.Uint16(p[2:4])) - uint32(ihl)
+	for i := 12; i < 20; i += 2 {
+		sum += uint32(binary.BigEndian.Uint16(p[i:]))
+	}
+	for sum > 0xffff {
+		sum = sum&0xffff + sum>>16
+	}
+	return uint16(sum)
+}
+
+// TestDecodeChecksums checks the transport checksum Decode reads from
+// each transport, and that it tells a checksum left to offload (the
+// pseudo-header's sum, or its complement) from one filled in.
+func TestDecodeChecksums(t *testing.T) {
+	udp := udpProbe(t, srcAddr, dstAddr, 2, udpIPID, udpSport, udpDport)
+	syn := tcpSegment(t, srcAddr, dstAddr, 4, tcpIPID, tcpSport, tcpDport, tcpISN, 0, true, false, false)
+	offload := func(p []byte, at int, invert bool) []byte {
+		return edit(p, func(b []byte) {
+			s := pseudoSum(b)
+			if invert {
+				s = ^s
+			}
+			binary.BigEndian.PutUint16(b[at:], s)
+		})
+	}
+	tests := []struct {
+		name    string
+		ip      []byte
+		at      int // where the checksum is
+		partial bool
+	}{
+		{"echo request", echoRequest(t, srcAddr, dstAddr, 3, echoIPID, echoID, echoSeq), 22, false},
+		{"udp", udp, 26, false},
+		{"udp left to offload", offload(udp, 26, false), 26, true},
+		{"udp left to offload, complemented", offload(udp, 26, true), 26, true},
+		{"tcp", syn, 36, false},
+		{"tcp left to offload", offload(syn, 36, false), 36, true},
+	}
+	d := analyze.NewDecoder()
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			var inf analyze.Info
+			if err := d.Decode(layers.LinkTypeRaw, tt.ip, &inf); err != nil {
+				t.Fatal(err)
+			}
+			if want := binary.BigEndian.Uint16(tt.ip[tt.at:]); inf.Checksum != want || inf.Partial != tt.partial {
+				t.Errorf("Checksum, Partial = %#04x, %v; want %#04x, %v", inf.Checksum, inf.Partial, want, tt.partial)
+			}
+		})
+	}
+	// The quoted checksum, and a quoted TCP header cut before it.
+	var inf analyze.Info
+	if err := d.Decode(layers.LinkTypeRaw, icmpError(t, hop1, srcAddr, 254, 1, layers.ICMPv4TypeTimeExceeded, 0, udp, 1), &inf); err != nil {
+		t.Fatal(err)
+	}
+	if q := inf.Quote; !q.HasChecksum || q.Checksum != binary.BigEndian.Uint16(udp[26:]) {
+		t.Errorf("quoted udp: Checksum %#04x (HasChecksum %v), want %#04x", q.Checksum, q.HasChecksum, binary.BigEndian.Uint16(udp[26:]))
+	}
+	if err := d.Decode(layers.LinkTypeRaw, icmpError(t, hop1, srcAddr, 254, 1, layers.ICMPv4TypeTimeExceeded, 0, syn, 1), &inf); err != nil {
+		t.Fatal(err)
+	}
+	if inf.Quote.HasChecksum {
+		t.Errorf("quoted tcp cut at 8 bytes: HasChecksum, want not")
+	}
 }

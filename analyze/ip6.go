@@ -17,6 +17,7 @@ type ip6Walk struct {
 	hdr      IPv6Header        // the fixed header
 	proto    layers.IPProtocol // after the extension headers
 	payload  []byte            // the transport header on
+	off      int               // where payload starts, from the fixed header
 	short    bool              // the extension headers are cut short
 	nonFirst bool              // a fragment with a non-zero offset
 }
@@ -30,7 +31,7 @@ func (w *ip6Walk) walk(b []byte) error {
 	h := IPv6Header(b)
 	u := h.Walk()
 	w.hdr = h[:IPv6HeaderLen]
-	w.proto, w.payload = u.Proto, u.Payload(b)
+	w.proto, w.payload, w.off = u.Proto, u.Payload(b), u.Offset
 	w.short, w.nonFirst = u.Short, u.NonFirst
 	return nil
 }

@@ -181,7 +181,54 @@ type Reply struct {
 	TTL        uint8 // IP TTL of the reply as it arrived
 	QuotedTTL  uint8 // TTL left in the quoted probe (ICMP errors)
 	FromDest   bool  // sent by the trace's destination
-	Frame      int   // 1-based packet number in the capture
+	// Rewritten is which fields of the probe the quote in an ICMP error
+	// shows changed between the source and the router that answered.
+	Rewritten Rewritten
+	Frame     int // 1-based packet number in the capture
+}
+
+// Rewritten is a set of quoted fields a middlebox changed (bit flags):
+// the fields of the probe an ICMP error quotes back that differ from the
+// probe as captured. The TTL is not one: it is expected to differ.
+type Rewritten uint16
+
+// Rewritten fields.
+const (
+	RewriteSrcAddr  Rewritten = 1 << iota // source address (a NAT)
+	RewriteDstAddr                        // destination address
+	RewriteSrcPort                        // UDP or TCP source port (a NAT)
+	RewriteDstPort                        // UDP or TCP destination port
+	RewriteIPID                           // IPv4 identification
+	RewriteTOS                            // IPv4 TOS or IPv6 traffic class (DSCP, ECN)
+	RewriteLength                         // IPv4 total length or IPv6 payload length
+	RewriteChecksum                       // transport checksum (ICMP, UDP, TCP)
+	RewriteFlow                           // IPv6 flow label
+)
+
+var rewriteNames = [...]string{"src-addr", "dst-addr", "src-port", "dst-port", "ip-id", "tos", "length", "checksum", "flow-label"}
+
+// Names appends the names of the fields in r to b, in the order of the
+// constants: the names JSON uses.
+func (r Rewritten) Names(b []string) []string {
+	for i, name := range rewriteNames {
+		if r&(1<<i) != 0 {
+			b = append(b, name)
+		}
+	}
+	return b
+}
+
+// String is the names of the fields in r joined by commas ("src-port,checksum").
+func (r Rewritten) String() string {
+	var a [len(rewriteNames)]string
+	s := ""
+	for i, name := range r.Names(a[:0]) {
+		if i > 0 {
+			s += ","
+		}
+		s += name
+	}
+	return s
 }
 
 // Probe is one probe seen on the wire and, once matched, its reply.
@@ -194,13 +241,22 @@ type Probe struct {
 	IPID             uint16
 	ID, Seq          uint16 // ICMP
 	SrcPort, DstPort uint16 // UDP, TCP
-	// Ambiguous is set when another probe carried the same identity, so the
-	// match follows Wireshark's rule: the latest earlier unanswered probe.
+	// Ambiguous is set when the latest earlier probe carried the same
+	// identity, IP ID and transport checksum, so that even an ICMP error's
+	// quote cannot tell them apart and the match follows Wireshark's rule:
+	// the latest earlier unanswered probe.
 	Ambiguous bool
 	TCPSeq    uint32
 
 	num uint32 // the Analyzer's window numbers probes in capture order
-	sum uint16 // IPv6 UDP: the checksum (see Note.sum)
+	// The fields an ICMP error quotes back as sent, to tell which a
+	// middlebox rewrote (Reply.Rewritten) and to tell apart the probes
+	// that share an identity.
+	sum    uint16 // transport checksum
+	length uint16 // IP length (see Note.length)
+	flow   uint32 // IPv6 flow label
+	tos    uint8
+	has    uint8 // hasSum when sum is the checksum sent (no offload)
 
 	Reply *Reply // nil while unanswered; the Analyzer points it into the Probe
 
@@ -248,10 +304,12 @@ type Trace struct {
 	Proto    Proto
 	Probes   []*Probe // in send order
 
-	// Ambiguous counts probes whose identity repeated an earlier probe's.
+	// Ambiguous counts the probes marked Ambiguous.
 	Ambiguous   int
 	first, last time.Time
 	hasTE       bool
+	ended       bool // a reply from the destination, or a terminal one, came
+	high        bool // some probe's TTL is ordinaryTTL or more (see dropOrdinary)
 	manyTTL     bool
 	firstTTL    int // of Probes[0], kept here: that probe is long out of the cache
 	firstFrame  int // of Probes[0], for the same reason

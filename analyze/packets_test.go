@@ -5,6 +5,7 @@ import (
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
+	"github.com/google/go-cmp/cmp/cmpopts"
 	"github.com/gopacket/gopacket"
 	"github.com/gopacket/gopacket/layers"
 
@@ -25,6 +26,10 @@ var (
 
 // cmpAddr compares netip.Addr values, whose fields cmp cannot see.
 var cmpAddr = cmp.Comparer(func(a, b netip.Addr) bool { return a == b })
+
+// cmpDecoded compares Infos but for the transport checksums, which
+// gopacket computes (TestDecodeChecksums checks them).
+var cmpDecoded = cmp.Options{cmpAddr, cmpopts.IgnoreFields(analyze.Info{}, "Checksum"), cmpopts.IgnoreFields(analyze.Quoted{}, "Checksum")}
 
 func ip4(src, dst netip.Addr, ttl uint8, id uint16, proto layers.IPProtocol) *layers.IPv4 {
 	return &layers.IPv4{

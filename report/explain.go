@@ -60,6 +60,9 @@ func Explain(tr *analyze.Trace, h analyze.Hop) []string {
 	default:
 		out = append(out, fmt.Sprintf("%s answered with %s.", r.From, replyWords(r)))
 	}
+	if s := rewrites(tr, h); s != "" {
+		out = append(out, s)
+	}
 	if answered < sent {
 		out = append(out, fmt.Sprintf("%d of %d probes got no reply while this router answered the others: replies were lost or rate-limited (routers limit the %s errors they send), not the path.", sent-answered, sent, icmpWord(tr.Dst.Is6())))
 	}
@@ -211,4 +214,103 @@ func plural(n int, word string) string {
 		return "1 " + word
 	}
 	return fmt.Sprintf("%d %ss", n, word)
+}
+
+// rewrites says which fields of the probes the quotes in this hop's ICMP
+// errors show changed on the way (analyze.Reply.Rewritten), or "". A
+// transport checksum that changed with an address or port it covers is
+// said to follow from them.
+func rewrites(tr *analyze.Trace, h analyze.Hop) string {
+	var rw analyze.Rewritten
+	var from netip.Addr
+	for _, p := range h.Probes {
+		if p.Reply != nil && p.Reply.Rewritten != 0 {
+			if rw == 0 {
+				from = p.Reply.From
+			}
+			rw |= p.Reply.Rewritten
+		}
+	}
+	if rw == 0 {
+		return ""
+	}
+	v6 := tr.Dst.Is6()
+	sum := checksumWord(tr.Proto, v6)
+	// The UDP, TCP and ICMPv6 checksums cover the addresses (in the
+	// pseudo-header), UDP and TCP's the ports too; ICMP's neither.
+	var covered analyze.Rewritten
+	switch {
+	case tr.Proto == analyze.UDP || tr.Proto == analyze.TCP:
+		covered = analyze.RewriteSrcAddr | analyze.RewriteDstAddr | analyze.RewriteSrcPort | analyze.RewriteDstPort
+	case v6:
+		covered = analyze.RewriteSrcAddr | analyze.RewriteDstAddr
+	}
+	follows := rw&analyze.RewriteChecksum != 0 && rw&covered != 0
+	var words []string
+	for _, name := range rw.Names(nil) {
+		if name == "checksum" && follows {
+			continue
+		}
+		words = append(words, rewriteWord(name, sum, v6))
+	}
+	s := fmt.Sprintf("The probe %s quoted back differs from the probe as sent: a NAT or middlebox rewrote %s between the source and this router", from, joinWords(words))
+	if follows {
+		return s + fmt.Sprintf("; the %s differs only as a consequence, since it covers the rewritten address or port.", sum)
+	}
+	return s + "."
+}
+
+// rewriteWord names a field of analyze.Rewritten for a sentence.
+func rewriteWord(name, sum string, v6 bool) string {
+	switch name {
+	case "src-addr":
+		return "the source address"
+	case "dst-addr":
+		return "the destination address"
+	case "src-port":
+		return "the source port"
+	case "dst-port":
+		return "the destination port"
+	case "ip-id":
+		return "the IP ID"
+	case "tos":
+		if v6 {
+			return "the traffic class (DSCP and ECN)"
+		}
+		return "the TOS byte (DSCP and ECN)"
+	case "length":
+		if v6 {
+			return "the payload length"
+		}
+		return "the total length"
+	case "checksum":
+		return "the " + sum
+	case "flow-label":
+		return "the flow label"
+	}
+	return name
+}
+
+// checksumWord names the transport checksum of a probe method.
+func checksumWord(p analyze.Proto, v6 bool) string {
+	switch {
+	case p == analyze.UDP:
+		return "UDP checksum"
+	case p == analyze.TCP:
+		return "TCP checksum"
+	case v6:
+		return "ICMPv6 checksum"
+	}
+	return "ICMP checksum"
+}
+
+// joinWords joins "a", "a and b", "a, b and c".
+func joinWords(w []string) string {
+	switch len(w) {
+	case 0:
+		return ""
+	case 1:
+		return w[0]
+	}
+	return strings.Join(w[:len(w)-1], ", ") + " and " + w[len(w)-1]
 }

@@ -119,3 +119,65 @@ func TestExplainSynthetic(t *testing.T) {
 	}
 	runExplainCases(t, tests)
 }
+
+// rewritten is r with the quoted fields rw marked rewritten.
+func rewritten(r *analyze.Reply, rw analyze.Rewritten) *analyze.Reply {
+	r.Rewritten = rw
+	return r
+}
+
+// TestExplainRewritten checks the sentence on fields a NAT or middlebox
+// rewrote, and that a checksum changed with a port or address it covers
+// is said to follow from them.
+func TestExplainRewritten(t *testing.T) {
+	dst, dst6 := addr("10.77.5.2"), addr("fd77:5::2")
+	tests := []explainCase{
+		{
+			name: "nat rewrote the source port of udp",
+			tr: &analyze.Trace{Src: addr("10.77.1.1"), Dst: dst, Proto: analyze.UDP, Probes: []*analyze.Probe{
+				probe(1, 0, te("10.77.1.2", us(100), 64)),
+				probe(2, us(1), rewritten(te("10.77.2.2", us(200), 63), analyze.RewriteSrcPort|analyze.RewriteChecksum)),
+			}},
+			ttl: 2,
+			want: []string{"a NAT or middlebox rewrote the source port between the source and this router",
+				"the UDP checksum differs only as a consequence"},
+			never: []string{"rewrote the source port and"},
+		},
+		{
+			name: "ip id and tos",
+			tr: &analyze.Trace{Src: addr("10.77.1.1"), Dst: dst, Proto: analyze.ICMP, Probes: []*analyze.Probe{
+				probe(1, 0, te("10.77.1.2", us(100), 64)),
+				probe(1, us(1), rewritten(te("10.77.1.2", us(100), 64), analyze.RewriteIPID|analyze.RewriteTOS)),
+			}},
+			ttl:   1,
+			want:  []string{"rewrote the IP ID and the TOS byte (DSCP and ECN) between the source and this router."},
+			never: []string{"consequence"},
+		},
+		{
+			name: "checksum alone",
+			tr: &analyze.Trace{Src: addr("10.77.1.1"), Dst: dst, Proto: analyze.TCP, Probes: []*analyze.Probe{
+				probe(1, 0, rewritten(te("10.77.1.2", us(100), 64), analyze.RewriteChecksum)),
+			}},
+			ttl:   1,
+			want:  []string{"rewrote the TCP checksum between"},
+			never: []string{"consequence"},
+		},
+		{
+			name: "icmpv6 checksum after a source address",
+			tr: &analyze.Trace{Src: addr("fd77:1::1"), Dst: dst6, Proto: analyze.ICMP, Probes: []*analyze.Probe{
+				probe(1, 0, rewritten(te("fd77:1::2", us(100), 64), analyze.RewriteSrcAddr|analyze.RewriteChecksum|analyze.RewriteFlow)),
+			}},
+			ttl:  1,
+			want: []string{"rewrote the source address and the flow label between", "the ICMPv6 checksum differs only as a consequence"},
+		},
+		{
+			name: "nothing rewritten",
+			tr: &analyze.Trace{Src: addr("10.77.1.1"), Dst: dst, Proto: analyze.UDP, Probes: []*analyze.Probe{
+				probe(1, 0, te("10.77.1.2", us(100), 64)),
+			}},
+			ttl:   1,
+			never: []string{"rewrote", "middlebox"},
+		},
+	}
+	runExplainCases(t, tests)
+}

@@ -105,6 +105,19 @@ func appendProbe(b []byte, p *analyze.Probe, o Options, sc *scratch) []byte {
 	}
 	b = append(b, ","+in+"\"reply_ttl\": "...)
 	b = appendByte(b, r.TTL)
+	if r.Rewritten != 0 {
+		b = append(b, ","+in+"\"rewritten\": ["...)
+		sc.names = r.Rewritten.Names(sc.names[:0])
+		for i, name := range sc.names {
+			if i > 0 {
+				b = append(b, ',')
+			}
+			b = append(b, in+"  \""...)
+			b = append(b, name...)
+			b = append(b, '"')
+		}
+		b = append(b, in+"]"...)
+	}
 	return append(b, "\n            }"...)
 }
 
@@ -151,7 +164,9 @@ func appendString(b []byte, s string, scratch *bytes.Buffer) []byte {
 // precision), "reply" (analyze.Kind's name: "time-exceeded",
 // "echo-reply", ...), "icmp_type" and "icmp_code" (also null for TCP
 // answers) and "reply_ttl" (the reply's IP TTL). A probe carries "name"
-// only when Options.Names gives one, a hop "past_destination": true only
+// only when Options.Names gives one, "rewritten" (the names of
+// analyze.Rewritten: "src-port", "ip-id", ...) only when the quote in an
+// ICMP error shows fields of the probe changed on the way, a hop "past_destination": true only
 // when it is past the destination; "dest_ttl" is null when the destination
 // never answered. Hops follow Options.StopAtEnd.
 //
@@ -239,7 +254,8 @@ type scratch struct {
 	sec    int64
 	second []byte // sec as "2006-01-02T15:04:05.", UTC; nil when unset
 	addr   netip.Addr
-	text   []byte // addr's text; nil when unset
+	text   []byte   // addr's text; nil when unset
+	names  []string // a reply's rewritten fields
 }
 
 // appendAddr appends a as a.AppendTo does.

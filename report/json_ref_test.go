@@ -32,14 +32,15 @@ type refHop struct {
 }
 
 type refProbe struct {
-	SentAt    string  `json:"sent_at"`
-	Responder *string `json:"responder"`
-	Name      string  `json:"name,omitempty"`
-	RTT       *refMS  `json:"rtt_ms"`
-	Reply     *string `json:"reply"`
-	ICMPType  *int    `json:"icmp_type"`
-	ICMPCode  *int    `json:"icmp_code"`
-	ReplyTTL  *int    `json:"reply_ttl"`
+	SentAt    string   `json:"sent_at"`
+	Responder *string  `json:"responder"`
+	Name      string   `json:"name,omitempty"`
+	RTT       *refMS   `json:"rtt_ms"`
+	Reply     *string  `json:"reply"`
+	ICMPType  *int     `json:"icmp_type"`
+	ICMPCode  *int     `json:"icmp_code"`
+	ReplyTTL  *int     `json:"reply_ttl"`
+	Rewritten []string `json:"rewritten,omitempty"`
 }
 
 type refMS float64
@@ -69,6 +70,7 @@ func refOf(tr *analyze.Trace, o Options) refTrace {
 					jp.ICMPType, jp.ICMPCode = ptr(int(r.Type)), ptr(int(r.Code))
 				}
 				jp.ReplyTTL = ptr(int(r.TTL))
+				jp.Rewritten = r.Rewritten.Names(nil)
 			}
 			jh.Probes = append(jh.Probes, jp)
 		}
@@ -116,6 +118,9 @@ func randomTrace(rng *rand.Rand) *analyze.Trace {
 			r := &analyze.Reply{
 				From: a(), Kind: analyze.Kind(rng.IntN(16)), Type: uint8(rng.IntN(256)), Code: uint8(rng.IntN(256)),
 				TTL: uint8(rng.IntN(256)), FromDest: rng.IntN(3) == 0,
+			}
+			if rng.IntN(4) == 0 {
+				r.Rewritten = analyze.Rewritten(rng.IntN(1 << 9))
 			}
 			switch rng.IntN(4) {
 			case 0:

@@ -37,6 +37,14 @@ func TestJSONSchema(t *testing.T) {
 	}{
 		{"no trace", nil},
 		{"all traces", allTraces()},
+		{"rewritten", []*analyze.Trace{{
+			Src: addr("10.77.1.1"), Dst: addr("10.77.5.2"), Proto: analyze.UDP,
+			Probes: []*analyze.Probe{
+				probe(1, 0, rewritten(te("10.77.1.2", us(100), 64), analyze.RewriteSrcPort|analyze.RewriteChecksum)),
+				probe(1, us(1), rewritten(te("10.77.1.2", us(100), 64), 1<<9-1)),
+				probe(2, us(2), nil),
+			},
+		}}},
 	}
 	for _, nt := range testTraces() {
 		docs = append(docs, struct {

@@ -17,11 +17,48 @@ import (
 
 // Snaplen and BufferSize are the live handle's settings: in immediate mode,
 // libpcap's defaults (262144 bytes, 2 MiB) drop packets even within one
-// traceroute burst; 256 bytes hold every header tracers reads.
+// traceroute burst; 256 bytes hold every header tracers reads. BufferSize
+// is the largest ring OpenLiveSize sets up (sized for 70k probes/s); a run
+// asks for RingBytes of the packets its trace can capture instead.
 const (
 	Snaplen    = 256
 	BufferSize = 8 << 20
 )
+
+// frameBytes is the ring space one captured packet takes: libpcap's
+// TPACKET_V2 frame for Snaplen is 336 bytes on Linux (tpacket2_hdr and
+// sockaddr_ll aligned, 256 bytes of link-layer room, the snaplen), 12 to a
+// 4 KiB block; 384 leaves room for other header sizes and page sizes.
+const frameBytes = 384
+
+// ringSlack is what RingBytes adds for packets that are not the run's: the
+// socket captures everything between libpcap's bind and the kernel filter
+// (about a millisecond), and those frames stay in the ring until the reader
+// drops them.
+const ringSlack = 256 * frameBytes
+
+// minRing is the smallest ring RingBytes asks for.
+const minRing = 128 << 10
+
+// RingBytes is the capture buffer size that holds packets captured
+// packets at once, plus slack, between 128 KiB and BufferSize. A ring that
+// holds every packet a trace can capture never drops one, however late the
+// reader runs. Each MiB of ring costs about 1.5 ms to set up (the
+// PACKET_RX_RING allocation, and libpcap touching every frame when the
+// filter is set) and to free at exit.
+func RingBytes(packets int) int {
+	if packets < 0 {
+		packets = 0
+	}
+	n := packets*frameBytes + ringSlack
+	switch {
+	case packets > BufferSize/frameBytes || n > BufferSize:
+		return BufferSize
+	case n < minRing:
+		return minRing
+	}
+	return n
+}
 
 // Live is a libpcap live capture on one interface.
 type Live struct {
@@ -36,8 +73,18 @@ type Live struct {
 }
 
 // OpenLive starts capturing on iface in immediate mode with filter, a BPF
-// expression. Packets are read from the moment it returns.
+// expression, into a ring of BufferSize bytes. Packets are read from the
+// moment it returns.
 func OpenLive(iface, filter string) (*Live, error) {
+	return OpenLiveSize(iface, filter, BufferSize)
+}
+
+// OpenLiveSize is OpenLive with a capture ring of bufBytes bytes (see
+// RingBytes); 0 or less means BufferSize.
+func OpenLiveSize(iface, filter string, bufBytes int) (*Live, error) {
+	if bufBytes <= 0 {
+		bufBytes = BufferSize
+	}
 	dev, err := deviceName(iface)
 	if err != nil {
 		return nil, fmt.Errorf("capture on %s: %w", iface, err)
@@ -49,7 +96,7 @@ func OpenLive(iface, filter string) (*Live, error) {
 	defer in.CleanUp()
 	for _, set := range []func() error{
 		func() error { return in.SetSnapLen(Snaplen) },
-		func() error { return in.SetBufferSize(BufferSize) },
+		func() error { return in.SetBufferSize(bufBytes) },
 		func() error { return in.SetImmediateMode(true) },
 		func() error { return in.SetTimeout(5 * time.Millisecond) },
 	} {

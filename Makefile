@@ -5,6 +5,11 @@ BIN     ?= ./tracers
 VERSION ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
 COMMIT  ?= $(shell git rev-parse HEAD 2>/dev/null)
 LDFLAGS := -X main.version=$(VERSION) -X main.commit=$(COMMIT)
+# Build tags: pcapstatic links libpcap and libdbus-1 into the binary when
+# their archives are installed (libpcap0.8-dev, libdbus-1-dev): the shared
+# libpcap loads nine libraries at every start (capture/pcapstatic_linux.go).
+CC      ?= cc
+TAGS    ?= $(shell for a in libpcap.a libdbus-1.a; do [ "$$($(CC) -print-file-name=$$a 2>/dev/null)" != "$$a" ] || exit 0; done; echo pcapstatic)
 # Generated man pages and completions (never committed), and the .deb.
 BUILD   ?= build
 # make install: where, and under which staging root.
@@ -36,7 +41,7 @@ help:
 	@echo "make bench  scripts/bench.sh: tracers against traceroute, mtr, tracepath, scamper (as root)"
 
 build:
-	$(GO) build -ldflags "$(LDFLAGS)" -o $(BIN) ./cmd/tracers
+	$(GO) build -tags "$(TAGS)" -ldflags "$(LDFLAGS)" -o $(BIN) ./cmd/tracers
 
 # Man pages and completions come from the cobra commands (a hidden
 # "tracers gendoc" command), generated at build time, never hand-edited.

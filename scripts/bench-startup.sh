@@ -21,7 +21,10 @@
 #
 # Each command runs as `CMD -n DST >/dev/null` inside the lab's source
 # namespace (the loop itself runs there, so `ip netns exec` costs nothing
-# per run); times come from bash's EPOCHREALTIME (no fork per timestamp).
+# per run); times come from bash's EPOCHREALTIME (no fork per timestamp),
+# CPU times (user + system, cpu_ms) from bash's times builtin: on a loaded
+# machine the wall time grows with the CPU a command needs, so both are
+# shown.
 # The machine may be shared: compare the figures of one run, not across runs.
 # Needs root, go (unless every binary is given), traceroute.
 #
@@ -42,6 +45,14 @@ median() {
 	sort -g "$1" | awk '{v[NR] = $1} END {if (NR == 0) exit 1; if (NR % 2) print v[(NR + 1) / 2]; else print (v[NR / 2] + v[NR / 2 + 1]) / 2}'
 }
 
+# cpu_ms FILE: the user + system CPU time, in ms, of this shell's finished
+# children, from `times` output in FILE (written by the builtin, no fork).
+cpu_ms() {
+	awk 'NR == 2 {
+		split($1, u, /[ms]/); split($2, s, /[ms]/)
+		printf "%d\n", (u[1] * 60 + u[2] + s[1] * 60 + s[2]) * 1000 + 0.5 }' "$1"
+}
+
 # Inner mode: runs inside the source namespace.
 #   bench-startup.sh --inner RUNS DIR DST NAME=CMD...
 if [[ "${1:-}" == "--inner" ]]; then
@@ -58,11 +69,14 @@ if [[ "${1:-}" == "--inner" ]]; then
 			# Flip the order every round so neither command always runs
 			# right after the other.
 			if ((r % 2)); then i=$((n - 1 - k)); else i=$k; fi
+			times >"$dir/times0"
 			t0="$EPOCHREALTIME"
 			# shellcheck disable=SC2086 # the command's words split on purpose
 			${cmds[$i]} -n "$dst" >/dev/null 2>>"$dir/${names[$i]}.err" || echo "run $r of ${names[$i]} failed" >>"$dir/${names[$i]}.err"
 			t1="$EPOCHREALTIME"
+			times >"$dir/times1"
 			awk -v a="$t0" -v b="$t1" 'BEGIN {printf "%.3f\n", (b - a) * 1000}' >>"$dir/${names[$i]}.ms"
+			echo $(($(cpu_ms "$dir/times1") - $(cpu_ms "$dir/times0"))) >>"$dir/${names[$i]}.cpu"
 		done
 	done
 	exit 0
@@ -101,8 +115,8 @@ cleanup() {
 trap cleanup EXIT
 
 if ((${#BINS[@]} == 0)); then
-	log "building tracers"
-	(cd "$ROOT" && go build -o "$DIR/tracers" ./cmd/tracers) || die "go build failed"
+	log "building tracers (make build)"
+	make -s -C "$ROOT" build BIN="$DIR/tracers" >/dev/null || die "make build failed"
 	BINS=("tracers=$DIR/tracers")
 fi
 if ! ip netns list | grep -qw "$SRC_NS"; then
@@ -125,7 +139,7 @@ log "$RUNS runs each, in turns, to $DST in $SRC_NS"
 ip netns exec "$SRC_NS" "$0" --inner "$RUNS" "$DIR" "$DST" "${cmds[@]}"
 
 tr_ms="$(median "$DIR/traceroute.ms")"
-printf '%-12s %10s %10s %10s %10s\n' command median_ms min_ms max_ms diff_ms
+printf '%-12s %10s %10s %10s %10s %10s\n' command median_ms min_ms max_ms diff_ms cpu_ms
 first=""
 for c in "${cmds[@]}"; do
 	name="${c%%=*}"
@@ -136,7 +150,8 @@ for c in "${cmds[@]}"; do
 	m="$(median "$DIR/$name.ms")"
 	lo="$(sort -g "$DIR/$name.ms" | head -1)"
 	hi="$(sort -g "$DIR/$name.ms" | tail -1)"
-	printf '%-12s %10.2f %10.2f %10.2f %+10.2f\n' "$name" "$m" "$lo" "$hi" "$(awk -v a="$m" -v b="$tr_ms" 'BEGIN {print a - b}')"
+	printf '%-12s %10.2f %10.2f %10.2f %+10.2f %10s\n' "$name" "$m" "$lo" "$hi" \
+		"$(awk -v a="$m" -v b="$tr_ms" 'BEGIN {print a - b}')" "$(median "$DIR/$name.cpu")"
 	if [[ "$name" != traceroute && -z "$first" ]]; then first="$m"; fi
 done
 printf 'startup: tracers_ms=%.2f traceroute_ms=%.2f diff_ms=%.2f\n' "$first" "$tr_ms" "$(awk -v a="$first" -v b="$tr_ms" 'BEGIN {print a - b}')"

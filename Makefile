@@ -45,13 +45,20 @@ build:
 
 # Man pages and completions come from the cobra commands (a hidden
 # "tracers gendoc" command), generated at build time, never hand-edited.
-man: build
-	rm -rf $(BUILD)/man
-	$(BIN) gendoc --man $(BUILD)/man
+# gendoc is built in with the gendoc tag only (cmd/tracers/nogendoc.go), so
+# a second binary, $(GENDOC), writes them.
+GENDOC := $(BUILD)/tracers-gendoc
+$(GENDOC): build
+	@mkdir -p $(BUILD)
+	$(GO) build -tags "gendoc $(TAGS)" -ldflags "$(LDFLAGS)" -o $(GENDOC) ./cmd/tracers
 
-completions: build
+man: $(GENDOC)
+	rm -rf $(BUILD)/man
+	$(GENDOC) gendoc --man $(BUILD)/man
+
+completions: $(GENDOC)
 	rm -rf $(BUILD)/completions
-	$(BIN) gendoc --completions $(BUILD)/completions
+	$(GENDOC) gendoc --completions $(BUILD)/completions
 
 install: build man completions
 	PREFIX="$(PREFIX)" DESTDIR="$(DESTDIR)" BIN="$(BIN)" BUILD="$(BUILD)" bash scripts/install.sh install
@@ -75,9 +82,11 @@ deps:
 lint:
 	@out="$$(gofmt -l .)"; if [ -n "$$out" ]; then echo "gofmt needed:"; echo "$$out"; exit 1; fi
 	$(GO) vet ./...
+	$(GO) vet -tags gendoc ./cmd/tracers
 
+# -tags gendoc: the man page and completion tests need the gendoc command.
 unit:
-	$(GO) test -count=1 -timeout 25m ./...
+	$(GO) test -tags gendoc -count=1 -timeout 25m ./...
 
 # cross: windows/amd64 builds and vets without cgo (gopacket's pcap package
 # loads Npcap's wpcap.dll at run time), tracers.exe and the test binaries

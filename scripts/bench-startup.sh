@@ -99,7 +99,7 @@ while (($#)); do
 	esac
 	shift
 done
-[[ "$RUNS" =~ ^[0-9]+$ ]] && ((RUNS > 0 && RUNS <= 1000)) || die "--runs $RUNS: want 1..1000"
+if ! [[ "$RUNS" =~ ^[0-9]+$ ]] || ((RUNS < 1 || RUNS > 1000)); then die "--runs $RUNS: want 1..1000"; fi
 (($(id -u) == 0)) || die "needs root (network namespaces)"
 command -v traceroute >/dev/null || die "traceroute is not installed"
 

@@ -56,11 +56,13 @@ func (w liveWire) Next(ctx context.Context, d time.Time) (analyze.Packet, bool, 
 func (w liveWire) Now() time.Time { return time.Now() }
 
 // ringPackets is how many packets a trace with o can capture at most: each
-// probe it may send, and one answer to each. A capture ring that holds them
-// all cannot drop one of them, however late the reader runs; it is far
-// smaller than a ring sized for the highest rate (30 hops x 3 queries: 180
-// packets, 197 KiB with the slack instead of 8 MiB), and its set-up and
-// teardown cost less (see capture.RingBytes).
+// probe it may send and up to two packets its filter lets through for it
+// (an answer; for a TCP probe, the SYN-ACK and the RST this host's kernel
+// sends back, which has the probe's addresses and ports). A capture ring
+// that holds them all cannot drop one of them, however late the reader
+// runs; it is far smaller than a ring sized for the highest rate (30 hops
+// x 3 queries: 270 packets, 200 KiB with the slack instead of 8 MiB), and
+// its set-up and teardown cost less (see capture.RingBytes).
 func ringPackets(o trace.Options) int {
 	first, queries := o.FirstHop, o.Queries
 	if first <= 0 {
@@ -73,7 +75,7 @@ func ringPackets(o trace.Options) int {
 	if hops < 1 {
 		hops = 1
 	}
-	return 2 * hops * queries
+	return 3 * hops * queries
 }
 
 // family is 4 or 6, the family of a.

@@ -398,7 +398,7 @@ func TestEngineGapLimit(t *testing.T) {
 	}{
 		{
 			name: "destination never answers", routers: 2, setup: dstSilent,
-			want:      "1 10.77.1.2 R R R\n2 10.77.2.2 R R R\n3 * * *\n4 * * *\n5 * * *\n6 * * *\n7 * * *\n",
+			want: "1 10.77.1.2 R R R\n2 10.77.2.2 R R R\n3 * * *\n4 * * *\n5 * * *\n6 * * *\n7 * * *\n",
 			// the first burst (TTLs 1-9) left before anything answered;
 			// traceroute -I sends 90 here, to -m 30
 			gapSilent: 5, gapAfter: 2, sent: 27, took: 500 * time.Millisecond,

@@ -100,12 +100,12 @@ func TestEngine(t *testing.T) {
 					r.Delay = time.Duration(i+1) * 20 * time.Millisecond
 				}
 				s.DstDelay = 100 * time.Millisecond
-				s.Routers[1].Drop = func(n int) bool { return n == 2 }
+				s.Routers[3].Drop = func(n int) bool { return n == 2 }
 			},
-			want: "1 10.77.1.2 R R R\n2 10.77.2.2 R * R\n3 10.77.3.2 R R R\n4 10.77.4.2 R R R\n5 10.77.5.2 R R R\n",
-			// judged by its own hop's 40ms (2 x 40ms = 80ms), not by the
+			want: "1 10.77.1.2 R R R\n2 10.77.2.2 R R R\n3 10.77.3.2 R R R\n4 10.77.4.2 R * R\n5 10.77.5.2 R R R\n",
+			// judged by its own hop's 80ms (2 x 80ms = 160ms), not by the
 			// slowest reply of the path (100ms; 10 x 100ms before)
-			reached: true, maxSent: tracerouteProbes(5, 3), took: [2]time.Duration{80 * time.Millisecond, 81 * time.Millisecond},
+			reached: true, maxSent: tracerouteProbes(5, 3), took: [2]time.Duration{160 * time.Millisecond, 161 * time.Millisecond},
 		},
 		{
 			name: "silent router on a slow path", routers: 4,

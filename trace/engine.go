@@ -241,15 +241,20 @@ func (e *engine) slotsAt(ttl int) []slot {
 }
 
 // limit is the highest TTL still worth probing: the destination's (or the
-// unreachable's) once known, the end of the gap once the gap limit holds,
-// else MaxHops.
+// unreachable's) once known, the end of the gap once the gap limit holds
+// (or the highest TTL sent, when the first burst went further: those are
+// silent too, and shown, as a replay shows them), else MaxHops.
 func (e *engine) limit() int {
 	l := e.o.MaxHops
 	if e.end != 0 {
 		l = e.end
 	}
 	if a, ok := e.gapStop(); ok {
-		l = min(l, a+e.o.GapLimit)
+		sent := e.o.FirstHop - 1
+		if e.next > 0 {
+			sent = e.slots[e.next-1].ttl
+		}
+		l = min(l, max(a+e.o.GapLimit, sent))
 	}
 	return l
 }

@@ -398,14 +398,17 @@ func TestEngineGapLimit(t *testing.T) {
 	}{
 		{
 			name: "destination never answers", routers: 2, setup: dstSilent,
-			want: "1 10.77.1.2 R R R\n2 10.77.2.2 R R R\n3 * * *\n4 * * *\n5 * * *\n6 * * *\n7 * * *\n",
+			want: "1 10.77.1.2 R R R\n2 10.77.2.2 R R R\n3 * * *\n4 * * *\n5 * * *\n6 * * *\n7 * * *\n8 * * *\n" +
+				"9 * * *\n",
 			// the first burst (TTLs 1-9) left before anything answered;
 			// traceroute -I sends 90 here, to -m 30
 			gapSilent: 5, gapAfter: 2, sent: 27, took: 500 * time.Millisecond,
 		},
 		{
 			name: "gap of 2", routers: 2, setup: dstSilent, opt: Options{GapLimit: 2},
-			want:      "1 10.77.1.2 R R R\n2 10.77.2.2 R R R\n3 * * *\n4 * * *\n",
+			// TTLs 5-9 left in the first burst: shown, as in a replay
+			want: "1 10.77.1.2 R R R\n2 10.77.2.2 R R R\n3 * * *\n4 * * *\n5 * * *\n6 * * *\n7 * * *\n8 * * *\n" +
+				"9 * * *\n",
 			gapSilent: 2, gapAfter: 2, sent: 27, took: 500 * time.Millisecond,
 		},
 		{
@@ -418,10 +421,9 @@ func TestEngineGapLimit(t *testing.T) {
 		},
 		{
 			name: "nothing answers", routers: 8, setup: func(s *tracetest.Network) { silent(1, 2, 3, 4, 5, 6, 7, 8)(s); s.DstSilent = true },
-			opt:  Options{Wait: time.Second},
-			want: "1 * * *\n2 * * *\n3 * * *\n4 * * *\n5 * * *\n",
-			// the first burst went to TTL 9: it is not shown, as it
-			// would not be by a live traceroute, but a replay shows it
+			opt: Options{Wait: time.Second},
+			// the first burst went to TTL 9: shown, as a replay shows it
+			want:      "1 * * *\n2 * * *\n3 * * *\n4 * * *\n5 * * *\n6 * * *\n7 * * *\n8 * * *\n9 * * *\n",
 			gapSilent: 5, gapAfter: 0, sent: 27, took: time.Second,
 		},
 		{

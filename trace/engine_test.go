@@ -82,8 +82,20 @@ func TestEngine(t *testing.T) {
 			name: "silent router", routers: 4,
 			setup: func(s *tracetest.Network) { s.Routers[1].Silent = true },
 			want:  "1 10.77.1.2 R R R\n2 * * *\n3 10.77.3.2 R R R\n4 10.77.4.2 R R R\n5 10.77.5.2 R R R\n",
-			// neighbours answer in 100-300µs: the silent hop costs
-			// silentMin (50ms), not -w, nor the 500ms tail wait
+			// neighbours answer in 100-300µs, the destination in 500µs:
+			// the silent hop costs MinWait (10ms), not -w, nor the 500ms
+			// tail wait
+			reached: true, maxSent: tracerouteProbes(5, 3), took: [2]time.Duration{10 * time.Millisecond, 11 * time.Millisecond},
+		},
+		{
+			// 5 x the neighbours' 3ms is less than 4 x the farthest
+			// reply (13ms, seen before 15ms): the floor, silentMin, holds
+			name: "silent router, slow destination", routers: 4,
+			setup: func(s *tracetest.Network) {
+				s.Routers[0].Delay, s.Routers[2].Delay, s.Routers[3].Delay = time.Millisecond, 3*time.Millisecond, 3500*time.Microsecond
+				s.Routers[1].Silent, s.DstDelay = true, 13*time.Millisecond
+			},
+			want:    "1 10.77.1.2 R R R\n2 * * *\n3 10.77.3.2 R R R\n4 10.77.4.2 R R R\n5 10.77.5.2 R R R\n",
 			reached: true, maxSent: tracerouteProbes(5, 3), took: [2]time.Duration{silentMin, silentMin + time.Millisecond},
 		},
 		{
@@ -122,8 +134,9 @@ func TestEngine(t *testing.T) {
 			reached: true, maxSent: tracerouteProbes(5, 3), took: [2]time.Duration{300 * time.Millisecond, 301 * time.Millisecond},
 		},
 		{
-			// A router whose ICMP comes after the destination's answer:
-			// its hop waits silentMin while nothing answers there.
+			// A router whose ICMP comes 3 times after the destination's
+			// answer: while nothing answers there its hop waits 4 times
+			// the destination's RTT, more than its neighbours show.
 			name: "slow hop", routers: 4,
 			setup: func(s *tracetest.Network) {
 				s.Routers[1].Delay = 30 * time.Millisecond
@@ -435,7 +448,7 @@ func TestEngineGapLimit(t *testing.T) {
 			// TTL 10 and one of 11 left as hops 6-8 answered, before the
 			// destination did, while fewer than 16 probes were awaited
 			// (traceroute -I: 40 probes)
-			reached: true, sent: 31, took: silentMin,
+			reached: true, sent: 31, took: 10 * time.Millisecond,
 		},
 	}
 	for _, tc := range tests {
@@ -465,7 +478,8 @@ func TestEngineGapLimit(t *testing.T) {
 // given up is handed over only once the trace is over.
 func TestEngineLateReply(t *testing.T) {
 	s := tracetest.New(4)
-	s.Routers[3].Silent = true // keeps the trace going for silentMin
+	s.Routers[3].Silent = true // keeps the trace going for silentMin (50ms)
+	s.DstDelay = 20 * time.Millisecond
 	s.Routers[1].Late = func(n int) time.Duration {
 		if n == 2 {
 			return 20 * time.Millisecond // given up at MinWait (10ms)

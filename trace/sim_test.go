@@ -32,10 +32,11 @@ func TestEngineMissedProbe(t *testing.T) {
 			probes: 14, took: [2]time.Duration{0, 10 * time.Millisecond},
 		},
 		{
-			// the engine sees a silent hop: it waits silentMin
+			// the engine sees a silent hop: it waits MinWait, more than
+			// 5 x its neighbours' and 4 x the destination's RTT
 			name: "a whole hop", miss: map[int]bool{4: true, 5: true, 6: true},
 			want:   "1 10.77.1.2 R R R\n3 10.77.3.2 R R R\n4 10.77.4.2 R R R\n5 10.77.5.2 R R R\n",
-			probes: 12, took: [2]time.Duration{silentMin, silentMin + time.Millisecond},
+			probes: 12, took: [2]time.Duration{10 * time.Millisecond, 11 * time.Millisecond},
 		},
 		{
 			// -N 1: the missed probe's reply comes but matches nothing;

@@ -19,11 +19,16 @@ const (
 	// waitTail: a probe past the last answering hop is given this many
 	// times the slowest RTT at or before it, and at least TailWait.
 	waitTail = 10
-	// silentMin: the least a probe at a silent hop is given. A router's
-	// ICMP can lag its forwarding by tens of milliseconds (a busy or
-	// rate-limited control plane), whatever the path's RTTs; that lag is
-	// what a silent hop's neighbours cannot show.
+	// silentMin and silentFar: the least a probe at a silent hop between
+	// answering hops is given: 50ms, or silentFar times the RTT of the
+	// farthest reply (at the last answering TTL) when that is less. A
+	// router's ICMP can lag its forwarding by tens of milliseconds (a busy
+	// or rate-limited control plane), which its neighbours cannot show;
+	// on a path whose replies all come within a few ms (the µs lab) the
+	// floor shrinks with them, still catching a router 4 times slower than
+	// the destination (the engine test's slow hop).
 	silentMin = 50 * time.Millisecond
+	silentFar = 4
 )
 
 // wait is how long an unanswered probe at ttl is given before the engine
@@ -37,7 +42,7 @@ func (e *engine) wait(ttl int) time.Duration {
 		below, above := e.neighbours(ttl)
 		switch {
 		case above > 0:
-			w = max(waitNear*max(below, above), silentMin)
+			w = max(waitNear*max(below, above), min(silentMin, silentFar*e.rttAt[e.lastAnswer()]))
 		case below > 0:
 			w = max(waitTail*below, e.o.TailWait)
 		default:

@@ -21,6 +21,11 @@ type Options struct {
 	// Explain adds, under each hop line, sentences saying what the hop's
 	// packets show (see Explain), each indented by six spaces.
 	Explain bool
+	// GapSilent and GapAfter, set by a live run that its gap limit ended
+	// (trace.Result), add "gap_limit": {"after_ttl": GapAfter,
+	// "silent_ttls": GapSilent} to the JSON trace: the trace stopped
+	// after GapSilent silent TTLs past TTL GapAfter (0: nothing answered).
+	GapSilent, GapAfter int
 }
 
 // host is an address as traceroute prints it: "name (addr)" when o.Names

@@ -1,7 +1,10 @@
-// Package trace is the live engine: it schedules probes for many TTLs in
-// parallel under a rate limit, feeds what the capture delivers to the
-// analyzer, gives up on a silent probe after a wait that adapts to the RTTs
-// already seen, and hands hops over in TTL order as soon as they are complete.
+// Package trace is the live engine: it sends every TTL up to a horizon at
+// once under a rate limit (the horizon moves on as the path answers; see
+// shape.go), feeds what the capture delivers to the analyzer, gives up on
+// an unanswered probe after a wait drawn from the RTTs of its own hop or
+// of its nearest answering neighbours (wait.go), stops after a run of
+// silent TTLs (the gap limit), and hands hops over in TTL order as soon as
+// they can no longer change.
 //
 // The engine knows no protocol: it sends what craft built, and learns from
 // the analyzer's events which probe a captured packet is and which probe a

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"fmt"
 	"strings"
 	"testing"
 	"time"
@@ -48,6 +49,12 @@ func shape(out string) string {
 	return b.String()
 }
 
+// tracerouteProbes is what Linux traceroute -I (-N 16, -q q) sends on a
+// path whose destination is d hops away and answers, as captured on the
+// delay lab (16, 19, 22, 25, 31 and 40 probes for d = 1, 2, 3, 4, 6, 9): q
+// per TTL up to the destination and 16-q past it.
+func tracerouteProbes(d, q int) int { return 16 + q*(d-1) }
+
 func TestEngine(t *testing.T) {
 	tests := []struct {
 		name    string
@@ -56,39 +63,87 @@ func TestEngine(t *testing.T) {
 		opt     Options
 		want    string
 		reached bool
-		maxTime time.Duration // virtual
-		// maxSent bounds the probes: 15 needed here, plus those the window
-		// refills past the destination before it answers (traceroute -I
-		// -N 16 sends 31 in the lab's 5-hop path).
+		// took is the virtual time the trace may take: from took[0] to
+		// took[1].
+		took [2]time.Duration
+		// maxSent bounds the probes: traceroute -I's count on the same
+		// path, or the first burst (9 TTLs, 27 probes) on a path shorter
+		// than 5 hops.
 		maxSent int
 	}{
 		{
 			name: "all answer", routers: 4,
 			want:    "1 10.77.1.2 R R R\n2 10.77.2.2 R R R\n3 10.77.3.2 R R R\n4 10.77.4.2 R R R\n5 10.77.5.2 R R R\n",
-			reached: true, maxTime: 10 * time.Millisecond, maxSent: 20,
+			reached: true, maxSent: tracerouteProbes(5, 3),
+			// one round trip to the destination (500µs): every TTL left at once
+			took: [2]time.Duration{500 * time.Microsecond, 500 * time.Microsecond},
 		},
 		{
 			name: "silent router", routers: 4,
 			setup: func(s *tracetest.Network) { s.Routers[1].Silent = true },
 			want:  "1 10.77.1.2 R R R\n2 * * *\n3 10.77.3.2 R R R\n4 10.77.4.2 R R R\n5 10.77.5.2 R R R\n",
-			// a silent hop between answering hops costs a few RTTs, not -w
-			reached: true, maxTime: 20 * time.Millisecond, maxSent: 20,
+			// neighbours answer in 100-300µs, the destination in 500µs:
+			// the silent hop costs MinWait (10ms), not -w, nor the 500ms
+			// tail wait
+			reached: true, maxSent: tracerouteProbes(5, 3), took: [2]time.Duration{10 * time.Millisecond, 11 * time.Millisecond},
+		},
+		{
+			// 5 x the neighbours' 3ms is less than 4 x the farthest
+			// reply (13ms, seen before 15ms): the floor, silentMin, holds
+			name: "silent router, slow destination", routers: 4,
+			setup: func(s *tracetest.Network) {
+				s.Routers[0].Delay, s.Routers[2].Delay, s.Routers[3].Delay = time.Millisecond, 3*time.Millisecond, 3500*time.Microsecond
+				s.Routers[1].Silent, s.DstDelay = true, 13*time.Millisecond
+			},
+			want:    "1 10.77.1.2 R R R\n2 * * *\n3 10.77.3.2 R R R\n4 10.77.4.2 R R R\n5 10.77.5.2 R R R\n",
+			reached: true, maxSent: tracerouteProbes(5, 3), took: [2]time.Duration{silentMin, silentMin + time.Millisecond},
 		},
 		{
 			name: "lossy router", routers: 4,
-			setup:   func(s *tracetest.Network) { s.Routers[2].Drop = func(n int) bool { return n == 2 } },
-			want:    "1 10.77.1.2 R R R\n2 10.77.2.2 R R R\n3 10.77.3.2 R * R\n4 10.77.4.2 R R R\n5 10.77.5.2 R R R\n",
-			reached: true, maxTime: 20 * time.Millisecond, maxSent: 20,
+			setup: func(s *tracetest.Network) { s.Routers[2].Drop = func(n int) bool { return n == 2 } },
+			want:  "1 10.77.1.2 R R R\n2 10.77.2.2 R R R\n3 10.77.3.2 R * R\n4 10.77.4.2 R R R\n5 10.77.5.2 R R R\n",
+			// the lost probe gets 2 x its hop's 300µs, raised to MinWait
+			reached: true, maxSent: tracerouteProbes(5, 3), took: [2]time.Duration{10 * time.Millisecond, 11 * time.Millisecond},
 		},
 		{
+			name: "lossy router on a slow path", routers: 4,
+			setup: func(s *tracetest.Network) {
+				for i, r := range s.Routers {
+					r.Delay = time.Duration(i+1) * 20 * time.Millisecond
+				}
+				s.DstDelay = 100 * time.Millisecond
+				s.Routers[3].Drop = func(n int) bool { return n == 2 }
+			},
+			want: "1 10.77.1.2 R R R\n2 10.77.2.2 R R R\n3 10.77.3.2 R R R\n4 10.77.4.2 R * R\n5 10.77.5.2 R R R\n",
+			// judged by its own hop's 80ms (2 x 80ms = 160ms), not by the
+			// slowest reply of the path (100ms; 10 x 100ms before)
+			reached: true, maxSent: tracerouteProbes(5, 3), took: [2]time.Duration{160 * time.Millisecond, 161 * time.Millisecond},
+		},
+		{
+			name: "silent router on a slow path", routers: 4,
+			setup: func(s *tracetest.Network) {
+				for i, r := range s.Routers {
+					r.Delay = time.Duration(i+1) * 20 * time.Millisecond
+				}
+				s.DstDelay = 200 * time.Millisecond
+				s.Routers[1].Silent = true
+			},
+			want: "1 10.77.1.2 R R R\n2 * * *\n3 10.77.3.2 R R R\n4 10.77.4.2 R R R\n5 10.77.5.2 R R R\n",
+			// judged by its neighbours, 20ms and 60ms: 5 x 60ms = 300ms,
+			// not by the slowest reply (10 x 200ms before)
+			reached: true, maxSent: tracerouteProbes(5, 3), took: [2]time.Duration{300 * time.Millisecond, 301 * time.Millisecond},
+		},
+		{
+			// A router whose ICMP comes 3 times after the destination's
+			// answer: while nothing answers there its hop waits 4 times
+			// the destination's RTT, more than its neighbours show.
 			name: "slow hop", routers: 4,
 			setup: func(s *tracetest.Network) {
 				s.Routers[1].Delay = 30 * time.Millisecond
 				s.DstDelay = 10 * time.Millisecond
 			},
-			want: "1 10.77.1.2 R R R\n2 10.77.2.2 R R R\n3 10.77.3.2 R R R\n4 10.77.4.2 R R R\n5 10.77.5.2 R R R\n",
-			// probes keep flowing past the destination until it answers at 10ms
-			reached: true, maxTime: 100 * time.Millisecond, maxSent: 30,
+			want:    "1 10.77.1.2 R R R\n2 10.77.2.2 R R R\n3 10.77.3.2 R R R\n4 10.77.4.2 R R R\n5 10.77.5.2 R R R\n",
+			reached: true, maxSent: tracerouteProbes(5, 3), took: [2]time.Duration{30 * time.Millisecond, 30 * time.Millisecond},
 		},
 		{
 			name: "slow link", routers: 4,
@@ -99,13 +154,13 @@ func TestEngine(t *testing.T) {
 				s.DstDelay = 45 * time.Millisecond
 			},
 			want:    "1 10.77.1.2 R R R\n2 10.77.2.2 R R R\n3 10.77.3.2 R R R\n4 10.77.4.2 R R R\n5 10.77.5.2 R R R\n",
-			reached: true, maxTime: 200 * time.Millisecond, maxSent: 30,
+			reached: true, maxSent: tracerouteProbes(5, 3), took: [2]time.Duration{45 * time.Millisecond, 45 * time.Millisecond},
 		},
 		{
 			name: "host unreachable", routers: 4,
 			setup:   func(s *tracetest.Network) { s.Routers[2].Unreach = true },
 			want:    "1 10.77.1.2 R R R\n2 10.77.2.2 R R R\n3 10.77.3.2 R R R\n4 10.77.3.2 R !H R !H R !H\n",
-			maxTime: 10 * time.Millisecond, maxSent: 20,
+			maxSent: 27, took: [2]time.Duration{300 * time.Microsecond, 300 * time.Microsecond},
 		},
 		{
 			name: "destination never answers", routers: 2,
@@ -113,7 +168,7 @@ func TestEngine(t *testing.T) {
 			opt:   Options{MaxHops: 6},
 			want:  "1 10.77.1.2 R R R\n2 10.77.2.2 R R R\n3 * * *\n4 * * *\n5 * * *\n6 * * *\n",
 			// beyond the last answering hop a probe gets TailWait, not -w
-			maxTime: 600 * time.Millisecond, maxSent: 18,
+			maxSent: 18, took: [2]time.Duration{500 * time.Millisecond, 501 * time.Millisecond},
 		},
 		{
 			name: "nothing answers", routers: 3,
@@ -126,13 +181,13 @@ func TestEngine(t *testing.T) {
 			opt:  Options{MaxHops: 3, Queries: 2, Wait: time.Second},
 			want: "1 * *\n2 * *\n3 * *\n",
 			// nothing to adapt to: each probe gets the full -w once
-			maxTime: 1100 * time.Millisecond, maxSent: 6,
+			maxSent: 6, took: [2]time.Duration{time.Second, time.Second},
 		},
 		{
 			name: "first hop and one query", routers: 4,
 			opt:     Options{FirstHop: 3, Queries: 1},
 			want:    "3 10.77.3.2 R\n4 10.77.4.2 R\n5 10.77.5.2 R\n",
-			reached: true, maxTime: 10 * time.Millisecond, maxSent: 20,
+			reached: true, maxSent: 16 + 2, took: [2]time.Duration{500 * time.Microsecond, 500 * time.Microsecond},
 		},
 	}
 	for _, tc := range tests {
@@ -151,8 +206,8 @@ func TestEngine(t *testing.T) {
 			if res.Trace.Reached() != tc.reached {
 				t.Errorf("Reached = %v, want %v", res.Trace.Reached(), tc.reached)
 			}
-			if took > tc.maxTime {
-				t.Errorf("took %s of virtual time, want at most %s", took, tc.maxTime)
+			if took < tc.took[0] || took > tc.took[1] {
+				t.Errorf("took %s of virtual time, want %s to %s", took, tc.took[0], tc.took[1])
 			}
 			// Probes sent past the end, whose capture the engine never
 			// reads, are not missed.
@@ -161,6 +216,20 @@ func TestEngine(t *testing.T) {
 			}
 			if res.Sent > tc.maxSent || res.Sent != len(s.Sends) {
 				t.Errorf("sent %d (network saw %d), want at most %d", res.Sent, len(s.Sends), tc.maxSent)
+			}
+			// Each router sees only its own probes, Queries of them.
+			perTTL := map[int]int{}
+			for _, p := range res.Trace.Probes {
+				perTTL[p.TTL]++
+			}
+			q := max(tc.opt.Queries, 1)
+			if tc.opt.Queries == 0 {
+				q = DefaultQueries
+			}
+			for ttl, n := range perTTL {
+				if n != q {
+					t.Errorf("TTL %d drew %d probes, want %d", ttl, n, q)
+				}
 			}
 		})
 	}
@@ -233,7 +302,7 @@ func TestEngineInFlight(t *testing.T) {
 		for _, r := range s.Routers {
 			r.Silent = true
 		}
-		o := Options{MaxHops: 8, Queries: 2, InFlight: n, Wait: time.Second, TailWait: time.Second}
+		o := Options{MaxHops: 8, Queries: 2, InFlight: n, Wait: time.Second, TailWait: time.Second, GapLimit: -1}
 		_, res, _, err := runSim(t, context.Background(), s, o)
 		if err != nil {
 			t.Fatal(err)
@@ -314,5 +383,197 @@ func TestEngineSlowConsumer(t *testing.T) {
 	}
 	if !res.Trace.Reached() {
 		t.Error("destination not reached")
+	}
+}
+
+// TestEngineGapLimit: the trace ends after GapLimit silent TTLs past the
+// last answer, and says so; silent TTLs followed by an answer are no gap.
+func TestEngineGapLimit(t *testing.T) {
+	silent := func(rs ...int) func(*tracetest.Network) {
+		return func(s *tracetest.Network) {
+			for _, r := range rs {
+				s.Routers[r-1].Silent = true
+			}
+		}
+	}
+	dstSilent := func(s *tracetest.Network) { s.DstSilent = true }
+	tests := []struct {
+		name      string
+		routers   int
+		setup     func(*tracetest.Network)
+		opt       Options
+		want      string
+		reached   bool
+		gapSilent int
+		gapAfter  int
+		sent      int
+		took      time.Duration
+	}{
+		{
+			name: "destination never answers", routers: 2, setup: dstSilent,
+			want: "1 10.77.1.2 R R R\n2 10.77.2.2 R R R\n3 * * *\n4 * * *\n5 * * *\n6 * * *\n7 * * *\n8 * * *\n" +
+				"9 * * *\n",
+			// the first burst (TTLs 1-9) left before anything answered;
+			// traceroute -I sends 90 here, to -m 30
+			gapSilent: 5, gapAfter: 2, sent: 27, took: 500 * time.Millisecond,
+		},
+		{
+			name: "gap of 2", routers: 2, setup: dstSilent, opt: Options{GapLimit: 2},
+			// TTLs 5-9 left in the first burst: shown, as in a replay
+			want: "1 10.77.1.2 R R R\n2 10.77.2.2 R R R\n3 * * *\n4 * * *\n5 * * *\n6 * * *\n7 * * *\n8 * * *\n" +
+				"9 * * *\n",
+			gapSilent: 2, gapAfter: 2, sent: 27, took: 500 * time.Millisecond,
+		},
+		{
+			// no limit: every TTL up to -m, the horizon moving on as
+			// silent TTLs are given up
+			name: "no limit", routers: 2, setup: dstSilent, opt: Options{GapLimit: -1, MaxHops: 12},
+			want: "1 10.77.1.2 R R R\n2 10.77.2.2 R R R\n3 * * *\n4 * * *\n5 * * *\n6 * * *\n7 * * *\n8 * * *\n" +
+				"9 * * *\n10 * * *\n11 * * *\n12 * * *\n",
+			sent: 36, took: time.Second,
+		},
+		{
+			name: "nothing answers", routers: 8, setup: func(s *tracetest.Network) { silent(1, 2, 3, 4, 5, 6, 7, 8)(s); s.DstSilent = true },
+			opt: Options{Wait: time.Second},
+			// the first burst went to TTL 9: shown, as a replay shows it
+			want:      "1 * * *\n2 * * *\n3 * * *\n4 * * *\n5 * * *\n6 * * *\n7 * * *\n8 * * *\n9 * * *\n",
+			gapSilent: 5, gapAfter: 0, sent: 27, took: time.Second,
+		},
+		{
+			// sent at once, hops 6..9 answer before hops 3..5 are given
+			// up: a silent stretch with an answer after it is no gap
+			name: "silent stretch as long as the gap", routers: 8, setup: silent(3, 4, 5), opt: Options{GapLimit: 3},
+			want: "1 10.77.1.2 R R R\n2 10.77.2.2 R R R\n3 * * *\n4 * * *\n5 * * *\n6 10.77.6.2 R R R\n" +
+				"7 10.77.7.2 R R R\n8 10.77.8.2 R R R\n9 10.77.9.2 R R R\n",
+			// TTL 10 and one of 11 left as hops 6-8 answered, before the
+			// destination did, while fewer than 16 probes were awaited
+			// (traceroute -I: 40 probes)
+			reached: true, sent: 31, took: 10 * time.Millisecond,
+		},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			s := tracetest.New(tc.routers)
+			tc.setup(s)
+			out, res, took, err := runSim(t, context.Background(), s, tc.opt)
+			if err != nil {
+				t.Fatalf("Run: %v", err)
+			}
+			if got := shape(out); got != tc.want {
+				t.Errorf("hops:\n%s\nwant:\n%s", got, tc.want)
+			}
+			if res.Trace.Reached() != tc.reached || res.GapSilent != tc.gapSilent || res.GapAfter != tc.gapAfter {
+				t.Errorf("Reached %v, GapSilent %d, GapAfter %d; want %v, %d, %d", res.Trace.Reached(), res.GapSilent, res.GapAfter, tc.reached, tc.gapSilent, tc.gapAfter)
+			}
+			if res.Sent != tc.sent || took < tc.took || took > tc.took+time.Millisecond {
+				t.Errorf("sent %d in %s, want %d in %s", res.Sent, took, tc.sent, tc.took)
+			}
+		})
+	}
+}
+
+// TestEngineLateReply: a reply that comes after its probe was given up
+// still fills its hop while the trace runs, and the hops handed over
+// (text) are the trace's final ones (JSON, replay): a hop with a probe
+// given up is handed over only once the trace is over.
+func TestEngineLateReply(t *testing.T) {
+	s := tracetest.New(4)
+	s.Routers[3].Silent = true // keeps the trace going for silentMin (50ms)
+	s.DstDelay = 20 * time.Millisecond
+	s.Routers[1].Late = func(n int) time.Duration {
+		if n == 2 {
+			return 20 * time.Millisecond // given up at MinWait (10ms)
+		}
+		return 0
+	}
+	var handed []int
+	var text bytes.Buffer
+	o := Options{Src: s.Src, Dst: s.Dst, ID: 0x4242, OnHop: func(h analyze.Hop) {
+		handed = append(handed, h.TTL)
+		report.Hop(&text, cloneHopForTest(h), report.Options{})
+	}}
+	res, err := Run(context.Background(), s, o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := "1 10.77.1.2 R R R\n2 10.77.2.2 R R R\n3 10.77.3.2 R R R\n4 * * *\n5 10.77.5.2 R R R\n"
+	if got := shape(text.String()); got != want {
+		t.Errorf("hops handed over:\n%s\nwant:\n%s", got, want)
+	}
+	var final bytes.Buffer
+	for _, h := range res.Trace.Hops() {
+		if h.TTL <= 5 {
+			report.Hop(&final, h, report.Options{})
+		}
+	}
+	if text.String() != final.String() {
+		t.Errorf("hops handed over:\n%s\ndiffer from the final trace:\n%s", text.String(), final.String())
+	}
+	if p := res.Trace.Hops()[1].Probes[1]; p.Reply == nil || p.Reply.RTT != 20200*time.Microsecond {
+		t.Errorf("late probe's reply %+v, want one after 20.2ms", p.Reply)
+	}
+}
+
+// cloneHopForTest copies what a printer reads, as run does, so that a
+// reply matched after the hand-over would show as a difference.
+func cloneHopForTest(h analyze.Hop) analyze.Hop {
+	c := analyze.Hop{TTL: h.TTL, PastDest: h.PastDest}
+	for _, p := range h.Probes {
+		q := *p
+		if p.Reply != nil {
+			r := *p.Reply
+			q.Reply = &r
+		}
+		c.Probes = append(c.Probes, &q)
+	}
+	return c
+}
+
+// TestEngineShape: on paths of 1 to 26 hops whose RTT grows by 4ms a hop
+// (the delay lab's 2ms links), the trace takes one round trip to the
+// destination when it lies within the first burst, and no more probes
+// than traceroute -I, but for the first burst on paths shorter than 5.
+func TestEngineShape(t *testing.T) {
+	const perHop = 4 * time.Millisecond
+	for _, routers := range []int{0, 1, 3, 4, 5, 8, 12, 15, 25} {
+		d := routers + 1
+		t.Run(fmt.Sprintf("%d hops", d), func(t *testing.T) {
+			s := tracetest.New(routers)
+			for i, r := range s.Routers {
+				r.Delay = time.Duration(i+1) * perHop
+			}
+			s.DstDelay = time.Duration(d) * perHop
+			_, res, took, err := runSim(t, context.Background(), s, Options{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !res.Trace.Reached() || res.Trace.DestTTL() != d {
+				t.Fatalf("destination at TTL %d, want %d", res.Trace.DestTTL(), d)
+			}
+			// Within the burst: one round trip. Beyond it the horizon runs
+			// 4 TTLs past the last answer, so TTL t leaves when TTL t-5
+			// answers, as traceroute -I's probes do.
+			var sent [32]time.Duration
+			for ttl := firstTTLs + 1; ttl <= d; ttl++ {
+				sent[ttl] = sent[ttl-5] + time.Duration(ttl-5)*perHop
+			}
+			want := sent[d] + s.DstDelay
+			if took != want {
+				t.Errorf("took %s, want %s", took, want)
+			}
+			if limit := max(3*firstTTLs, tracerouteProbes(d, 3)); res.Sent > limit {
+				t.Errorf("sent %d probes, want at most %d (traceroute -I: %d)", res.Sent, limit, tracerouteProbes(d, 3))
+			}
+			perTTL := map[int]int{}
+			for _, p := range res.Trace.Probes {
+				perTTL[p.TTL]++
+			}
+			for ttl := 1; ttl <= d; ttl++ {
+				if perTTL[ttl] != 3 {
+					t.Errorf("TTL %d drew %d probes, want 3", ttl, perTTL[ttl])
+				}
+			}
+			t.Logf("%d hops: %d probes (traceroute -I %d) in %s", d, res.Sent, tracerouteProbes(d, 3), took)
+		})
 	}
 }

@@ -2,6 +2,7 @@ package trace
 
 import (
 	"context"
+	"encoding/binary"
 	"net/netip"
 	"testing"
 	"time"
@@ -32,9 +33,11 @@ func TestEngineMissedProbe(t *testing.T) {
 			probes: 14, took: [2]time.Duration{0, 10 * time.Millisecond},
 		},
 		{
+			// the engine sees a silent hop: it waits MinWait, more than
+			// 5 x its neighbours' and 4 x the destination's RTT
 			name: "a whole hop", miss: map[int]bool{4: true, 5: true, 6: true},
 			want:   "1 10.77.1.2 R R R\n3 10.77.3.2 R R R\n4 10.77.4.2 R R R\n5 10.77.5.2 R R R\n",
-			probes: 12, took: [2]time.Duration{0, 10 * time.Millisecond},
+			probes: 12, took: [2]time.Duration{10 * time.Millisecond, 11 * time.Millisecond},
 		},
 		{
 			// -N 1: the missed probe's reply comes but matches nothing;
@@ -115,7 +118,7 @@ func TestAnalyzerOptionsZone(t *testing.T) {
 	o := Options{Src: src.WithZone("eth0"), Dst: dst.WithZone("eth0"), ID: 7}
 	o.setDefaults()
 	inf := analyze.Info{Src: src, Dst: dst, Proto: layers.IPProtocolICMPv6, Type: layers.ICMPv6TypeEchoRequest, ID: 7}
-	if !analyzerOptions(o).IsProbe(&inf) {
+	if !analyzerOptions(o, newEchoProber(o)).IsProbe(&inf) {
 		t.Errorf("probe %s -> %s not taken for a run to %s", inf.Src, inf.Dst, o.Dst)
 	}
 }
@@ -243,7 +246,7 @@ func TestEngine6(t *testing.T) {
 			name:    "silent router",
 			setup:   func(s *tracetest.Network) { s.Routers[1].Silent = true },
 			want:    "1 fd77:1::2 R R R\n2 * * *\n3 fd77:3::2 R R R\n4 fd77:4::2 R R R\n5 fd77:5::2 R R R\n",
-			reached: true, maxTime: 20 * time.Millisecond,
+			reached: true, maxTime: silentMin + time.Millisecond,
 		},
 		{
 			name:    "lossy router",
@@ -298,5 +301,89 @@ func TestEngine6(t *testing.T) {
 				t.Errorf("sent %d (network saw %d), missed %d", res.Sent, len(s.Sends), res.Missed)
 			}
 		})
+	}
+}
+
+// recProber is a Prober that records what the engine asks of it and
+// decides what the analyzer takes for a probe.
+type recProber struct {
+	inner   Prober
+	builds  [][2]int // (ttl, n)
+	asked   int
+	noProbe bool // IsProbe says no to everything
+}
+
+func (p *recProber) Build(ttl uint8, n int) ([]byte, error) {
+	p.builds = append(p.builds, [2]int{int(ttl), n})
+	return p.inner.Build(ttl, n)
+}
+
+func (p *recProber) IsProbe(inf *analyze.Info) bool {
+	p.asked++
+	return !p.noProbe && p.inner.IsProbe(inf)
+}
+
+// TestEngineProber: the engine builds every probe through Options.Prober,
+// numbering them 0, 1, 2... in send order, TTL by TTL, and the analyzer
+// knows its probes by the Prober's IsProbe.
+func TestEngineProber(t *testing.T) {
+	for _, noProbe := range []bool{false, true} {
+		s := tracetest.New(4)
+		o := Options{Src: s.Src, Dst: s.Dst, ID: 0x4242, Payload: 16, MaxHops: 8}
+		p := &recProber{inner: newEchoProber(o), noProbe: noProbe}
+		o.Prober = p
+		if noProbe {
+			o.Wait = time.Second
+		}
+		res, err := Run(context.Background(), s, o)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(p.builds) != res.Sent || res.Sent != len(s.Sends) {
+			t.Fatalf("noProbe %v: %d builds, %d sent, network saw %d", noProbe, len(p.builds), res.Sent, len(s.Sends))
+		}
+		for i, b := range p.builds {
+			if b[1] != i || (i > 0 && b[0] < p.builds[i-1][0]) {
+				t.Fatalf("noProbe %v: build %d was (ttl %d, n %d) after (ttl %d, n %d): want n = %d, TTLs in order", noProbe, i, b[0], b[1], p.builds[i-1][0], p.builds[i-1][1], i)
+			}
+		}
+		if p.asked == 0 {
+			t.Errorf("noProbe %v: the analyzer never asked the Prober", noProbe)
+		}
+		if got := len(res.Trace.Probes); noProbe && (got != 0 || res.Trace.Reached() || res.Missed != res.Sent) {
+			t.Errorf("IsProbe false: trace holds %d probes, reached %v, missed %d of %d; want none, false, all", got, res.Trace.Reached(), res.Missed, res.Sent)
+		} else if !noProbe && (!res.Trace.Reached() || res.Missed != 0) {
+			t.Errorf("trace not reached (missed %d)", res.Missed)
+		}
+	}
+}
+
+// TestEchoProber: the default probes are today's: ICMP Echo with the run's
+// identifier, sequence number and IP ID craft.SeqFor(ttl, attempt), the
+// attempt counted per TTL.
+func TestEchoProber(t *testing.T) {
+	o := Options{Src: netip.MustParseAddr("10.77.1.1"), Dst: netip.MustParseAddr("10.77.5.2"), ID: 0x4242, Payload: 16}
+	p := newEchoProber(o)
+	tests := []struct {
+		ttl     uint8
+		seq     uint16 // = IP ID
+		attempt string
+	}{
+		{1, 0x0100, "first at TTL 1"},
+		{1, 0x0101, "second at TTL 1"},
+		{2, 0x0200, "first at TTL 2"},
+		{1, 0x0102, "third at TTL 1"},
+	}
+	for n, tc := range tests {
+		b, err := p.Build(tc.ttl, n)
+		if err != nil {
+			t.Fatal(err)
+		}
+		// IPv4: TTL at 8, ID at 4-5; ICMP after 20 bytes: type 8, id at
+		// 24-25, seq at 26-27.
+		if len(b) != 20+8+16 || b[8] != tc.ttl || b[20] != 8 ||
+			binary.BigEndian.Uint16(b[4:6]) != tc.seq || binary.BigEndian.Uint16(b[24:26]) != 0x4242 || binary.BigEndian.Uint16(b[26:28]) != tc.seq {
+			t.Errorf("%s: % x, want TTL %d, echo id 0x4242, seq and IP ID %#04x", tc.attempt, b, tc.ttl, tc.seq)
+		}
 	}
 }

@@ -440,8 +440,11 @@ func errorKind6(typ, code uint8) Kind {
 // answers: the probe with its identity (find); else, for an ICMP error
 // whose quote shows another source address than the error's destination
 // (a NAT that left the quote translated), the probe with that identity
-// sent from the error's destination; else, for UDP and TCP, the probe
-// whose identity but the source port the quote shows (translated).
+// sent from the error's destination; else, for UDP and TCP with such a
+// translated source address, the probe whose identity but the source port
+// the quote shows (translated). A quote that keeps the prober's own
+// address is never matched past its source port: it may answer another
+// run of the same host (two traceroutes at once), whose ports differ.
 func (a *Analyzer) match(n *Note, now int64, ev *Event) {
 	hit, sent, late := a.find(n, &n.k, a.tagOf(n), now)
 	var rw Rewritten
@@ -452,7 +455,7 @@ func (a *Analyzer) match(n *Note, now int64, ev *Event) {
 			rw = RewriteSrcAddr
 		}
 	}
-	if hit == nil && !late && n.has&hasQuote != 0 && n.k.proto != ICMP {
+	if hit == nil && !late && n.has&hasQuote != 0 && n.has&hasAlt != 0 && n.k.proto != ICMP {
 		hit, sent, rw = a.translated(n, now)
 	}
 	if hit == nil {

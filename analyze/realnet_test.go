@@ -51,8 +51,11 @@ func TestAnalyzerRewritten(t *testing.T) {
 			analyze.RewriteSrcAddr | analyze.RewriteChecksum},
 		{"nat left the source address and port", [][]byte{udp}, udpProbe(t, natAddr, dstAddr, 1, 0x100, 61000, 33434), 0,
 			analyze.RewriteSrcAddr | analyze.RewriteSrcPort | analyze.RewriteChecksum},
-		{"nat left the source port", [][]byte{udp}, udpProbe(t, srcAddr, dstAddr, 1, 0x100, 61000, 33434), 0,
-			analyze.RewriteSrcPort | analyze.RewriteChecksum},
+		{"nat left the source address and port", [][]byte{udp}, udpProbe(t, natAddr, dstAddr, 1, 0x100, 61000, 33434), 0,
+			analyze.RewriteSrcAddr | analyze.RewriteSrcPort | analyze.RewriteChecksum},
+		// Our own address with another source port is another run of
+		// this host (two traceroutes at once), not a translation.
+		{"our address, another source port: another run's", [][]byte{udp}, udpProbe(t, srcAddr, dstAddr, 1, 0x100, 61000, 33434), -1, 0},
 		{"paris: the ip id picks the earlier probe", [][]byte{udp, udp2}, udp, 0, 0},
 		{"paris: the ip id picks the later probe", [][]byte{udp, udp2}, udp2, 1, 0},
 		{"paris: ip id rewritten, the latest unanswered", [][]byte{udp, udp2}, udpProbe(t, srcAddr, dstAddr, 1, 0x9999, 40000, 33434), 1, analyze.RewriteIPID},

@@ -21,6 +21,9 @@ type Options struct {
 	// Explain adds, under each hop line, sentences saying what the hop's
 	// packets show (see Explain), each indented by six spaces.
 	Explain bool
+	// Paris says whether a trace's probes were Paris ones (JSON "paris"):
+	// a run knows its method. Nil derives it from the probes (Paris).
+	Paris func(*analyze.Trace) bool
 }
 
 // host is an address as traceroute prints it: "name (addr)" when o.Names

@@ -4,6 +4,9 @@ import (
 	"fmt"
 	"net/netip"
 	"strings"
+
+	"github.com/gopacket/gopacket/layers"
+	"github.com/tracers/tracers/analyze"
 )
 
 // Filter returns the BPF expression, in libpcap's syntax, that lets
@@ -69,4 +72,100 @@ func word32(a netip.Addr, i int) uint32 {
 		return 0
 	}
 	return uint32(b[4*i])<<24 | uint32(b[4*i+1])<<16 | uint32(b[4*i+2])<<8 | uint32(b[4*i+3])
+}
+
+// Filter returns the BPF expression, in libpcap's syntax, that lets
+// through only this run's packets: its probes, and the answers to them.
+//
+// ICMP: the expression of the package-level Filter (Echo Requests, Echo
+// Replies, errors quoting them, by identifier), Paris or not.
+//
+// UDP: the probes from the source to the destination with the run's
+// constant ports (classic: the source port; Paris: both; Fixed: the
+// destination port and the checksum that holds the run's tag), and the
+// ICMP or ICMPv6 errors to the source (IPv4: Destination Unreachable,
+// Time Exceeded, Parameter Problem; IPv6: those and Packet Too Big) whose
+// quoted header is UDP from the source to the destination with those same
+// constant fields, read at the quoted transport header: after the quoted
+// IHL for IPv4 (icmp[8 + ((icmp[8] & 15) << 2)]), at icmp6[48] for IPv6.
+// A port unreachable from the destination is one of these errors.
+//
+// TCP: the run's flow both ways, the probes and whatever the kernel sends
+// on it (its RST to an unexpected SYN-ACK), the destination's SYN-ACK and
+// RST to the run's source port, and the errors quoting TCP from the run's
+// source port to its destination port.
+//
+// As for Filter, IPv6 packets with extension headers do not pass; an
+// address's zone is left out.
+func (p *Prober) Filter() string {
+	m := &p.m
+	if m.Proto == analyze.ICMP {
+		return Filter(p.src, p.dst, m.ID)
+	}
+	f := filterParts{src: p.src, dst: p.dst, v6: p.v6}
+	if m.Proto == analyze.TCP {
+		return fmt.Sprintf("(tcp and src host %s and dst host %s and tcp src port %d and tcp dst port %d) or "+
+			"(tcp and src host %s and dst host %s and tcp src port %d and tcp dst port %d and tcp[tcpflags] & (tcp-syn|tcp-rst) != 0) or "+
+			"(%s and %s = %d and %s = %d)",
+			p.src, p.dst, m.SrcPort, m.Port, p.dst, p.src, m.Port, m.SrcPort,
+			f.quoting(layers.IPProtocolTCP), f.quoted(0), m.SrcPort, f.quoted(2), m.Port)
+	}
+	var probe, quoted string
+	switch {
+	case m.Paris:
+		probe = fmt.Sprintf("udp src port %d and udp dst port %d", m.SrcPort, m.Port)
+		quoted = fmt.Sprintf("%s = %d and %s = %d", f.quoted(0), m.SrcPort, f.quoted(2), m.Port)
+	case m.Fixed:
+		probe = fmt.Sprintf("udp dst port %d and %s = %d", m.Port, f.udpSum(), m.SrcPort)
+		quoted = fmt.Sprintf("%s = %d and %s = %d", f.quoted(2), m.Port, f.quoted(udpChecksum), m.SrcPort)
+	default:
+		probe = fmt.Sprintf("udp src port %d", m.SrcPort)
+		quoted = fmt.Sprintf("%s = %d", f.quoted(0), m.SrcPort)
+	}
+	return fmt.Sprintf("(udp and src host %s and dst host %s and %s) or (%s and %s)",
+		p.src, p.dst, probe, f.quoting(layers.IPProtocolUDP), quoted)
+}
+
+// filterParts writes the pieces of a run's filter that depend on the
+// family.
+type filterParts struct {
+	src, dst netip.Addr
+	v6       bool
+}
+
+// quoting is the condition for an ICMP or ICMPv6 error to the source
+// quoting a packet of protocol proto from the source to the destination.
+func (f filterParts) quoting(proto layers.IPProtocol) string {
+	if !f.v6 {
+		return fmt.Sprintf("icmp and dst host %s and (icmp[0] = 3 or icmp[0] = 11 or icmp[0] = 12) and "+
+			"icmp[17] = %d and icmp[20:4] = %d and icmp[24:4] = %d",
+			f.src, proto, word32(f.src, 0), word32(f.dst, 0))
+	}
+	var b strings.Builder
+	fmt.Fprintf(&b, "icmp6 and dst host %s and (icmp6[0] = 1 or icmp6[0] = 2 or icmp6[0] = 3 or icmp6[0] = 4) and icmp6[14] = %d", f.src, proto)
+	for i := range 4 {
+		fmt.Fprintf(&b, " and icmp6[%d:4] = 0x%08x", 16+4*i, word32(f.src, i))
+	}
+	for i := range 4 {
+		fmt.Fprintf(&b, " and icmp6[%d:4] = 0x%08x", 32+4*i, word32(f.dst, i))
+	}
+	return b.String()
+}
+
+// quoted is the 16-bit field at off in the transport header an error
+// quotes.
+func (f filterParts) quoted(off int) string {
+	if f.v6 {
+		return fmt.Sprintf("icmp6[%d:2]", 48+off)
+	}
+	return fmt.Sprintf("icmp[8 + ((icmp[8] & 15) << 2) + %d:2]", off)
+}
+
+// udpSum is the checksum field of a UDP datagram.
+func (f filterParts) udpSum() string {
+	if f.v6 {
+		// libpcap indexes no udp[] over IPv6: the fixed header is 40 bytes.
+		return fmt.Sprintf("ip6[%d:2]", ipv6HeaderLen+udpChecksum)
+	}
+	return fmt.Sprintf("udp[%d:2]", udpChecksum)
 }

@@ -122,7 +122,13 @@ func (b *Builder) Build(s Spec) ([]byte, error) {
 	if limit := MaxPayloadTo(s.Dst); s.Payload < 0 || s.Payload > limit {
 		return nil, fmt.Errorf("craft: build: %w: %d not in 0..%d", errPayloadLen, s.Payload, limit)
 	}
-	b.payload = b.pattern[:s.Payload]
+	return b.build(s, b.pattern[:s.Payload])
+}
+
+// build is Build once s is checked, with payload as the echo data
+// (s.Payload is not read). payload must outlive the call only.
+func (b *Builder) build(s Spec, payload []byte) ([]byte, error) {
+	b.payload = payload
 	opts := gopacket.SerializeOptions{FixLengths: true, ComputeChecksums: true}
 	var err error
 	if s.Dst.Is4() {

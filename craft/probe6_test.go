@@ -200,7 +200,11 @@ func TestVerify6(t *testing.T) {
 		{name: "short", pkt: goldenProbe6[:39], want: "craft: short ipv6 header: 39 bytes"},
 		{name: "truncated", pkt: goldenProbe6[:79], want: "craft: bad ipv6 payload length: 40 in a 79-byte packet"},
 		{name: "udp", pkt: mutate(func(p []byte) []byte { p[6] = 17; return p }),
-			want: "craft: not icmpv6: next header 17 (extension headers are not walked)"},
+			want: "craft: bad udp length: 4660 in a 40-byte datagram"},
+		{name: "tcp", pkt: mutate(func(p []byte) []byte { p[6] = 6; return p }),
+			want: "craft: bad tcp data offset: 16 bytes in a 40-byte segment"},
+		{name: "gre", pkt: mutate(func(p []byte) []byte { p[6] = 47; return p }),
+			want: "craft: not icmpv6: next header 47 (extension headers are not walked)"},
 		{name: "short icmpv6", pkt: mutate(func(p []byte) []byte { p[5] = 4; return p[:44] }), want: "craft: short icmpv6 header: 4 bytes"},
 	}
 	for _, tt := range tests {

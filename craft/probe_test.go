@@ -198,7 +198,13 @@ func TestVerify(t *testing.T) {
 		{name: "ihl beyond packet", pkt: mutate(func(p []byte) []byte { p[0] = 0x4f; return p[:40] }),
 			want: "craft: bad ipv4 header length: 60 bytes in a 40-byte packet"},
 		{name: "truncated", pkt: goldenProbe[:59], want: "craft: bad ipv4 total length: 60 in a 59-byte packet"},
-		{name: "not icmp", pkt: udpHeaderOnly(), want: "craft: not icmp: protocol 17"},
+		{name: "udp without its header", pkt: udpHeaderOnly(), want: "craft: short udp header: 0 bytes"},
+		{name: "not icmp, udp or tcp", pkt: mutate(func(p []byte) []byte {
+			p[9], p[10], p[11] = 47, 0, 0
+			c := craft.Checksum(p[:20])
+			p[10], p[11] = byte(c>>8), byte(c)
+			return p
+		}), want: "craft: not icmp: protocol 47"},
 		{name: "short icmp", pkt: shortICMP(), want: "craft: short icmp header: 4 bytes"},
 	}
 	for _, tt := range tests {

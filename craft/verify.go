@@ -22,7 +22,12 @@ const (
 	ipv6Src       = 8  // 128-bit source address
 	ipv6Dst       = 24 // 128-bit destination address
 	icmpHeaderLen = analyze.ICMPHeaderLen
-	icmpChecksum  = 2 // 16-bit checksum
+	icmpChecksum  = 2  // 16-bit checksum
+	udpHeaderLen  = 8  // RFC 768
+	udpLength     = 4  // 16-bit length, header included
+	udpChecksum   = 6  // 16-bit checksum
+	tcpMinLen     = 20 // RFC 9293 section 3.1, no options
+	tcpChecksum   = 16 // 16-bit checksum
 )
 
 var (
@@ -36,26 +41,38 @@ var (
 	errBadPayLen   = errors.New("bad ipv6 payload length")
 	errNotICMPv6   = errors.New("not icmpv6")
 	errShortICMPv6 = errors.New("short icmpv6 header")
+	errShortUDP    = errors.New("short udp header")
+	errBadUDPLen   = errors.New("bad udp length")
+	errNoUDPSum    = errors.New("udp checksum 0 (none)")
+	errShortTCP    = errors.New("short tcp header")
+	errBadTCPOff   = errors.New("bad tcp data offset")
 )
 
 // Verify checks a probe packet, pkt starting at the IP header; the version
 // nibble says which family.
 //
-// IPv4: pkt carries ICMP. Verify recomputes with Checksum both the IPv4
+// IPv4: pkt carries ICMP, UDP or TCP. Verify recomputes with Checksum both the IPv4
 // header checksum (RFC 791) and the ICMP checksum over the ICMP header and
 // data (RFC 792), the ICMP message being bounded by the IPv4 total length
-// field.
+// field. A UDP datagram (RFC 768) or TCP segment (RFC 9293 section 3.1)
+// is checked the same way over the IPv4 pseudo-header (source,
+// destination, zero, protocol, upper-layer length) and the whole message;
+// a UDP checksum of 0, which IPv4 reads as "none", is refused: tracers
+// always sends one.
 //
-// IPv6: pkt carries ICMPv6 right after the fixed header (next header 58,
+// IPv6: pkt carries ICMPv6, UDP or TCP right after the fixed header (next header 58,
 // no extension headers, as Build makes it), the message bounded by the
 // payload length. IPv6 has no header checksum (RFC 8200 section 3); Verify
 // recomputes the ICMPv6 checksum over the IPv6 pseudo-header (RFC 8200
 // section 8.1: source, destination, upper-layer length, next header 58)
-// and the ICMPv6 message (RFC 4443 section 2.3).
+// and the ICMPv6 message (RFC 4443 section 2.3), or with next header 17
+// or 6 the UDP datagram or TCP segment, whose checksums cover the same
+// pseudo-header (a UDP checksum of 0 is illegal over IPv6, RFC 8200
+// section 8.1).
 //
 // A checksum that does not match gives an error naming it, as in
 // "craft: ipv4 header checksum 0xbeef != computed 0xb861"; a short or
-// malformed packet, or one that is not ICMP or ICMPv6, gives an error too.
+// malformed packet, or one that carries none of these, gives an error too.
 // Verify does not modify pkt and does not allocate when pkt is valid.
 func Verify(pkt []byte) error {
 	if err := verify(pkt); err != nil {
@@ -75,6 +92,11 @@ func verify(pkt []byte) error {
 	}
 	if Checksum(hdr) != 0 {
 		return mismatch("ipv4 header checksum", hdr, ipv4Checksum)
+	}
+	switch p := hdr.Protocol(); p {
+	case layers.IPProtocolUDP, layers.IPProtocolTCP:
+		msg := pkt[len(hdr):total]
+		return verifyTransport(p, pseudoSum4(hdr, len(msg), p), msg)
 	}
 	icmp, err := icmpOf(hdr, pkt, total)
 	if err != nil {
@@ -123,6 +145,18 @@ func icmpOf(hdr analyze.IPv4Header, pkt []byte, total int) (analyze.ICMPHeader, 
 
 // verify6 is verify for an IPv6 packet.
 func verify6(pkt []byte) error {
+	if len(pkt) >= ipv6HeaderLen {
+		h := analyze.IPv6Header(pkt)
+		if p := h.NextHeader(); p == layers.IPProtocolUDP || p == layers.IPProtocolTCP {
+			plen := int(h.PayloadLen())
+			if ipv6HeaderLen+plen > len(pkt) {
+				return fmt.Errorf("%w: %d in a %d-byte packet", errBadPayLen, plen, len(pkt))
+			}
+			msg := pkt[ipv6HeaderLen : ipv6HeaderLen+plen]
+			ph := pseudoHeader6(h.Src().As16(), h.Dst().As16(), uint32(plen), p)
+			return verifyTransport(p, sum(0, ph[:]), msg)
+		}
+	}
 	msg, err := icmp6Of(pkt)
 	if err != nil {
 		return err
@@ -177,4 +211,42 @@ func mismatch(what string, b []byte, off int) error {
 	got := binary.BigEndian.Uint16(b[off:])
 	want := ^fold(sum(sum(0, b[:off]), b[off+2:]))
 	return fmt.Errorf("%s 0x%04x != computed 0x%04x", what, got, want)
+}
+
+// pseudoSum4 is the one's complement sum (unfolded) of the IPv4
+// pseudo-header (RFC 768; RFC 9293 section 3.1) of an upper-layer message
+// of n bytes after h, of protocol p.
+func pseudoSum4(h analyze.IPv4Header, n int, p layers.IPProtocol) uint64 {
+	return sum(0, h[12:20]) + uint64(p) + uint64(n)
+}
+
+// verifyTransport checks the UDP datagram or TCP segment msg (protocol p)
+// whose pseudo-header sums to ps.
+func verifyTransport(p layers.IPProtocol, ps uint64, msg []byte) error {
+	what, off := "tcp checksum", tcpChecksum
+	if p == layers.IPProtocolUDP {
+		what, off = "udp checksum", udpChecksum
+		if len(msg) < udpHeaderLen {
+			return fmt.Errorf("%w: %d bytes", errShortUDP, len(msg))
+		}
+		if n := analyze.UDPHeader(msg).Length(); int(n) != len(msg) {
+			return fmt.Errorf("%w: %d in a %d-byte datagram", errBadUDPLen, n, len(msg))
+		}
+		if analyze.UDPHeader(msg).Checksum() == 0 {
+			return errNoUDPSum
+		}
+	} else {
+		if len(msg) < tcpMinLen {
+			return fmt.Errorf("%w: %d bytes", errShortTCP, len(msg))
+		}
+		if n := int(msg[12]>>4) * 4; n < tcpMinLen || n > len(msg) {
+			return fmt.Errorf("%w: %d bytes in a %d-byte segment", errBadTCPOff, n, len(msg))
+		}
+	}
+	if ^fold(sum(ps, msg)) != 0 {
+		got := binary.BigEndian.Uint16(msg[off:])
+		want := ^fold(sum(sum(ps, msg[:off]), msg[off+2:]))
+		return fmt.Errorf("%s 0x%04x != computed 0x%04x (pseudo-header included)", what, got, want)
+	}
+	return nil
 }

@@ -4,6 +4,8 @@ import (
 	"net/netip"
 	"testing"
 
+	"github.com/gopacket/gopacket/layers"
+
 	"github.com/tracers/tracers/craft"
 )
 
@@ -21,15 +23,24 @@ func FuzzVerify(f *testing.F) {
 		}
 		if pkt[0]>>4 == 6 {
 			n := int(pkt[4])<<8 | int(pkt[5])
-			ph, err := craft.PseudoHeader(netip.AddrFrom16([16]byte(pkt[8:24])), netip.AddrFrom16([16]byte(pkt[24:40])), uint32(n), 58)
+			ph, err := craft.PseudoHeader(netip.AddrFrom16([16]byte(pkt[8:24])), netip.AddrFrom16([16]byte(pkt[24:40])), uint32(n), layers.IPProtocol(pkt[6]))
 			if err == nil && craft.Checksum6(ph, pkt[40:40+n]) != 0 {
-				t.Errorf("Verify(% x) = nil with a bad icmpv6 checksum", pkt)
+				t.Errorf("Verify(% x) = nil with a bad next header %d checksum", pkt, pkt[6])
 			}
 			return
 		}
 		ihl := int(pkt[0]&0x0f) * 4
 		total := int(pkt[2])<<8 | int(pkt[3])
-		if craft.Checksum(pkt[:ihl]) != 0 || craft.Checksum(pkt[ihl:total]) != 0 {
+		msg := pkt[ihl:total]
+		bad := craft.Checksum(pkt[:ihl]) != 0
+		switch p := layers.IPProtocol(pkt[9]); p {
+		case layers.IPProtocolUDP, layers.IPProtocolTCP:
+			ph, err := craft.PseudoHeader4(netip.AddrFrom4([4]byte(pkt[12:16])), netip.AddrFrom4([4]byte(pkt[16:20])), uint16(len(msg)), p)
+			bad = bad || err != nil || craft.Checksum4(ph, msg) != 0
+		default:
+			bad = bad || craft.Checksum(msg) != 0
+		}
+		if bad {
 			t.Errorf("Verify(% x) = nil with a bad checksum", pkt)
 		}
 	})

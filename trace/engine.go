@@ -5,14 +5,10 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"math"
 	"net/netip"
 	"time"
 
-	"github.com/gopacket/gopacket/layers"
-
 	"github.com/tracers/tracers/analyze"
-	"github.com/tracers/tracers/craft"
 )
 
 // Wire is what the engine needs from the network: send a probe, receive
@@ -27,44 +23,49 @@ type Wire interface {
 
 // Defaults for Options.
 const (
-	DefaultMaxHops  = 30
-	DefaultQueries  = 3
-	DefaultWait     = 5 * time.Second
-	DefaultRate     = 10000 // probes per second; DefaultInFlight is the real bound, as traceroute -N
-	DefaultInFlight = 16    // like traceroute -N 16
+	DefaultMaxHops = 30
+	DefaultQueries = 3
+	DefaultWait    = 5 * time.Second
+	DefaultRate    = 10000 // probes per second
+	// DefaultInFlight bounds the probes awaiting an answer at once. The
+	// horizon (see README, "How long tracers waits, and how far it
+	// sends") is what shapes the sending; this is only its ceiling, large
+	// enough for the first burst (firstTTLs x 3 queries).
+	DefaultInFlight = 32
+	// DefaultGapLimit is how many silent TTLs past the last answer end a
+	// trace, as mtr's --max-unknown and scamper's gaplimit (both 5).
+	DefaultGapLimit = 5
 )
 
 // Options describe one trace.
 type Options struct {
 	Src, Dst netip.Addr
 	ID       uint16 // echo identifier (ICMP or ICMPv6): this run's identity
+	// Prober builds the probes and recognises them in the capture; nil
+	// means ICMP (or ICMPv6) Echo with identifier ID and Payload bytes.
+	Prober   Prober
 	FirstHop int
 	MaxHops  int
 	Queries  int
 	Wait     time.Duration // ceiling of the wait for one probe
 	Rate     float64       // probes per second
-	InFlight int           // probes awaiting an answer at once
+	InFlight int           // probes awaiting an answer at once, at most
 	Payload  int           // echo payload bytes
+	// GapLimit ends the trace after this many consecutive TTLs past the
+	// last answer (or before the first hop, when nothing answered) have
+	// had every probe given up unanswered. 0 means DefaultGapLimit; a
+	// negative value, no limit (probe up to MaxHops).
+	GapLimit int
 	OnHop    func(analyze.Hop)
 	OnPacket func(analyze.Packet) // every captured packet, before analysis
 	// MinWait is the least an unanswered probe is given once replies set
 	// the pace (default 10ms): scheduling jitter must not turn a reply
 	// into a '*'.
 	MinWait time.Duration
-	// TailWait is the least a probe is given when no hop at or beyond its
-	// TTL has answered yet (default 500ms, never above Wait).
+	// TailWait is the least a probe is given when no hop beyond its TTL
+	// has answered yet (default 500ms, never above Wait).
 	TailWait time.Duration
 }
-
-// Wait factors, as Linux traceroute's -w MAX,HERE,NEAR: a probe is given
-// here times the slowest RTT already seen at its own hop, or near times the
-// slowest RTT seen at a hop beyond it, or tail times the slowest RTT seen
-// anywhere.
-const (
-	waitHere = 3
-	waitNear = 10
-	waitTail = 10
-)
 
 func (o *Options) setDefaults() {
 	if o.FirstHop <= 0 {
@@ -84,6 +85,9 @@ func (o *Options) setDefaults() {
 	}
 	if o.InFlight <= 0 {
 		o.InFlight = DefaultInFlight
+	}
+	if o.GapLimit == 0 {
+		o.GapLimit = DefaultGapLimit
 	}
 	if o.MinWait <= 0 {
 		o.MinWait = 10 * time.Millisecond
@@ -108,6 +112,8 @@ func (o *Options) Check() error {
 		return fmt.Errorf("wait %s out of range (0, 60s]", o.Wait)
 	case o.InFlight < 0 || o.InFlight > 255:
 		return fmt.Errorf("probes in flight %d out of range 1..255", o.InFlight)
+	case o.GapLimit > 255:
+		return fmt.Errorf("gap limit %d out of range 1..255", o.GapLimit)
 	case o.Rate < 0 || o.Rate > 100000:
 		return fmt.Errorf("rate %g out of range (0, 100000] probes/s", o.Rate)
 	case o.Payload < 0 || o.Payload > maxPayload4:
@@ -138,6 +144,10 @@ type Result struct {
 	// them: they are in neither Trace nor the hops handed to OnHop, as
 	// they would not be in a replay of the capture.
 	Missed int
+	// GapStop is the TTL after which the gap limit ended the trace (the
+	// last answering TTL, or FirstHop-1 when nothing answered), 0 when it
+	// did not: TTLs GapStop+1 .. GapStop+GapLimit were all silent.
+	GapStop int
 }
 
 // slot is one probe the engine plans and sends. Its send time is on the
@@ -152,50 +162,31 @@ type slot struct {
 }
 
 type engine struct {
-	o        Options
-	w        Wire
-	an       *analyze.Analyzer
-	b        *craft.Builder
-	tr       *analyze.Trace  // the analyzer's trace of this run, once a probe is captured
-	slots    []slot          // ttl-major, send order
-	order    []int           // slot indexes in the order they were sent
-	next     int             // next slot to send
-	printed  int             // hops handed to OnHop, as count of TTLs from FirstHop
-	end      int             // lowest TTL with a terminal reply, 0 if none
-	maxRTT   time.Duration   // slowest reply so far
-	lag      time.Duration   // longest delay from capture to the engine
-	rttAt    []time.Duration // slowest reply per TTL
-	rttAbove []time.Duration // slowest reply at any TTL above the index
-	tokens   float64
-	last     time.Time // token refill time
-	flight   int
-}
-
-// IsProbe reports whether inf is one of this run's probes: an ICMP Echo
-// Request (IPv4, type 8) or ICMPv6 Echo Request (IPv6, type 128) from src
-// to dst with the run's echo identifier.
-func IsProbe(inf *analyze.Info, src, dst netip.Addr, id uint16) bool {
-	if inf.ID != id || inf.Src != src || inf.Dst != dst {
-		return false
-	}
-	switch inf.Proto {
-	case layers.IPProtocolICMPv4:
-		return inf.Type == layers.ICMPv4TypeEchoRequest
-	case layers.IPProtocolICMPv6:
-		return inf.Type == layers.ICMPv6TypeEchoRequest
-	}
-	return false
+	o       Options
+	w       Wire
+	an      *analyze.Analyzer
+	pr      Prober
+	tr      *analyze.Trace  // the analyzer's trace of this run, once a probe is captured
+	slots   []slot          // ttl-major, send order
+	order   []int           // slot indexes in the order they were sent
+	next    int             // next slot to send
+	printed int             // hops handed to OnHop, as count of TTLs from FirstHop
+	end     int             // lowest TTL with a terminal reply, 0 if none
+	short   int             // highest TTL with a non-terminal reply: the destination is beyond it
+	lag     time.Duration   // longest delay from capture to the engine
+	rttAt   []time.Duration // slowest reply per TTL, 0 for none
+	tokens  float64
+	last    time.Time // token refill time
+	flight  int
+	over    bool // the trace is over: nothing changes from here on
 }
 
 // analyzerOptions are the analyzer's settings for a run: the defaults a
 // replay uses, but a window and a gap no shorter than the engine's own
 // waits, so that the run stays one trace and a reply within -w is matched.
-// Packets carry no zone: a link-local destination's (fe80::1%eth0) is
-// dropped for the comparison.
-func analyzerOptions(o Options) analyze.Options {
-	src, dst, id := o.Src.WithZone(""), o.Dst.WithZone(""), o.ID
+func analyzerOptions(o Options, pr Prober) analyze.Options {
 	return analyze.Options{
-		IsProbe: func(inf *analyze.Info) bool { return IsProbe(inf, src, dst, id) },
+		IsProbe: pr.IsProbe,
 		Window:  max(30*time.Second, 2*o.Wait),
 		Gap:     max(20*time.Second, 2*o.Wait+time.Duration(2/o.Rate*float64(time.Second))),
 	}
@@ -208,8 +199,11 @@ func Run(ctx context.Context, w Wire, o Options) (*Result, error) {
 	if err := o.Check(); err != nil {
 		return nil, err
 	}
-	e := &engine{o: o, w: w, b: craft.NewBuilder(), rttAt: make([]time.Duration, 256), rttAbove: make([]time.Duration, 256)}
-	e.an = analyze.New(analyzerOptions(o))
+	e := &engine{o: o, w: w, pr: o.Prober, rttAt: make([]time.Duration, 257)}
+	if e.pr == nil {
+		e.pr = newEchoProber(o)
+	}
+	e.an = analyze.New(analyzerOptions(o, e.pr))
 	for ttl := o.FirstHop; ttl <= o.MaxHops; ttl++ {
 		for range o.Queries {
 			e.slots = append(e.slots, slot{ttl: ttl})
@@ -217,8 +211,9 @@ func Run(ctx context.Context, w Wire, o Options) (*Result, error) {
 	}
 	e.tokens, e.last = float64(o.InFlight), w.Now()
 	err := e.loop(ctx)
-	e.flush(true)
-	res := &Result{Trace: e.tr, Stats: e.an.Stats(), Sent: len(e.order)}
+	e.over = true
+	e.flush()
+	res := &Result{Trace: e.tr, Stats: e.an.Stats(), Sent: len(e.order), GapStop: e.gapStop()}
 	if res.Trace == nil {
 		res.Trace = &analyze.Trace{Src: o.Src, Dst: o.Dst, Proto: analyze.ICMP}
 	}
@@ -242,12 +237,51 @@ func (e *engine) slotsAt(ttl int) []slot {
 	return e.slots[i : i+e.o.Queries]
 }
 
-// limit is the highest TTL still worth probing.
+// limit is the highest TTL still worth probing: the destination's (or the
+// unreachable's) once known, the end of the gap once the gap limit holds,
+// else MaxHops.
 func (e *engine) limit() int {
+	l := e.o.MaxHops
 	if e.end != 0 {
-		return e.end
+		l = e.end
 	}
-	return e.o.MaxHops
+	if g := e.gapStop(); g != 0 {
+		l = min(l, g+e.o.GapLimit)
+	}
+	return l
+}
+
+// lastAnswer is the highest TTL with a reply, or FirstHop-1.
+func (e *engine) lastAnswer() int {
+	for ttl := e.o.MaxHops; ttl >= e.o.FirstHop; ttl-- {
+		if e.rttAt[ttl] > 0 {
+			return ttl
+		}
+	}
+	return e.o.FirstHop - 1
+}
+
+// silent reports whether every probe at ttl was given up unanswered.
+func (e *engine) silent(ttl int) bool {
+	return e.rttAt[ttl] == 0 && e.hopDone(ttl)
+}
+
+// gapStop returns the last answering TTL (FirstHop-1 for none) when the
+// GapLimit TTLs after it are all silent, else 0.
+func (e *engine) gapStop() int {
+	if e.o.GapLimit < 0 {
+		return 0
+	}
+	a := e.lastAnswer()
+	if a+e.o.GapLimit > e.o.MaxHops || (e.end != 0 && a+e.o.GapLimit > e.end) {
+		return 0
+	}
+	for ttl := a + 1; ttl <= a+e.o.GapLimit; ttl++ {
+		if !e.silent(ttl) {
+			return 0
+		}
+	}
+	return max(a, e.o.FirstHop-1)
 }
 
 func (e *engine) loop(ctx context.Context) error {
@@ -259,7 +293,7 @@ func (e *engine) loop(ctx context.Context) error {
 		if err := e.send(now); err != nil {
 			return err
 		}
-		e.flush(false)
+		e.flush()
 		if e.finished() {
 			return nil
 		}
@@ -281,101 +315,13 @@ func (e *engine) loop(ctx context.Context) error {
 	}
 }
 
-// send sends what the window, the rate and the known end allow. The echo
-// sequence number and IP ID say TTL and attempt (craft.SeqFor), as they
-// always have, for whoever reads a capture; the engine never reads them
-// back: the analyzer tells it which probe a reply answers.
-func (e *engine) send(now time.Time) error {
-	e.tokens += now.Sub(e.last).Seconds() * e.o.Rate
-	if m := float64(e.o.InFlight); e.tokens > m {
-		e.tokens = m
-	}
-	e.last = now
-	for e.next < len(e.slots) && e.flight < e.o.InFlight && e.tokens >= 1 {
-		s := &e.slots[e.next]
-		if s.ttl > e.limit() {
-			return nil
-		}
-		attempt := e.next - (s.ttl-e.o.FirstHop)*e.o.Queries
-		n := craft.SeqFor(uint8(s.ttl), uint8(attempt))
-		pkt, err := e.b.Build(craft.Spec{
-			Src: e.o.Src, Dst: e.o.Dst, TTL: uint8(s.ttl), ID: e.o.ID, Seq: n, IPID: n, Payload: e.o.Payload,
-		})
-		if err != nil {
-			return fmt.Errorf("probe ttl %d: %w", s.ttl, err)
-		}
-		if err := e.w.Send(pkt); err != nil {
-			return err
-		}
-		s.sent, s.at = true, now
-		e.order = append(e.order, e.next)
-		e.next++
-		e.flight++
-		e.tokens--
-	}
-	return nil
-}
-
-// wait is how long an unanswered probe at ttl is given: a few times the
-// slowest RTT seen at that hop or beyond it (a silent hop between answering
-// hops costs a few RTTs, not the ceiling), at least MinWait, and never more
-// than the ceiling Wait.
-func (e *engine) wait(ttl int) time.Duration {
-	var w time.Duration
-	if r := e.rttAt[ttl]; r > 0 {
-		w = waitHere * r
-	}
-	near := e.rttAbove[ttl]
-	switch {
-	case near > 0:
-		w = max(w, waitNear*near)
-	case w == 0 && e.maxRTT > 0:
-		w = max(waitTail*e.maxRTT, e.o.TailWait)
-	case w == 0:
-		return e.o.Wait
-	}
-	// RTTs come from capture timestamps, but a reply reaches the engine
-	// only after the capture and the scheduler deliver it: on a loaded
-	// machine that lag, not the RTT, decides whether a reply is in time.
-	return min(max(w, e.o.MinWait)+2*e.lag, e.o.Wait)
-}
-
-// expire gives up on probes that have waited their time, whether the
-// capture showed them or not: a probe the capture missed holds its place
-// in the window until then, as any unanswered probe does.
-func (e *engine) expire(now time.Time) {
-	for _, i := range e.order {
-		s := &e.slots[i]
-		if !s.done && now.Sub(s.at) >= e.wait(s.ttl) {
-			s.done = true
-			e.flight--
-		}
-	}
-}
-
-func (e *engine) deadline(now time.Time) time.Time {
-	d := now.Add(e.o.Wait)
-	for _, i := range e.order {
-		s := &e.slots[i]
-		if t := s.at.Add(e.wait(s.ttl)); !s.done && t.Before(d) {
-			d = t
-		}
-	}
-	if e.next < len(e.slots) && e.flight < e.o.InFlight && e.slots[e.next].ttl <= e.limit() && e.tokens < 1 {
-		// Round up, and at least 1ns: a deadline of now would spin.
-		t := now.Add(max(time.Duration(math.Ceil((1-e.tokens)/e.o.Rate*float64(time.Second))), 1))
-		if t.Before(d) {
-			d = t
-		}
-	}
-	return d
-}
-
 // packet feeds one captured packet to the analyzer and acts on its
 // verdict: a probe of ours takes the earliest sent slot of its TTL that the
 // capture has not shown yet (the capture shows probes in send order, so
 // that is the probe itself, or one of the same TTL when the capture
-// dropped one); a reply marks the slot of the probe the analyzer matched.
+// dropped one); a reply marks the slot of the probe the analyzer matched,
+// even one given up already (a late reply: it still fills its hop, which
+// is printed only once it can no longer change).
 func (e *engine) packet(p analyze.Packet) {
 	e.lag = max(e.lag, e.w.Now().Sub(p.Time))
 	if e.o.OnPacket != nil {
@@ -405,19 +351,18 @@ func (e *engine) packet(p analyze.Packet) {
 		if s == nil {
 			return
 		}
-		rtt := ev.Probe.Reply.RTT
-		e.maxRTT = max(e.maxRTT, rtt)
-		e.rttAt[s.ttl] = max(e.rttAt[s.ttl], rtt)
-		for t := range s.ttl {
-			e.rttAbove[t] = max(e.rttAbove[t], rtt)
-		}
+		r := ev.Probe.Reply
+		e.rttAt[s.ttl] = max(e.rttAt[s.ttl], r.RTT, 1) // 1ns: a reply at 0 still counts as one
 		if !s.done {
 			s.done = true
 			e.flight--
 		}
-		r := ev.Probe.Reply
-		if (r.FromDest || r.Kind.Terminal()) && (e.end == 0 || s.ttl < e.end) {
-			e.end = s.ttl
+		if r.FromDest || r.Kind.Terminal() {
+			if e.end == 0 || s.ttl < e.end {
+				e.end = s.ttl
+			}
+		} else {
+			e.short = max(e.short, s.ttl)
 		}
 	}
 }
@@ -432,6 +377,23 @@ func (e *engine) hopDone(ttl int) bool {
 	return true
 }
 
+// settled reports whether hop ttl can no longer change: every probe
+// answered, or never captured (a replay would not show it either); a probe
+// given up unanswered can still draw a late reply until the trace is over.
+func (e *engine) settled(ttl int) bool {
+	if e.over {
+		return true
+	}
+	for _, s := range e.slotsAt(ttl) {
+		if !s.done || (s.probe != nil && s.probe.Reply == nil) {
+			return false
+		}
+	}
+	return true
+}
+
+// finished reports whether every probe up to the limit has been answered
+// or given up.
 func (e *engine) finished() bool {
 	for ttl := e.o.FirstHop; ttl <= e.limit(); ttl++ {
 		if !e.hopDone(ttl) {
@@ -441,19 +403,14 @@ func (e *engine) finished() bool {
 	return true
 }
 
-// flush hands over complete hops in TTL order; with all set, also the hops
-// that have any probe sent (on the way out). A hop whose every probe the
-// capture missed is not handed over: a replay would not show it either.
-func (e *engine) flush(all bool) {
+// flush hands over the hops that can no longer change, in TTL order (all
+// of them up to the limit once the trace is over). A hop whose every probe
+// the capture missed is not handed over: a replay would not show it either.
+func (e *engine) flush() {
 	for {
 		ttl := e.o.FirstHop + e.printed
-		if ttl > e.limit() {
+		if ttl > e.limit() || !e.slotsAt(ttl)[0].sent || !e.settled(ttl) {
 			return
-		}
-		if !e.hopDone(ttl) {
-			if !all || !e.slotsAt(ttl)[0].sent {
-				return
-			}
 		}
 		if h := e.hop(ttl); e.o.OnHop != nil && len(h.Probes) > 0 {
 			e.o.OnHop(h)

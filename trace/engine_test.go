@@ -48,6 +48,12 @@ func shape(out string) string {
 	return b.String()
 }
 
+// tracerouteProbes is what Linux traceroute -I (-N 16, -q q) sends on a
+// path whose destination is d hops away and answers, as captured on the
+// delay lab (16, 19, 22, 25, 31 and 40 probes for d = 1, 2, 3, 4, 6, 9): q
+// per TTL up to the destination and 16-q past it.
+func tracerouteProbes(d, q int) int { return 16 + q*(d-1) }
+
 func TestEngine(t *testing.T) {
 	tests := []struct {
 		name    string
@@ -56,39 +62,74 @@ func TestEngine(t *testing.T) {
 		opt     Options
 		want    string
 		reached bool
-		maxTime time.Duration // virtual
-		// maxSent bounds the probes: 15 needed here, plus those the window
-		// refills past the destination before it answers (traceroute -I
-		// -N 16 sends 31 in the lab's 5-hop path).
+		// took is the virtual time the trace may take: from took[0] to
+		// took[1].
+		took [2]time.Duration
+		// maxSent bounds the probes: traceroute -I's count on the same
+		// path, or the first burst (9 TTLs, 27 probes) on a path shorter
+		// than 5 hops.
 		maxSent int
 	}{
 		{
 			name: "all answer", routers: 4,
 			want:    "1 10.77.1.2 R R R\n2 10.77.2.2 R R R\n3 10.77.3.2 R R R\n4 10.77.4.2 R R R\n5 10.77.5.2 R R R\n",
-			reached: true, maxTime: 10 * time.Millisecond, maxSent: 20,
+			reached: true, maxSent: tracerouteProbes(5, 3),
+			// one round trip to the destination (500µs): every TTL left at once
+			took: [2]time.Duration{500 * time.Microsecond, 500 * time.Microsecond},
 		},
 		{
 			name: "silent router", routers: 4,
 			setup: func(s *tracetest.Network) { s.Routers[1].Silent = true },
 			want:  "1 10.77.1.2 R R R\n2 * * *\n3 10.77.3.2 R R R\n4 10.77.4.2 R R R\n5 10.77.5.2 R R R\n",
-			// a silent hop between answering hops costs a few RTTs, not -w
-			reached: true, maxTime: 20 * time.Millisecond, maxSent: 20,
+			// neighbours answer in 100-300µs: the silent hop costs
+			// silentMin (50ms), not -w, nor the 500ms tail wait
+			reached: true, maxSent: tracerouteProbes(5, 3), took: [2]time.Duration{silentMin, silentMin + time.Millisecond},
 		},
 		{
 			name: "lossy router", routers: 4,
-			setup:   func(s *tracetest.Network) { s.Routers[2].Drop = func(n int) bool { return n == 2 } },
-			want:    "1 10.77.1.2 R R R\n2 10.77.2.2 R R R\n3 10.77.3.2 R * R\n4 10.77.4.2 R R R\n5 10.77.5.2 R R R\n",
-			reached: true, maxTime: 20 * time.Millisecond, maxSent: 20,
+			setup: func(s *tracetest.Network) { s.Routers[2].Drop = func(n int) bool { return n == 2 } },
+			want:  "1 10.77.1.2 R R R\n2 10.77.2.2 R R R\n3 10.77.3.2 R * R\n4 10.77.4.2 R R R\n5 10.77.5.2 R R R\n",
+			// the lost probe gets 3 x its hop's 300µs, raised to MinWait
+			reached: true, maxSent: tracerouteProbes(5, 3), took: [2]time.Duration{10 * time.Millisecond, 11 * time.Millisecond},
 		},
 		{
+			name: "lossy router on a slow path", routers: 4,
+			setup: func(s *tracetest.Network) {
+				for i, r := range s.Routers {
+					r.Delay = time.Duration(i+1) * 20 * time.Millisecond
+				}
+				s.DstDelay = 100 * time.Millisecond
+				s.Routers[1].Drop = func(n int) bool { return n == 2 }
+			},
+			want: "1 10.77.1.2 R R R\n2 10.77.2.2 R * R\n3 10.77.3.2 R R R\n4 10.77.4.2 R R R\n5 10.77.5.2 R R R\n",
+			// judged by its own hop's 40ms (3 x 40ms = 120ms), not by the
+			// slowest reply of the path (100ms; 10 x 100ms before)
+			reached: true, maxSent: tracerouteProbes(5, 3), took: [2]time.Duration{120 * time.Millisecond, 121 * time.Millisecond},
+		},
+		{
+			name: "silent router on a slow path", routers: 4,
+			setup: func(s *tracetest.Network) {
+				for i, r := range s.Routers {
+					r.Delay = time.Duration(i+1) * 20 * time.Millisecond
+				}
+				s.DstDelay = 200 * time.Millisecond
+				s.Routers[1].Silent = true
+			},
+			want: "1 10.77.1.2 R R R\n2 * * *\n3 10.77.3.2 R R R\n4 10.77.4.2 R R R\n5 10.77.5.2 R R R\n",
+			// judged by its neighbours, 20ms and 60ms: 5 x 60ms = 300ms,
+			// not by the slowest reply (10 x 200ms before)
+			reached: true, maxSent: tracerouteProbes(5, 3), took: [2]time.Duration{300 * time.Millisecond, 301 * time.Millisecond},
+		},
+		{
+			// A router whose ICMP comes after the destination's answer:
+			// its hop waits silentMin while nothing answers there.
 			name: "slow hop", routers: 4,
 			setup: func(s *tracetest.Network) {
 				s.Routers[1].Delay = 30 * time.Millisecond
 				s.DstDelay = 10 * time.Millisecond
 			},
-			want: "1 10.77.1.2 R R R\n2 10.77.2.2 R R R\n3 10.77.3.2 R R R\n4 10.77.4.2 R R R\n5 10.77.5.2 R R R\n",
-			// probes keep flowing past the destination until it answers at 10ms
-			reached: true, maxTime: 100 * time.Millisecond, maxSent: 30,
+			want:    "1 10.77.1.2 R R R\n2 10.77.2.2 R R R\n3 10.77.3.2 R R R\n4 10.77.4.2 R R R\n5 10.77.5.2 R R R\n",
+			reached: true, maxSent: tracerouteProbes(5, 3), took: [2]time.Duration{30 * time.Millisecond, 30 * time.Millisecond},
 		},
 		{
 			name: "slow link", routers: 4,
@@ -99,13 +140,13 @@ func TestEngine(t *testing.T) {
 				s.DstDelay = 45 * time.Millisecond
 			},
 			want:    "1 10.77.1.2 R R R\n2 10.77.2.2 R R R\n3 10.77.3.2 R R R\n4 10.77.4.2 R R R\n5 10.77.5.2 R R R\n",
-			reached: true, maxTime: 200 * time.Millisecond, maxSent: 30,
+			reached: true, maxSent: tracerouteProbes(5, 3), took: [2]time.Duration{45 * time.Millisecond, 45 * time.Millisecond},
 		},
 		{
 			name: "host unreachable", routers: 4,
 			setup:   func(s *tracetest.Network) { s.Routers[2].Unreach = true },
 			want:    "1 10.77.1.2 R R R\n2 10.77.2.2 R R R\n3 10.77.3.2 R R R\n4 10.77.3.2 R !H R !H R !H\n",
-			maxTime: 10 * time.Millisecond, maxSent: 20,
+			maxSent: 27, took: [2]time.Duration{300 * time.Microsecond, 300 * time.Microsecond},
 		},
 		{
 			name: "destination never answers", routers: 2,
@@ -113,7 +154,7 @@ func TestEngine(t *testing.T) {
 			opt:   Options{MaxHops: 6},
 			want:  "1 10.77.1.2 R R R\n2 10.77.2.2 R R R\n3 * * *\n4 * * *\n5 * * *\n6 * * *\n",
 			// beyond the last answering hop a probe gets TailWait, not -w
-			maxTime: 600 * time.Millisecond, maxSent: 18,
+			maxSent: 18, took: [2]time.Duration{500 * time.Millisecond, 501 * time.Millisecond},
 		},
 		{
 			name: "nothing answers", routers: 3,
@@ -126,13 +167,13 @@ func TestEngine(t *testing.T) {
 			opt:  Options{MaxHops: 3, Queries: 2, Wait: time.Second},
 			want: "1 * *\n2 * *\n3 * *\n",
 			// nothing to adapt to: each probe gets the full -w once
-			maxTime: 1100 * time.Millisecond, maxSent: 6,
+			maxSent: 6, took: [2]time.Duration{time.Second, time.Second},
 		},
 		{
 			name: "first hop and one query", routers: 4,
 			opt:     Options{FirstHop: 3, Queries: 1},
 			want:    "3 10.77.3.2 R\n4 10.77.4.2 R\n5 10.77.5.2 R\n",
-			reached: true, maxTime: 10 * time.Millisecond, maxSent: 20,
+			reached: true, maxSent: 16 + 2, took: [2]time.Duration{500 * time.Microsecond, 500 * time.Microsecond},
 		},
 	}
 	for _, tc := range tests {
@@ -151,8 +192,8 @@ func TestEngine(t *testing.T) {
 			if res.Trace.Reached() != tc.reached {
 				t.Errorf("Reached = %v, want %v", res.Trace.Reached(), tc.reached)
 			}
-			if took > tc.maxTime {
-				t.Errorf("took %s of virtual time, want at most %s", took, tc.maxTime)
+			if took < tc.took[0] || took > tc.took[1] {
+				t.Errorf("took %s of virtual time, want %s to %s", took, tc.took[0], tc.took[1])
 			}
 			// Probes sent past the end, whose capture the engine never
 			// reads, are not missed.
@@ -161,6 +202,20 @@ func TestEngine(t *testing.T) {
 			}
 			if res.Sent > tc.maxSent || res.Sent != len(s.Sends) {
 				t.Errorf("sent %d (network saw %d), want at most %d", res.Sent, len(s.Sends), tc.maxSent)
+			}
+			// Each router sees only its own probes, Queries of them.
+			perTTL := map[int]int{}
+			for _, p := range res.Trace.Probes {
+				perTTL[p.TTL]++
+			}
+			q := max(tc.opt.Queries, 1)
+			if tc.opt.Queries == 0 {
+				q = DefaultQueries
+			}
+			for ttl, n := range perTTL {
+				if n != q {
+					t.Errorf("TTL %d drew %d probes, want %d", ttl, n, q)
+				}
 			}
 		})
 	}

@@ -32,9 +32,10 @@ func TestEngineMissedProbe(t *testing.T) {
 			probes: 14, took: [2]time.Duration{0, 10 * time.Millisecond},
 		},
 		{
+			// the engine sees a silent hop: it waits silentMin
 			name: "a whole hop", miss: map[int]bool{4: true, 5: true, 6: true},
 			want:   "1 10.77.1.2 R R R\n3 10.77.3.2 R R R\n4 10.77.4.2 R R R\n5 10.77.5.2 R R R\n",
-			probes: 12, took: [2]time.Duration{0, 10 * time.Millisecond},
+			probes: 12, took: [2]time.Duration{silentMin, silentMin + time.Millisecond},
 		},
 		{
 			// -N 1: the missed probe's reply comes but matches nothing;
@@ -115,7 +116,7 @@ func TestAnalyzerOptionsZone(t *testing.T) {
 	o := Options{Src: src.WithZone("eth0"), Dst: dst.WithZone("eth0"), ID: 7}
 	o.setDefaults()
 	inf := analyze.Info{Src: src, Dst: dst, Proto: layers.IPProtocolICMPv6, Type: layers.ICMPv6TypeEchoRequest, ID: 7}
-	if !analyzerOptions(o).IsProbe(&inf) {
+	if !analyzerOptions(o, newEchoProber(o)).IsProbe(&inf) {
 		t.Errorf("probe %s -> %s not taken for a run to %s", inf.Src, inf.Dst, o.Dst)
 	}
 }
@@ -243,7 +244,7 @@ func TestEngine6(t *testing.T) {
 			name:    "silent router",
 			setup:   func(s *tracetest.Network) { s.Routers[1].Silent = true },
 			want:    "1 fd77:1::2 R R R\n2 * * *\n3 fd77:3::2 R R R\n4 fd77:4::2 R R R\n5 fd77:5::2 R R R\n",
-			reached: true, maxTime: 20 * time.Millisecond,
+			reached: true, maxTime: silentMin + time.Millisecond,
 		},
 		{
 			name:    "lossy router",

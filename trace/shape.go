@@ -1,0 +1,79 @@
+package trace
+
+import (
+	"fmt"
+	"time"
+)
+
+// Send shaping. Linux traceroute -I keeps -N 16 probes in flight, TTL by
+// TTL, and sends a new probe for each answer, so on a path whose
+// destination is d hops away it sends 16 + q*(d-1) probes (captured on the
+// delay lab: 16, 19, 22, 25, 31 and 40 probes for d = 1, 2, 3, 4, 6, 9):
+// q for every TTL up to the destination and N-q = 13 past it. tracers
+// sends q probes for every TTL up to a horizon at once, and moves the
+// horizon on as the path shows itself:
+const (
+	// firstTTLs is the first burst: every TTL from FirstHop up to
+	// FirstHop+firstTTLs-1. On a path of 5 hops or more traceroute -I
+	// sends at least 3*5+13 = 28 probes, more than these 27; on such a
+	// path every hop within the burst is answered in one round trip.
+	firstTTLs = 9
+	// traceN is traceroute's -N default: the horizon runs (traceN-q)/q
+	// TTLs past the highest TTL known to lie before the destination, as
+	// many probes past it as traceroute keeps in flight past it.
+	traceN = 16
+)
+
+// horizon is the highest TTL the engine may send to now: the first burst,
+// or (traceN-q)/q TTLs (at least one) past the highest TTL known to be
+// short of the destination (a router answered there, or it stayed
+// silent), never past the limit, and, once something answered, never past
+// the gap limit beyond the last answer.
+func (e *engine) horizon() int {
+	known := e.short
+	for ttl := max(known+1, e.o.FirstHop); ttl <= e.o.MaxHops && e.slotsAt(ttl)[0].sent; ttl++ {
+		if e.silent(ttl) {
+			known = ttl
+		}
+	}
+	h := max(e.o.FirstHop+firstTTLs-1, known+1+max(1, (traceN-e.o.Queries)/e.o.Queries))
+	if a := e.lastAnswer(); e.o.GapLimit > 0 && a >= e.o.FirstHop {
+		h = min(h, a+e.o.GapLimit)
+	}
+	return min(h, e.limit())
+}
+
+// send sends what the horizon, the in-flight bound and the rate allow,
+// TTL by TTL.
+func (e *engine) send(now time.Time) error {
+	e.tokens += now.Sub(e.last).Seconds() * e.o.Rate
+	if m := float64(e.o.InFlight); e.tokens > m {
+		e.tokens = m
+	}
+	e.last = now
+	h := e.horizon()
+	for e.next < len(e.slots) && e.flight < e.o.InFlight && e.tokens >= 1 {
+		s := &e.slots[e.next]
+		if s.ttl > h {
+			return nil
+		}
+		pkt, err := e.pr.Build(uint8(s.ttl), len(e.order))
+		if err != nil {
+			return fmt.Errorf("probe ttl %d: %w", s.ttl, err)
+		}
+		if err := e.w.Send(pkt); err != nil {
+			return err
+		}
+		s.sent, s.at = true, now
+		e.order = append(e.order, e.next)
+		e.next++
+		e.flight++
+		e.tokens--
+	}
+	return nil
+}
+
+// canSend reports whether the next probe waits only for a token.
+func (e *engine) canSend() bool {
+	return e.next < len(e.slots) && e.flight < e.o.InFlight && e.slots[e.next].ttl <= e.horizon()
+}

@@ -182,9 +182,7 @@ func newProber(o *Options, pid int) (*craft.Prober, error) {
 	if err != nil {
 		return nil, err
 	}
-	// TEMPORARY until h-engine's trace.Options.Prober is merged: the
-	// engine still sends its own ICMP Echo probes.
-	// o.Options.Prober = p
+	o.Options.Prober = p
 	done := p.Method()
 	o.method, o.pktLen = &done, p.Len()
 	return p, nil

@@ -7,6 +7,7 @@ package capture_test
 
 import (
 	"encoding/binary"
+	"fmt"
 	"net"
 	"net/netip"
 	"testing"
@@ -16,6 +17,7 @@ import (
 	"github.com/gopacket/gopacket/pcap"
 	"golang.org/x/net/bpf"
 
+	"github.com/tracers/tracers/analyze"
 	"github.com/tracers/tracers/craft"
 )
 
@@ -286,4 +288,190 @@ func linkName(lt layers.LinkType) string {
 		return "Raw"
 	}
 	return lt.String()
+}
+
+// proberMethods are the methods of TestProberFilter.
+func proberMethods() []craft.Method {
+	p := craft.DefaultPayload
+	return []craft.Method{
+		{Proto: analyze.ICMP, ID: 0x1234, Flow: 0x12345, Payload: p},
+		{Proto: analyze.ICMP, Paris: true, ID: 0x1234, Flow: 0x12345, Payload: p},
+		{Proto: analyze.UDP, SrcPort: 40000, Flow: 0x12345, Payload: p},
+		{Proto: analyze.UDP, Paris: true, SrcPort: 40000, Flow: 0x12345, Payload: p},
+		{Proto: analyze.UDP, Fixed: true, SrcPort: 40000, Flow: 0x12345, Payload: p},
+		{Proto: analyze.TCP, SrcPort: 40000, Port: 443, Flow: 0x12345},
+	}
+}
+
+// build returns probe n of p (at TTL 3), copied.
+func build(t *testing.T, p *craft.Prober, n int) []byte {
+	t.Helper()
+	pkt, err := p.Build(3, n)
+	if err != nil {
+		t.Fatalf("Build(3, %d): %v", n, err)
+	}
+	return append([]byte(nil), pkt...)
+}
+
+// tcpFrom builds a TCP segment from src:sport to dst:dport with flags
+// (SYN, ACK, RST) set as given, acknowledging ack.
+func tcpFrom(t *testing.T, src, dst netip.Addr, sport, dport uint16, syn, ack, rst bool, ackNum uint32) []byte {
+	t.Helper()
+	buf := gopacket.NewSerializeBuffer()
+	opts := gopacket.SerializeOptions{FixLengths: true, ComputeChecksums: true}
+	tcp := layers.TCP{SrcPort: layers.TCPPort(sport), DstPort: layers.TCPPort(dport), Seq: 777, Ack: ackNum, SYN: syn, ACK: ack, RST: rst, Window: 1024}
+	var err error
+	if src.Is4() {
+		ip := layers.IPv4{Version: 4, IHL: 5, TTL: 64, Protocol: layers.IPProtocolTCP, SrcIP: src.AsSlice(), DstIP: dst.AsSlice()}
+		_ = tcp.SetNetworkLayerForChecksum(&ip)
+		err = gopacket.SerializeLayers(buf, opts, &ip, &tcp)
+	} else {
+		ip := layers.IPv6{Version: 6, HopLimit: 64, NextHeader: layers.IPProtocolTCP, SrcIP: src.AsSlice(), DstIP: dst.AsSlice()}
+		_ = tcp.SetNetworkLayerForChecksum(&ip)
+		err = gopacket.SerializeLayers(buf, opts, &ip, &tcp)
+	}
+	if err != nil {
+		t.Fatal(err)
+	}
+	return buf.Bytes()
+}
+
+// udpFrom builds a UDP datagram from src:sport to dst:dport.
+func udpFrom(t *testing.T, src, dst netip.Addr, sport, dport uint16) []byte {
+	t.Helper()
+	buf := gopacket.NewSerializeBuffer()
+	opts := gopacket.SerializeOptions{FixLengths: true, ComputeChecksums: true}
+	udp := layers.UDP{SrcPort: layers.UDPPort(sport), DstPort: layers.UDPPort(dport)}
+	payload := gopacket.Payload("query")
+	var err error
+	if src.Is4() {
+		ip := layers.IPv4{Version: 4, IHL: 5, TTL: 64, Protocol: layers.IPProtocolUDP, SrcIP: src.AsSlice(), DstIP: dst.AsSlice()}
+		_ = udp.SetNetworkLayerForChecksum(&ip)
+		err = gopacket.SerializeLayers(buf, opts, &ip, &udp, &payload)
+	} else {
+		ip := layers.IPv6{Version: 6, HopLimit: 64, NextHeader: layers.IPProtocolUDP, SrcIP: src.AsSlice(), DstIP: dst.AsSlice()}
+		_ = udp.SetNetworkLayerForChecksum(&ip)
+		err = gopacket.SerializeLayers(buf, opts, &ip, &udp, &payload)
+	}
+	if err != nil {
+		t.Fatal(err)
+	}
+	return buf.Bytes()
+}
+
+// proberCases are the packets a run of m from src to dst must capture, and
+// those it must not: another run's (another identifier or source port),
+// and other traffic between the same hosts.
+func proberCases(t *testing.T, m craft.Method, src, dst, router, other netip.Addr) []filterCase {
+	newProber := func(m craft.Method, dst netip.Addr) *craft.Prober {
+		p, err := craft.NewProber(m, src, dst)
+		if err != nil {
+			t.Fatalf("NewProber(%+v): %v", m, err)
+		}
+		return p
+	}
+	otherM := m
+	otherM.ID++
+	otherM.SrcPort++
+	p, q, far := newProber(m, dst), newProber(otherM, dst), newProber(m, other)
+	m = p.Method()
+	var timeExceeded, unreach, portUnreach, paramProblem uint8
+	if src.Is4() {
+		timeExceeded, unreach, portUnreach, paramProblem = layers.ICMPv4TypeTimeExceeded, layers.ICMPv4TypeDestinationUnreachable, layers.ICMPv4CodePort, layers.ICMPv4TypeParameterProblem
+	} else {
+		timeExceeded, unreach, portUnreach, paramProblem = layers.ICMPv6TypeTimeExceeded, layers.ICMPv6TypeDestinationUnreachable, layers.ICMPv6CodePortUnreachable, layers.ICMPv6TypeParameterProblem
+	}
+	var cases []filterCase
+	for _, n := range []int{0, 1, 89} {
+		req, otherRun := build(t, p, n), build(t, q, n)
+		at := fmt.Sprintf(" (probe %d)", n)
+		cases = append(cases,
+			filterCase{name: "the probe" + at, pkt: req, pass: true},
+			filterCase{name: "time exceeded quoting it" + at, pkt: quoting(t, router, timeExceeded, 0, req), pass: true},
+			filterCase{name: "port unreachable from the destination quoting it" + at, pkt: quoting(t, dst, unreach, portUnreach, req), pass: true},
+			filterCase{name: "parameter problem quoting it" + at, pkt: quoting(t, router, paramProblem, 0, req), pass: true},
+			filterCase{name: "another run's probe" + at, pkt: otherRun, pass: false},
+			filterCase{name: "time exceeded quoting another run" + at, pkt: quoting(t, router, timeExceeded, 0, otherRun), pass: false},
+			filterCase{name: "port unreachable quoting another run" + at, pkt: quoting(t, dst, unreach, portUnreach, otherRun), pass: false},
+		)
+		if src.Is6() {
+			cases = append(cases, filterCase{name: "packet too big quoting it" + at, pkt: quoting(t, router, layers.ICMPv6TypePacketTooBig, 0, req), pass: true})
+		}
+		switch m.Proto {
+		case analyze.ICMP:
+			cases = append(cases,
+				filterCase{name: "its echo reply" + at, pkt: echoReply(t, req), pass: true},
+				filterCase{name: "another run's echo reply" + at, pkt: echoReply(t, otherRun), pass: false},
+			)
+		case analyze.TCP:
+			seq := uint32(n + 1)
+			cases = append(cases,
+				filterCase{name: "syn-ack" + at, pkt: tcpFrom(t, dst, src, m.Port, m.SrcPort, true, true, false, seq+1), pass: true},
+				filterCase{name: "rst-ack" + at, pkt: tcpFrom(t, dst, src, m.Port, m.SrcPort, false, true, true, seq+1), pass: true},
+				filterCase{name: "our kernel's rst" + at, pkt: tcpFrom(t, src, dst, m.SrcPort, m.Port, false, false, true, 0), pass: true},
+				filterCase{name: "syn-ack to another run" + at, pkt: tcpFrom(t, dst, src, m.Port, m.SrcPort+1, true, true, false, seq+1), pass: false},
+				filterCase{name: "rst to another run" + at, pkt: tcpFrom(t, dst, src, m.Port, m.SrcPort+1, false, true, true, seq+1), pass: false},
+			)
+		}
+	}
+	req := build(t, p, 0)
+	farReq := build(t, far, 0)
+	cases = append(cases,
+		filterCase{name: "probe to another destination", pkt: farReq, pass: false},
+		filterCase{name: "time exceeded quoting a probe to another destination", pkt: quoting(t, router, timeExceeded, 0, farReq), pass: false},
+		filterCase{name: "dns to the destination", pkt: udpFrom(t, src, dst, 53000, 53), pass: false},
+		filterCase{name: "port unreachable quoting dns", pkt: quoting(t, dst, unreach, portUnreach, udpFrom(t, src, dst, 53000, 53)), pass: false},
+		filterCase{name: "udp from the destination", pkt: udpFrom(t, dst, src, m.Port, m.SrcPort), pass: false},
+		filterCase{name: "tcp to the destination's port 22", pkt: tcpFrom(t, src, dst, 41000, 22, true, false, false, 0), pass: false},
+		filterCase{name: "tcp from the destination's port 22", pkt: tcpFrom(t, dst, src, 22, 41000, true, true, false, 1), pass: false},
+	)
+	wrongDst := quoting(t, router, timeExceeded, 0, req)
+	if src.Is4() {
+		wrongDst[19] ^= 0xff // last byte of the outer destination; the checksum no longer matters to BPF
+	} else {
+		wrongDst[39] ^= 0xff
+	}
+	cases = append(cases, filterCase{name: "time exceeded quoting it, to another host", pkt: wrongDst, pass: false})
+	if src.Is6() {
+		cases = append(cases, filterCase{name: "neighbour solicitation", pkt: neighborSolicitation(t, src, dst), pass: false})
+	}
+	return cases
+}
+
+// TestProberFilter runs each method's Prober.Filter over the packets of
+// proberCases, for both families and every link type a run captures on.
+func TestProberFilter(t *testing.T) {
+	families := []struct {
+		name                    string
+		src, dst, router, other netip.Addr
+	}{
+		{name: "ipv4", src: netip.MustParseAddr("10.77.1.1"), dst: netip.MustParseAddr("10.77.5.2"),
+			router: netip.MustParseAddr("10.77.3.1"), other: netip.MustParseAddr("10.77.6.2")},
+		{name: "ipv6", src: netip.MustParseAddr("fd77:1::1"), dst: netip.MustParseAddr("fd77:5::2"),
+			router: netip.MustParseAddr("fd77:3::1"), other: netip.MustParseAddr("fd77:6::2")},
+	}
+	for _, fam := range families {
+		for _, m := range proberMethods() {
+			p, err := craft.NewProber(m, fam.src, fam.dst)
+			if err != nil {
+				t.Fatal(err)
+			}
+			expr := p.Filter()
+			cases := proberCases(t, m, fam.src, fam.dst, fam.router, fam.other)
+			for _, lt := range []layers.LinkType{layers.LinkTypeEthernet, dltRaw, layers.LinkTypeLinuxSLL, layers.LinkTypeLinuxSLL2} {
+				vm := filterVM(t, lt, expr)
+				for _, c := range cases {
+					t.Run(fam.name+"/"+m.String()+"/"+linkName(lt)+"/"+c.name, func(t *testing.T) {
+						n, err := vm.Run(frame(t, lt, c.pkt))
+						if err != nil {
+							t.Fatalf("filter VM: %v", err)
+						}
+						if got := n > 0; got != c.pass {
+							t.Errorf("filter %q on %v passes % x: %v, want %v", expr, lt, c.pkt, got, c.pass)
+						}
+					})
+				}
+			}
+		}
+	}
 }

@@ -71,7 +71,9 @@ func view(pkt []byte) (probeView, error) {
 }
 
 // Checks returns the checksum checks of pkt, the version nibble saying
-// which family. For an IPv4 packet carrying ICMP: the IPv4 header checksum
+// which family. For a packet carrying UDP or TCP: the IPv4 header checksum
+// check (IPv4 only) and the UDP or TCP checksum check over the IPv4 or
+// IPv6 pseudo-header and the whole datagram or segment. For an IPv4 packet carrying ICMP: the IPv4 header checksum
 // check and the ICMP checksum check, in that order, bytes past the IPv4
 // total length ignored. For an IPv6 packet carrying ICMPv6 with no
 // extension headers: the ICMPv6 checksum check alone, over the
@@ -80,6 +82,12 @@ func view(pkt []byte) (probeView, error) {
 // Verify does, on a packet too short or malformed to hold the fields, but
 // not on a bad checksum.
 func Checks(pkt []byte) ([]Check, error) {
+	if v, ok, err := transportOf(pkt); ok {
+		if err != nil {
+			return nil, err
+		}
+		return v.checks(), nil
+	}
 	if isIPv6(pkt) {
 		v, err := view6(pkt)
 		if err != nil {
@@ -122,9 +130,20 @@ func check(layer string, b []byte, base, off int) Check {
 // are ignored. PseudoFields explains the pseudo-header its checksum
 // covers.
 //
+// IPv4 or IPv6 carrying UDP (RFC 768) or TCP (RFC 9293 section 3.1), as
+// Prober.Build makes them: the IP header fields, each UDP or TCP header
+// field, options as one field, and the data (two fields when its first two
+// bytes were chosen to set the checksum).
+//
 // It errs as Checks does; a bad checksum is explained, not refused. Fields
 // does not modify pkt; the returned Fields keep no reference to it.
 func Fields(pkt []byte) ([]Field, error) {
+	if v, ok, err := transportOf(pkt); ok {
+		if err != nil {
+			return nil, err
+		}
+		return v.fields(), nil
+	}
 	if isIPv6(pkt) {
 		v, err := view6(pkt)
 		if err != nil {
@@ -213,7 +232,9 @@ func (fam icmpFamily) fields(add func(layer string, off, bit, bits int, name, va
 	} else {
 		add(fam.layer, base+4, 0, 32, "rest of header", fmt.Sprintf("0x%08x", msg.Rest()), "depends on the type")
 	}
-	if data := msg.Body(); len(data) > 0 {
+	if data := msg.Body(); echo && parisData(data, msg.Seq()) {
+		dataFields(add, base+icmpHeaderLen, data, fam.proto, "that of sequence 0 for every probe of the run (Paris)")
+	} else if len(data) > 0 {
 		add(LayerPayload, base+icmpHeaderLen, 0, len(data)*8, "data", shortHex(data), payloadMeaning(data, echo, fam.proto))
 	}
 }
@@ -315,4 +336,15 @@ func payloadMeaning(data []byte, echo bool, proto string) string {
 		return "echo data, sent back unchanged in the reply"
 	}
 	return proto + " data"
+}
+
+// parisData reports whether data is the payload of a Paris ICMP probe of
+// sequence seq: tracers' filler but for its first word, which is the
+// filler's less seq in one's complement (see Prober.Build).
+func parisData(data []byte, seq uint16) bool {
+	if len(data) < 2 || isFiller(data[:2], 0) || !isFiller(data[2:], 2) {
+		return false
+	}
+	w := fold(uint64(field16(data, 0)) + uint64(seq))
+	return w == 0x4041
 }

@@ -86,9 +86,18 @@ func (v probeView6) fields() []Field {
 // 2.3), Offset counted from the start of the pseudo-header, Layer
 // LayerPseudo. The pseudo-header is never sent: it is summed before the
 // ICMPv6 message so that a packet delivered to the wrong address fails the
-// checksum. For an IPv4 packet, whose ICMP checksum has no pseudo-header
-// (RFC 792), it returns none. It errs as Checks does.
+// checksum. For an IPv4 packet carrying ICMP, whose checksum has no
+// pseudo-header (RFC 792), it returns none. For a packet carrying UDP or
+// TCP it lists the pseudo-header their checksum covers: the IPv6 one
+// above, or the 12-byte IPv4 one (RFC 768; RFC 9293 section 3.1: source,
+// destination, zero, protocol, length). It errs as Checks does.
 func PseudoFields(pkt []byte) ([]Field, error) {
+	if v, ok, err := transportOf(pkt); ok {
+		if err != nil {
+			return nil, err
+		}
+		return v.pseudoFields(), nil
+	}
 	if !isIPv6(pkt) {
 		if _, err := view(pkt); err != nil {
 			return nil, err

@@ -191,10 +191,12 @@ func TestFieldsErrors(t *testing.T) {
 		{name: "version 5", pkt: append([]byte{0x55}, goldenProbe[1:]...), want: "craft: not ipv4: version 5"},
 		{name: "short ipv6", pkt: goldenProbe6[:39], want: "craft: short ipv6 header: 39 bytes"},
 		{name: "truncated ipv6", pkt: goldenProbe6[:79], want: "craft: bad ipv6 payload length: 40 in a 79-byte packet"},
-		{name: "ipv6 udp", pkt: append(append(append([]byte(nil), goldenProbe6[:6]...), 17), goldenProbe6[7:]...),
-			want: "craft: not icmpv6: next header 17 (extension headers are not walked)"},
+		{name: "ipv6 gre", pkt: append(append(append([]byte(nil), goldenProbe6[:6]...), 47), goldenProbe6[7:]...),
+			want: "craft: not icmpv6: next header 47 (extension headers are not walked)"},
+		{name: "ipv6 tcp, bad data offset", pkt: append(append(append([]byte(nil), goldenProbe6[:6]...), 6), goldenProbe6[7:]...),
+			want: "craft: bad tcp data offset: 16 bytes in a 40-byte segment"},
 		{name: "truncated", pkt: goldenProbe[:59], want: "craft: bad ipv4 total length: 60 in a 59-byte packet"},
-		{name: "not icmp", pkt: udpHeaderOnly(), want: "craft: not icmp: protocol 17"},
+		{name: "udp without its header", pkt: udpHeaderOnly(), want: "craft: short udp header: 0 bytes"},
 		{name: "short icmp", pkt: shortICMP(), want: "craft: short icmp header: 4 bytes"},
 	}
 	for _, tt := range tests {

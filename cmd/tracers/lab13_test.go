@@ -10,6 +10,7 @@ package main
 import (
 	"os/exec"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 )
@@ -68,6 +69,11 @@ func TestLab13Methods(t *testing.T) {
 	bin := needLab(t, "traceroute", "tshark", "ip6tables")
 	l := labUp6(t, "tl13a", 4)
 	dir := t.TempDir()
+	type capture struct {
+		name, file, proto string
+		fam               family13
+	}
+	var caps []capture
 	for _, fam := range families13(l) {
 		for _, m := range methods13 {
 			t.Run(fam.name+"/"+m.name, func(t *testing.T) {
@@ -88,12 +94,21 @@ func TestLab13Methods(t *testing.T) {
 				if re := hopLines(rp.stdout); rp.code != 0 || len(re) < len(live) || joinLines(re[:len(live)]) != joinLines(live) {
 					t.Errorf("replay differs from run:\nrun:\n%s\nreplay:\n%s%s", got.stdout, rp.stdout, rp.stderr)
 				}
-				if n := probesGood(t, file, fam, m.proto); n < 15 {
+				caps = append(caps, capture{fam.name + "/" + m.name, file, m.proto, fam})
+			})
+		}
+	}
+	// tshark takes a second or two to start: two at once.
+	t.Run("checksums", func(t *testing.T) {
+		for _, c := range caps {
+			t.Run(c.name, func(t *testing.T) {
+				t.Parallel()
+				if n := probesGood(t, c.file, c.fam, c.proto); n < 15 {
 					t.Errorf("tshark shows %d probes, want at least 15 (5 hops, 3 each)", n)
 				}
 			})
 		}
-	}
+	})
 }
 
 // probesGood checks with tshark, checksum validation on for every layer,
@@ -178,6 +193,138 @@ func TestLab13TCPPorts(t *testing.T) {
 					if !strings.Contains(js.stdout, w) {
 						t.Errorf("run -T -p %s --format json has no %s:\n%s%s", tt.port, w, js.stdout, js.stderr)
 					}
+				}
+			})
+		}
+	}
+}
+
+// branch13 is one of the two ways through lab.sh --ecmp 2: the responders
+// at TTL 2 and 3. Router 3 answers from the address of the link a probe
+// came in by: 10.77.3.2 behind router 2, 10.77.152.2 behind its twin.
+type branch13 struct{ ttl2, ttl3 string }
+
+func branches13(fam string) [2]branch13 {
+	if fam == "ipv6" {
+		return [2]branch13{{"fd77:2::2", "fd77:3::2"}, {"fd77:102::2", "fd77:152::2"}}
+	}
+	return [2]branch13{{"10.77.2.2", "10.77.3.2"}, {"10.77.102.2", "10.77.152.2"}}
+}
+
+// onePath returns the branch a run's hops followed (0 or 1), or -1 with
+// a complaint when they show both, or neither, or a hop of one branch
+// after a hop of the other.
+func onePath(h []string, fam string) (int, string) {
+	if len(h) != 5 {
+		return -1, "not 5 hops"
+	}
+	for i, b := range branches13(fam) {
+		if h[1] == "2 "+b.ttl2 {
+			if h[2] != "3 "+b.ttl3 {
+				return -1, "TTL 3 " + h[2] + " is not on the branch of TTL 2"
+			}
+			return i, ""
+		}
+	}
+	return -1, "TTL 2 " + h[1] + " is not one branch"
+}
+
+// TestLab13ECMP traces through lab.sh --ecmp 2, where router 1 balances
+// flows between router 2 and its twin by a per-flow hash (UDP and TCP:
+// the kernel's, on the ports; ICMP: lab.sh's, on the checksum): classic
+// UDP and ICMP meet both branches at TTL 2; Paris UDP, ICMP and TCP keep
+// each run on one branch, and runs with different ports or identifiers
+// meet both.
+func TestLab13ECMP(t *testing.T) {
+	bin := needLab(t, "ip6tables", "nft")
+	l := labUp6(t, "tl13c", 4, "--ecmp", "2")
+	for _, fam := range families13(l) {
+		br := branches13(fam.name)
+		for _, m := range [][]string{{"-P", "udp", "--classic"}, {"-P", "icmp", "--classic"}} {
+			t.Run(fam.name+"/classic "+m[1], func(t *testing.T) {
+				// Six probes on one branch: 1 in 32; three runs, 1 in 32768.
+				var h []string
+				for range 3 {
+					got := l.inSrc(t, bin, append(append([]string{"run", "-n", fam.flag, "-q", "6"}, m...), fam.dst)...)
+					if h = hops(got.stdout); got.code != 0 || len(h) != 5 || h[4] != "5 "+fam.dst {
+						t.Fatalf("run %s: exit %d, hops %q\n%s", strings.Join(m, " "), got.code, h, got.stderr)
+					}
+					if strings.Contains(h[1]+" ", " "+br[0].ttl2+" ") && strings.Contains(h[1]+" ", " "+br[1].ttl2+" ") {
+						return
+					}
+				}
+				t.Errorf("run %s -q 6, three times: TTL 2 never showed both %s and %s; last %q", strings.Join(m, " "), br[0].ttl2, br[1].ttl2, h)
+			})
+		}
+		for _, m := range [][]string{{"-P", "udp"}, {"-P", "icmp"}, {"-P", "tcp"}} {
+			t.Run(fam.name+"/paris "+m[1], func(t *testing.T) {
+				for i := range 3 {
+					got := l.inSrc(t, bin, append(append([]string{"run", "-n", fam.flag, "-q", "6"}, m...), fam.dst)...)
+					h := unmarked(got.stdout)
+					if b, why := onePath(h, fam.name); got.code != 0 || b < 0 || h[4] != "5 "+fam.dst {
+						t.Errorf("run %d %s: exit %d, hops %q: %s, want one branch for the whole run\n%s", i, strings.Join(m, " "), got.code, h, why, got.stderr)
+					}
+				}
+			})
+		}
+		for _, m := range []string{"udp", "tcp"} {
+			t.Run(fam.name+"/ports "+m, func(t *testing.T) {
+				// One branch per run, by the run's ports: eight runs on
+				// one branch are 1 in 128.
+				var seen [2]bool
+				for i := range 8 {
+					port := strconv.Itoa(33434 + 7*i)
+					got := l.inSrc(t, bin, "run", "-n", fam.flag, "-q", "2", "-P", m, "-p", port, fam.dst)
+					h := unmarked(got.stdout)
+					b, why := onePath(h, fam.name)
+					if got.code != 0 || b < 0 {
+						t.Fatalf("run -P %s -p %s: exit %d, hops %q: %s\n%s", m, port, got.code, h, why, got.stderr)
+					}
+					if seen[b] = true; seen[0] && seen[1] {
+						return
+					}
+				}
+				t.Errorf("eight Paris %s runs with different ports all took one branch", m)
+			})
+		}
+	}
+}
+
+// TestLab13NAT traces across lab.sh --nat 2, which masquerades the probes
+// and rewrites the DSCP (and, in a second lab, the IPv4 IP ID too) of what
+// it forwards: every method, IPv4 and IPv6, still matches every reply, in
+// run and in replay.
+func TestLab13NAT(t *testing.T) {
+	bin := needLab(t, "ip6tables", "nft")
+	for i, rewrite := range []string{"dscp", "dscp,ipid"} {
+		t.Run(rewrite, func(t *testing.T) {
+			l := labUp6(t, "tl13d"+strconv.Itoa(i), 4, "--nat", "2", "--nat-rewrite", rewrite)
+			fams := families13(l)
+			if strings.Contains(rewrite, "ipid") {
+				fams = fams[:1] // IPv6 has no IP ID
+			}
+			natMethods(t, bin, l, fams)
+		})
+	}
+}
+
+// natMethods traces with every method over each of fams in l and
+// checks that every hop answers, in run and in replay.
+func natMethods(t *testing.T, bin string, l *lab6, fams []family13) {
+	dir := t.TempDir()
+	for _, fam := range fams {
+		for _, m := range methods13 {
+			t.Run(fam.name+"/"+m.name, func(t *testing.T) {
+				file := filepath.Join(dir, strings.ReplaceAll(fam.name+"-"+m.name, " ", "-")+".pcap")
+				args := append([]string{"run", "-n", fam.flag, "--write", file}, m.tracers...)
+				got := l.inSrc(t, bin, append(args, fam.dst)...)
+				if h := unmarked(got.stdout); got.code != 0 || joinLines(h) != joinLines(fam.hops) {
+					t.Fatalf("tracers %s: exit %d, hops:\n%s\nwant:\n%s\n%s", strings.Join(args, " "), got.code, joinLines(h), joinLines(fam.hops), got.stderr)
+				}
+				rp := run(t, exec.Command(bin, "replay", file))
+				live := hopLines(got.stdout)
+				if re := hopLines(rp.stdout); rp.code != 0 || len(re) < len(live) || joinLines(re[:len(live)]) != joinLines(live) {
+					t.Errorf("replay differs from run:\nrun:\n%s\nreplay:\n%s%s", got.stdout, rp.stdout, rp.stderr)
 				}
 			})
 		}

@@ -475,6 +475,8 @@ do_status() {
 	done
 	l="$(dl_pid)"
 	[[ -z "$l" ]] || echo "delay process: pid $l, log $(dl_log)"
+	l="$(cat "$(ls_pidfile)" 2>/dev/null || true)"
+	[[ -z "$l" ]] || echo "listener: pid $l"
 }
 
 # ---------------------------------------------------------------- up

@@ -24,6 +24,11 @@ type Options struct {
 	// Paris says whether a trace's probes were Paris ones (JSON "paris"):
 	// a run knows its method. Nil derives it from the probes (Paris).
 	Paris func(*analyze.Trace) bool
+	// GapSilent and GapAfter, set by a live run that its gap limit ended
+	// (trace.Result), add "gap_limit": {"after_ttl": GapAfter,
+	// "silent_ttls": GapSilent} to the JSON trace: the trace stopped
+	// after GapSilent silent TTLs past TTL GapAfter (0: nothing answered).
+	GapSilent, GapAfter int
 }
 
 // host is an address as traceroute prints it: "name (addr)" when o.Names

@@ -43,6 +43,13 @@ func appendJSON(b []byte, tr *analyze.Trace, o Options, sc *scratch) []byte {
 	} else {
 		b = append(b, "null"...)
 	}
+	if o.GapSilent > 0 {
+		b = append(b, ",\n      \"gap_limit\": {\n        \"after_ttl\": "...)
+		b = strconv.AppendInt(b, int64(o.GapAfter), 10)
+		b = append(b, ",\n        \"silent_ttls\": "...)
+		b = strconv.AppendInt(b, int64(o.GapSilent), 10)
+		b = append(b, "\n      }"...)
+	}
 	b = append(b, ",\n      \"hops\": ["...)
 	sc.hops, sc.probes = tr.AppendHops(sc.hops[:0], sc.probes[:0])
 	hops := o.shown(tr, sc.hops)
@@ -158,7 +165,9 @@ func appendString(b []byte, s string, scratch *bytes.Buffer) []byte {
 // answers) and "reply_ttl" (the reply's IP TTL). A probe carries "name"
 // only when Options.Names gives one, a hop "past_destination": true only
 // when it is past the destination; "dest_ttl" is null when the destination
-// never answered. Hops follow Options.StopAtEnd.
+// never answered. "gap_limit" is there only when Options.GapSilent is set:
+// a live run stopped after that many silent TTLs. Hops follow
+// Options.StopAtEnd.
 //
 // A JSONWriter is not safe for concurrent use.
 type JSONWriter struct {

@@ -182,6 +182,35 @@ func TestJSONStopAtEnd(t *testing.T) {
 	}
 }
 
+// TestJSONGapLimit: "gap_limit" is written, with its two numbers, only
+// when a run's gap limit ended the trace.
+func TestJSONGapLimit(t *testing.T) {
+	tr := testTraces()[0].tr
+	tests := []struct {
+		name string
+		o    report.Options
+		want any // the decoded "gap_limit", nil for none
+	}{
+		{"not stopped", report.Options{StopAtEnd: true}, nil},
+		{"stopped", report.Options{StopAtEnd: true, GapSilent: 5, GapAfter: 8},
+			map[string]any{"after_ttl": 8.0, "silent_ttls": 5.0}},
+		{"nothing answered", report.Options{GapSilent: 3},
+			map[string]any{"after_ttl": 0.0, "silent_ttls": 3.0}},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			var b bytes.Buffer
+			if err := report.JSON(&b, []*analyze.Trace{tr}, tc.o); err != nil {
+				t.Fatal(err)
+			}
+			got := at(t, decode(t, b.Bytes()), "traces", 0).(map[string]any)["gap_limit"]
+			if diff := cmp.Diff(tc.want, got); diff != "" {
+				t.Errorf("gap_limit (-want +got):\n%s", diff)
+			}
+		})
+	}
+}
+
 func TestJSONWriterEmpty(t *testing.T) {
 	var b bytes.Buffer
 	j := report.NewJSON(&b, report.Options{})

@@ -30,6 +30,7 @@ func TestJSONSchema(t *testing.T) {
 		{"names", report.Options{Names: names}},
 		{"odd names", report.Options{Names: odd}},
 		{"stop at end", report.Options{StopAtEnd: true}},
+		{"gap limit", report.Options{StopAtEnd: true, GapSilent: 5, GapAfter: 8}},
 	}
 	docs := []struct {
 		name string

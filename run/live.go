@@ -150,7 +150,11 @@ func Live(ctx context.Context, o Options, out io.Writer) error {
 		nm = capture.NewNames(500 * time.Millisecond)
 	}
 	o.Stderr = stderr
-	_, runErr, outErr := traceTo(ctx, liveWire{snd, live}, o, nm, out)
+	res, runErr, outErr := traceTo(ctx, liveWire{snd, live}, o, nm, out)
+	if res != nil && res.GapSilent > 0 {
+		fmt.Fprintf(stderr, "tracers: stopped after %d silent hops past hop %d (--gap-limit %d; --gap-limit 0 probes on to --max-hops)\n",
+			res.GapSilent, res.GapAfter, res.GapSilent)
+	}
 	if st, err := live.Stats(); err == nil && (st.Dropped > 0 || st.IfDropped > 0) {
 		fmt.Fprintf(stderr, "tracers: warning: capture dropped %d packets (%d by the interface)\n", st.Dropped, st.IfDropped)
 	}

@@ -67,6 +67,9 @@ func traceTo(ctx context.Context, w trace.Wire, o Options, nm namer, out io.Writ
 		}
 	}
 	res, runErr = trace.Run(ctx, w, o.Options)
+	if res != nil {
+		ro.GapSilent, ro.GapAfter = res.GapSilent, res.GapAfter
+	}
 	if hops != nil {
 		close(hops)
 		<-printed

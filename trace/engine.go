@@ -144,10 +144,10 @@ type Result struct {
 	// them: they are in neither Trace nor the hops handed to OnHop, as
 	// they would not be in a replay of the capture.
 	Missed int
-	// GapStop is the TTL after which the gap limit ended the trace (the
-	// last answering TTL, or FirstHop-1 when nothing answered), 0 when it
-	// did not: TTLs GapStop+1 .. GapStop+GapLimit were all silent.
-	GapStop int
+	// GapSilent is how many silent TTLs ended the trace (GapLimit), 0
+	// when the gap limit did not end it; GapAfter is the last TTL that
+	// answered before them (FirstHop-1 when none did).
+	GapSilent, GapAfter int
 }
 
 // slot is one probe the engine plans and sends. Its send time is on the
@@ -213,7 +213,10 @@ func Run(ctx context.Context, w Wire, o Options) (*Result, error) {
 	err := e.loop(ctx)
 	e.over = true
 	e.flush()
-	res := &Result{Trace: e.tr, Stats: e.an.Stats(), Sent: len(e.order), GapStop: e.gapStop()}
+	res := &Result{Trace: e.tr, Stats: e.an.Stats(), Sent: len(e.order)}
+	if a, ok := e.gapStop(); ok && err == nil {
+		res.GapSilent, res.GapAfter = e.o.GapLimit, a
+	}
 	if res.Trace == nil {
 		res.Trace = &analyze.Trace{Src: o.Src, Dst: o.Dst, Proto: analyze.ICMP}
 	}
@@ -238,15 +241,20 @@ func (e *engine) slotsAt(ttl int) []slot {
 }
 
 // limit is the highest TTL still worth probing: the destination's (or the
-// unreachable's) once known, the end of the gap once the gap limit holds,
-// else MaxHops.
+// unreachable's) once known, the end of the gap once the gap limit holds
+// (or the highest TTL sent, when the first burst went further: those are
+// silent too, and shown, as a replay shows them), else MaxHops.
 func (e *engine) limit() int {
 	l := e.o.MaxHops
 	if e.end != 0 {
 		l = e.end
 	}
-	if g := e.gapStop(); g != 0 {
-		l = min(l, g+e.o.GapLimit)
+	if a, ok := e.gapStop(); ok {
+		sent := e.o.FirstHop - 1
+		if e.next > 0 {
+			sent = e.slots[e.next-1].ttl
+		}
+		l = min(l, max(a+e.o.GapLimit, sent))
 	}
 	return l
 }
@@ -266,22 +274,22 @@ func (e *engine) silent(ttl int) bool {
 	return e.rttAt[ttl] == 0 && e.hopDone(ttl)
 }
 
-// gapStop returns the last answering TTL (FirstHop-1 for none) when the
-// GapLimit TTLs after it are all silent, else 0.
-func (e *engine) gapStop() int {
+// gapStop reports whether the GapLimit TTLs after the last answering TTL
+// a (FirstHop-1 for none) are all silent, ending the trace.
+func (e *engine) gapStop() (a int, ok bool) {
 	if e.o.GapLimit < 0 {
-		return 0
+		return 0, false
 	}
-	a := e.lastAnswer()
-	if a+e.o.GapLimit > e.o.MaxHops || (e.end != 0 && a+e.o.GapLimit > e.end) {
-		return 0
+	a = e.lastAnswer()
+	if a+e.o.GapLimit > e.o.MaxHops || (e.end != 0 && a+e.o.GapLimit >= e.end) {
+		return 0, false
 	}
 	for ttl := a + 1; ttl <= a+e.o.GapLimit; ttl++ {
 		if !e.silent(ttl) {
-			return 0
+			return 0, false
 		}
 	}
-	return max(a, e.o.FirstHop-1)
+	return a, true
 }
 
 func (e *engine) loop(ctx context.Context) error {

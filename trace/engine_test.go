@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"fmt"
 	"strings"
 	"testing"
 	"time"
@@ -89,7 +90,7 @@ func TestEngine(t *testing.T) {
 			name: "lossy router", routers: 4,
 			setup: func(s *tracetest.Network) { s.Routers[2].Drop = func(n int) bool { return n == 2 } },
 			want:  "1 10.77.1.2 R R R\n2 10.77.2.2 R R R\n3 10.77.3.2 R * R\n4 10.77.4.2 R R R\n5 10.77.5.2 R R R\n",
-			// the lost probe gets 3 x its hop's 300µs, raised to MinWait
+			// the lost probe gets 2 x its hop's 300µs, raised to MinWait
 			reached: true, maxSent: tracerouteProbes(5, 3), took: [2]time.Duration{10 * time.Millisecond, 11 * time.Millisecond},
 		},
 		{
@@ -99,12 +100,12 @@ func TestEngine(t *testing.T) {
 					r.Delay = time.Duration(i+1) * 20 * time.Millisecond
 				}
 				s.DstDelay = 100 * time.Millisecond
-				s.Routers[1].Drop = func(n int) bool { return n == 2 }
+				s.Routers[3].Drop = func(n int) bool { return n == 2 }
 			},
-			want: "1 10.77.1.2 R R R\n2 10.77.2.2 R * R\n3 10.77.3.2 R R R\n4 10.77.4.2 R R R\n5 10.77.5.2 R R R\n",
-			// judged by its own hop's 40ms (3 x 40ms = 120ms), not by the
+			want: "1 10.77.1.2 R R R\n2 10.77.2.2 R R R\n3 10.77.3.2 R R R\n4 10.77.4.2 R * R\n5 10.77.5.2 R R R\n",
+			// judged by its own hop's 80ms (2 x 80ms = 160ms), not by the
 			// slowest reply of the path (100ms; 10 x 100ms before)
-			reached: true, maxSent: tracerouteProbes(5, 3), took: [2]time.Duration{120 * time.Millisecond, 121 * time.Millisecond},
+			reached: true, maxSent: tracerouteProbes(5, 3), took: [2]time.Duration{160 * time.Millisecond, 161 * time.Millisecond},
 		},
 		{
 			name: "silent router on a slow path", routers: 4,
@@ -288,7 +289,7 @@ func TestEngineInFlight(t *testing.T) {
 		for _, r := range s.Routers {
 			r.Silent = true
 		}
-		o := Options{MaxHops: 8, Queries: 2, InFlight: n, Wait: time.Second, TailWait: time.Second}
+		o := Options{MaxHops: 8, Queries: 2, InFlight: n, Wait: time.Second, TailWait: time.Second, GapLimit: -1}
 		_, res, _, err := runSim(t, context.Background(), s, o)
 		if err != nil {
 			t.Fatal(err)
@@ -369,5 +370,196 @@ func TestEngineSlowConsumer(t *testing.T) {
 	}
 	if !res.Trace.Reached() {
 		t.Error("destination not reached")
+	}
+}
+
+// TestEngineGapLimit: the trace ends after GapLimit silent TTLs past the
+// last answer, and says so; silent TTLs followed by an answer are no gap.
+func TestEngineGapLimit(t *testing.T) {
+	silent := func(rs ...int) func(*tracetest.Network) {
+		return func(s *tracetest.Network) {
+			for _, r := range rs {
+				s.Routers[r-1].Silent = true
+			}
+		}
+	}
+	dstSilent := func(s *tracetest.Network) { s.DstSilent = true }
+	tests := []struct {
+		name      string
+		routers   int
+		setup     func(*tracetest.Network)
+		opt       Options
+		want      string
+		reached   bool
+		gapSilent int
+		gapAfter  int
+		sent      int
+		took      time.Duration
+	}{
+		{
+			name: "destination never answers", routers: 2, setup: dstSilent,
+			want: "1 10.77.1.2 R R R\n2 10.77.2.2 R R R\n3 * * *\n4 * * *\n5 * * *\n6 * * *\n7 * * *\n8 * * *\n" +
+				"9 * * *\n",
+			// the first burst (TTLs 1-9) left before anything answered;
+			// traceroute -I sends 90 here, to -m 30
+			gapSilent: 5, gapAfter: 2, sent: 27, took: 500 * time.Millisecond,
+		},
+		{
+			name: "gap of 2", routers: 2, setup: dstSilent, opt: Options{GapLimit: 2},
+			// TTLs 5-9 left in the first burst: shown, as in a replay
+			want: "1 10.77.1.2 R R R\n2 10.77.2.2 R R R\n3 * * *\n4 * * *\n5 * * *\n6 * * *\n7 * * *\n8 * * *\n" +
+				"9 * * *\n",
+			gapSilent: 2, gapAfter: 2, sent: 27, took: 500 * time.Millisecond,
+		},
+		{
+			// no limit: every TTL up to -m, the horizon moving on as
+			// silent TTLs are given up
+			name: "no limit", routers: 2, setup: dstSilent, opt: Options{GapLimit: -1, MaxHops: 12},
+			want: "1 10.77.1.2 R R R\n2 10.77.2.2 R R R\n3 * * *\n4 * * *\n5 * * *\n6 * * *\n7 * * *\n8 * * *\n" +
+				"9 * * *\n10 * * *\n11 * * *\n12 * * *\n",
+			sent: 36, took: time.Second,
+		},
+		{
+			name: "nothing answers", routers: 8, setup: func(s *tracetest.Network) { silent(1, 2, 3, 4, 5, 6, 7, 8)(s); s.DstSilent = true },
+			opt: Options{Wait: time.Second},
+			// the first burst went to TTL 9: shown, as a replay shows it
+			want:      "1 * * *\n2 * * *\n3 * * *\n4 * * *\n5 * * *\n6 * * *\n7 * * *\n8 * * *\n9 * * *\n",
+			gapSilent: 5, gapAfter: 0, sent: 27, took: time.Second,
+		},
+		{
+			// sent at once, hops 6..9 answer before hops 3..5 are given
+			// up: a silent stretch with an answer after it is no gap
+			name: "silent stretch as long as the gap", routers: 8, setup: silent(3, 4, 5), opt: Options{GapLimit: 3},
+			want: "1 10.77.1.2 R R R\n2 10.77.2.2 R R R\n3 * * *\n4 * * *\n5 * * *\n6 10.77.6.2 R R R\n" +
+				"7 10.77.7.2 R R R\n8 10.77.8.2 R R R\n9 10.77.9.2 R R R\n",
+			// TTL 10 and one of 11 left as hops 6-8 answered, before the
+			// destination did, while fewer than 16 probes were awaited
+			// (traceroute -I: 40 probes)
+			reached: true, sent: 31, took: silentMin,
+		},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			s := tracetest.New(tc.routers)
+			tc.setup(s)
+			out, res, took, err := runSim(t, context.Background(), s, tc.opt)
+			if err != nil {
+				t.Fatalf("Run: %v", err)
+			}
+			if got := shape(out); got != tc.want {
+				t.Errorf("hops:\n%s\nwant:\n%s", got, tc.want)
+			}
+			if res.Trace.Reached() != tc.reached || res.GapSilent != tc.gapSilent || res.GapAfter != tc.gapAfter {
+				t.Errorf("Reached %v, GapSilent %d, GapAfter %d; want %v, %d, %d", res.Trace.Reached(), res.GapSilent, res.GapAfter, tc.reached, tc.gapSilent, tc.gapAfter)
+			}
+			if res.Sent != tc.sent || took < tc.took || took > tc.took+time.Millisecond {
+				t.Errorf("sent %d in %s, want %d in %s", res.Sent, took, tc.sent, tc.took)
+			}
+		})
+	}
+}
+
+// TestEngineLateReply: a reply that comes after its probe was given up
+// still fills its hop while the trace runs, and the hops handed over
+// (text) are the trace's final ones (JSON, replay): a hop with a probe
+// given up is handed over only once the trace is over.
+func TestEngineLateReply(t *testing.T) {
+	s := tracetest.New(4)
+	s.Routers[3].Silent = true // keeps the trace going for silentMin
+	s.Routers[1].Late = func(n int) time.Duration {
+		if n == 2 {
+			return 20 * time.Millisecond // given up at MinWait (10ms)
+		}
+		return 0
+	}
+	var handed []int
+	var text bytes.Buffer
+	o := Options{Src: s.Src, Dst: s.Dst, ID: 0x4242, OnHop: func(h analyze.Hop) {
+		handed = append(handed, h.TTL)
+		report.Hop(&text, cloneHopForTest(h), report.Options{})
+	}}
+	res, err := Run(context.Background(), s, o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := "1 10.77.1.2 R R R\n2 10.77.2.2 R R R\n3 10.77.3.2 R R R\n4 * * *\n5 10.77.5.2 R R R\n"
+	if got := shape(text.String()); got != want {
+		t.Errorf("hops handed over:\n%s\nwant:\n%s", got, want)
+	}
+	var final bytes.Buffer
+	for _, h := range res.Trace.Hops() {
+		if h.TTL <= 5 {
+			report.Hop(&final, h, report.Options{})
+		}
+	}
+	if text.String() != final.String() {
+		t.Errorf("hops handed over:\n%s\ndiffer from the final trace:\n%s", text.String(), final.String())
+	}
+	if p := res.Trace.Hops()[1].Probes[1]; p.Reply == nil || p.Reply.RTT != 20200*time.Microsecond {
+		t.Errorf("late probe's reply %+v, want one after 20.2ms", p.Reply)
+	}
+}
+
+// cloneHopForTest copies what a printer reads, as run does, so that a
+// reply matched after the hand-over would show as a difference.
+func cloneHopForTest(h analyze.Hop) analyze.Hop {
+	c := analyze.Hop{TTL: h.TTL, PastDest: h.PastDest}
+	for _, p := range h.Probes {
+		q := *p
+		if p.Reply != nil {
+			r := *p.Reply
+			q.Reply = &r
+		}
+		c.Probes = append(c.Probes, &q)
+	}
+	return c
+}
+
+// TestEngineShape: on paths of 1 to 26 hops whose RTT grows by 4ms a hop
+// (the delay lab's 2ms links), the trace takes one round trip to the
+// destination when it lies within the first burst, and no more probes
+// than traceroute -I, but for the first burst on paths shorter than 5.
+func TestEngineShape(t *testing.T) {
+	const perHop = 4 * time.Millisecond
+	for _, routers := range []int{0, 1, 3, 4, 5, 8, 12, 15, 25} {
+		d := routers + 1
+		t.Run(fmt.Sprintf("%d hops", d), func(t *testing.T) {
+			s := tracetest.New(routers)
+			for i, r := range s.Routers {
+				r.Delay = time.Duration(i+1) * perHop
+			}
+			s.DstDelay = time.Duration(d) * perHop
+			_, res, took, err := runSim(t, context.Background(), s, Options{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !res.Trace.Reached() || res.Trace.DestTTL() != d {
+				t.Fatalf("destination at TTL %d, want %d", res.Trace.DestTTL(), d)
+			}
+			// Within the burst: one round trip. Beyond it the horizon runs
+			// 4 TTLs past the last answer, so TTL t leaves when TTL t-5
+			// answers, as traceroute -I's probes do.
+			var sent [32]time.Duration
+			for ttl := firstTTLs + 1; ttl <= d; ttl++ {
+				sent[ttl] = sent[ttl-5] + time.Duration(ttl-5)*perHop
+			}
+			want := sent[d] + s.DstDelay
+			if took != want {
+				t.Errorf("took %s, want %s", took, want)
+			}
+			if limit := max(3*firstTTLs, tracerouteProbes(d, 3)); res.Sent > limit {
+				t.Errorf("sent %d probes, want at most %d (traceroute -I: %d)", res.Sent, limit, tracerouteProbes(d, 3))
+			}
+			perTTL := map[int]int{}
+			for _, p := range res.Trace.Probes {
+				perTTL[p.TTL]++
+			}
+			for ttl := 1; ttl <= d; ttl++ {
+				if perTTL[ttl] != 3 {
+					t.Errorf("TTL %d drew %d probes, want 3", ttl, perTTL[ttl])
+				}
+			}
+			t.Logf("%d hops: %d probes (traceroute -I %d) in %s", d, res.Sent, tracerouteProbes(d, 3), took)
+		})
 	}
 }

@@ -20,7 +20,11 @@ const (
 	firstTTLs = 9
 	// traceN is traceroute's -N default: the horizon runs (traceN-q)/q
 	// TTLs past the highest TTL known to lie before the destination, as
-	// many probes past it as traceroute keeps in flight past it.
+	// many probes past it as traceroute keeps in flight past it; and past
+	// the first burst a probe leaves only while fewer than traceN await
+	// an answer, so that silent probes hold the sending back as they hold
+	// traceroute's window: past the destination, tracers never sends more
+	// than traceroute would.
 	traceN = 16
 )
 
@@ -54,7 +58,7 @@ func (e *engine) send(now time.Time) error {
 	h := e.horizon()
 	for e.next < len(e.slots) && e.flight < e.o.InFlight && e.tokens >= 1 {
 		s := &e.slots[e.next]
-		if s.ttl > h {
+		if s.ttl > h || (s.ttl >= e.o.FirstHop+firstTTLs && e.flight >= traceN) {
 			return nil
 		}
 		pkt, err := e.pr.Build(uint8(s.ttl), len(e.order))
@@ -75,5 +79,9 @@ func (e *engine) send(now time.Time) error {
 
 // canSend reports whether the next probe waits only for a token.
 func (e *engine) canSend() bool {
-	return e.next < len(e.slots) && e.flight < e.o.InFlight && e.slots[e.next].ttl <= e.horizon()
+	if e.next >= len(e.slots) || e.flight >= e.o.InFlight {
+		return false
+	}
+	ttl := e.slots[e.next].ttl
+	return ttl <= e.horizon() && (ttl < e.o.FirstHop+firstTTLs || e.flight < traceN)
 }

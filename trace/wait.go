@@ -8,8 +8,11 @@ import (
 // The wait rule (README, "How long tracers waits, and how far it sends").
 const (
 	// waitHere: a probe at a hop that answered other probes is given
-	// this many times that hop's slowest RTT (traceroute's -w HERE).
-	waitHere = 3
+	// this many times that hop's slowest RTT (traceroute's -w HERE is 3).
+	// A hop's probes leave together and cross the same links, so their
+	// replies come within jitter of each other; one later still fills its
+	// hop while the trace runs.
+	waitHere = 2
 	// waitNear: a probe at a silent hop between answering hops is given
 	// this many times the slower of its nearest answering neighbours.
 	waitNear = 5

@@ -387,10 +387,10 @@ func TestLabFullDisk(t *testing.T) {
 func TestLabInterrupt(t *testing.T) {
 	bin := needLab(t, "tshark", "iptables")
 	// The destination's router drops everything: the trace would take
-	// many seconds at 20 probes/s; Ctrl-C comes first.
+	// many seconds at 20 probes/s with no gap limit; Ctrl-C comes first.
 	l := labUp(t, "trt8", 3, "--silent", "3")
 	file := filepath.Join(t.TempDir(), "int.pcap")
-	cmd := exec.Command("ip", "netns", "exec", l.prefix+"-src", bin, "run", "-n", "--rate", "20", "-w", "5", "--write", file, "10.77.9.9")
+	cmd := exec.Command("ip", "netns", "exec", l.prefix+"-src", bin, "run", "-n", "--rate", "20", "--gap-limit", "0", "-w", "5", "--write", file, "10.77.9.9")
 	var out, errb bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &out, &errb
 	if err := cmd.Start(); err != nil {

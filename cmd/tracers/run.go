@@ -20,6 +20,7 @@ func newRun() *cobra.Command {
 	var v4, v6 bool
 	var wait float64
 	var mf methodFlags
+	var gapLimit int
 	c := &cobra.Command{
 		Use:   "run [flags] HOST",
 		Short: "Trace the path to HOST with ICMP Echo, UDP or TCP SYN probes (needs root or CAP_NET_RAW)",
@@ -59,6 +60,13 @@ func newRun() *cobra.Command {
 				return usageError{fmt.Errorf("-w %g: wait must be in (0, 60] seconds", wait)}
 			}
 			o.Wait = time.Duration(wait * float64(time.Second))
+			if gapLimit < 0 || gapLimit > 255 {
+				return usageError{fmt.Errorf("--gap-limit %d: want 0 (none) to 255", gapLimit)}
+			}
+			o.GapLimit = gapLimit
+			if gapLimit == 0 {
+				o.GapLimit = -1 // trace.Options: negative is no limit
+			}
 			if o.FirstHop < 1 || o.MaxHops < 1 || o.Queries < 1 || o.InFlight < 1 || o.Rate <= 0 {
 				return usageError{fmt.Errorf("-f, -m, -q, -N and --rate must be positive")}
 			}
@@ -86,8 +94,9 @@ func newRun() *cobra.Command {
 	f.BoolVarP(&o.Numeric, "numeric", "n", false, "print addresses only, no reverse DNS")
 	f.StringVarP(&o.Iface, "interface", "i", "", "interface to send and capture on (default: the route's)")
 	f.StringVarP(&o.Source, "source", "s", "", "source address (default: the kernel's choice for the route)")
-	f.IntVarP(&o.InFlight, "sim-queries", "N", trace.DefaultInFlight, "probes awaiting an answer at once, as traceroute -N")
+	f.IntVarP(&o.InFlight, "sim-queries", "N", trace.DefaultInFlight, "probes awaiting an answer at once, at most (traceroute -N; the sending follows the path, see README)")
 	f.Float64Var(&o.Rate, "rate", trace.DefaultRate, "probes per second at most")
+	f.IntVar(&gapLimit, "gap-limit", trace.DefaultGapLimit, "stop after N silent TTLs past the last answer, as mtr --max-unknown (0: probe on to --max-hops)")
 	f.StringVar(&o.Write, "write", "", "save every captured packet to FILE (.pcap, or .pcapng)")
 	f.StringVar(&o.Format, "format", "text", "output format: text or json")
 	f.BoolVar(&o.Explain, "explain", false, "explain under each hop what its packets show (hops print when the trace ends)")

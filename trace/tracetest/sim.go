@@ -21,11 +21,14 @@ import (
 
 // Router is one router of the simulated path.
 type Router struct {
-	Addr    netip.Addr
-	Silent  bool             // never sends Time Exceeded
-	Drop    func(n int) bool // loses its reply to the n-th probe it answers (from 1)
-	Delay   time.Duration    // the RTT of its replies
-	Unreach bool             // answers (address/host) unreachable for packets it would forward
+	Addr   netip.Addr
+	Silent bool             // never sends Time Exceeded
+	Drop   func(n int) bool // loses its reply to the n-th probe it answers (from 1)
+	Delay  time.Duration    // the RTT of its replies
+	// Late, when set, adds to Delay for its reply to the n-th probe it
+	// answers (from 1): a reply that comes after its probe was given up.
+	Late    func(n int) time.Duration
+	Unreach bool // answers (address/host) unreachable for packets it would forward
 	seen    int
 }
 
@@ -155,7 +158,11 @@ func (s *Network) Send(pkt []byte) error {
 			if r.Silent || (r.Drop != nil && r.Drop(r.seen)) {
 				return nil
 			}
-			s.errorReply(r.Addr, r.Delay, p.v6, false, cp)
+			d := r.Delay
+			if r.Late != nil {
+				d += r.Late(r.seen)
+			}
+			s.errorReply(r.Addr, d, p.v6, false, cp)
 			return nil
 		}
 		if r.Unreach {

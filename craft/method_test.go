@@ -352,3 +352,135 @@ func TestProberBuildAllocs(t *testing.T) {
 		}
 	}
 }
+
+func BenchmarkProberBuild(b *testing.B) {
+	for _, fam := range families {
+		for _, m := range methods() {
+			b.Run(fam.name+"/"+m.String(), func(b *testing.B) {
+				p, err := craft.NewProber(m, fam.src, fam.dst)
+				if err != nil {
+					b.Fatal(err)
+				}
+				b.ReportAllocs()
+				for i := 0; b.Loop(); i++ {
+					n := i % (255 * 10)
+					if _, err := p.Build(uint8(1+n/10), n); err != nil {
+						b.Fatal(err)
+					}
+				}
+			})
+		}
+	}
+}
+
+// FuzzProber builds probes of any method, ports and probe number: what
+// builds must verify, be the run's probe and carry its TTL.
+func FuzzProber(f *testing.F) {
+	f.Add(uint8(2), true, false, uint16(0), uint16(40000), uint16(0x1234), 32, uint8(3), 7, false)
+	f.Add(uint8(3), false, false, uint16(443), uint16(1), uint16(0), 0, uint8(255), 65533, true)
+	f.Add(uint8(1), true, false, uint16(0), uint16(0), uint16(0xffff), 2, uint8(1), 0, true)
+	f.Add(uint8(2), false, true, uint16(53), uint16(65534), uint16(0), 1452, uint8(64), 1, true)
+	d := analyze.NewDecoder()
+	f.Fuzz(func(t *testing.T, proto uint8, paris, fixed bool, port, sport, id uint16, payload int, ttl uint8, n int, v6 bool) {
+		m := craft.Method{Proto: analyze.Proto(proto % 4), Paris: paris, Fixed: fixed, Port: port, SrcPort: sport, ID: id, Flow: uint32(id) << 4, Payload: payload}
+		fam := families[0]
+		if v6 {
+			fam = families[1]
+		}
+		p, err := craft.NewProber(m, fam.src, fam.dst)
+		if err != nil {
+			return
+		}
+		pkt, err := p.Build(ttl, n)
+		if err != nil {
+			return
+		}
+		if err := craft.Verify(pkt); err != nil {
+			t.Fatalf("Verify(Build(%d, %d)) of %+v = %v", ttl, n, m, err)
+		}
+		var inf analyze.Info
+		if err := d.Decode(layers.LinkTypeRaw, pkt, &inf); err != nil {
+			t.Fatalf("Decode(Build(%d, %d)) of %+v = %v", ttl, n, m, err)
+		}
+		if !p.IsProbe(&inf) || inf.TTL != ttl || len(pkt) != p.Len() {
+			t.Fatalf("Build(%d, %d) of %+v: IsProbe %v, TTL %d, length %d (Len %d)", ttl, n, m, p.IsProbe(&inf), inf.TTL, len(pkt), p.Len())
+		}
+	})
+}
+
+// TestUDPChecksumZeroSentAsOnes builds a classic UDP probe whose checksum
+// computes to 0 and checks that it goes out as 0xffff, its one's
+// complement twin (RFC 768), which Verify accepts: 0 would mean "no
+// checksum" over IPv4 and is illegal over IPv6.
+func TestUDPChecksumZeroSentAsOnes(t *testing.T) {
+	for _, fam := range families {
+		t.Run(fam.name, func(t *testing.T) {
+			ip := 20
+			if fam.src.Is6() {
+				ip = 40
+			}
+			build := func(sport uint16) []byte {
+				p, err := craft.NewProber(craft.Method{Proto: analyze.UDP, SrcPort: sport, Payload: 8}, fam.src, fam.dst)
+				if err != nil {
+					t.Fatal(err)
+				}
+				pkt, err := p.Build(1, 0)
+				if err != nil {
+					t.Fatalf("source port %d: %v", sport, err)
+				}
+				return pkt
+			}
+			// With source port 1 the field is c1 = ^(S + 1), S the sum of
+			// the rest; the sum comes to 0 (the field to 0) with source
+			// port s = -S = c1 + 1, in one's complement.
+			c1 := uint32(binary.BigEndian.Uint16(build(1)[ip+6:]))
+			sport := uint16((c1 + 1) % 0xffff)
+			if sport == 0 {
+				sport = 0xffff
+			}
+			pkt := build(sport)
+			if sum := binary.BigEndian.Uint16(pkt[ip+6:]); sum != 0xffff {
+				t.Fatalf("source port %d: checksum field %#04x, want 0xffff", sport, sum)
+			}
+			if err := craft.Verify(pkt); err != nil {
+				t.Errorf("source port %d: Verify = %v", sport, err)
+			}
+		})
+	}
+}
+
+// TestProberICMPIsBuilder checks that classic ICMP probes are, byte for
+// byte, those the engine built with Builder before Prober came:
+// seq = IP ID = SeqFor(ttl, attempt), for a run sent TTL-major from TTL 1
+// (and from TTL 5, as -f 5 starts it).
+func TestProberICMPIsBuilder(t *testing.T) {
+	for _, fam := range families {
+		for _, first := range []int{1, 5} {
+			t.Run(fmt.Sprintf("%s/first %d", fam.name, first), func(t *testing.T) {
+				p, err := craft.NewProber(craft.Method{Proto: analyze.ICMP, ID: 0x4242, Payload: craft.DefaultPayload}, fam.src, fam.dst)
+				if err != nil {
+					t.Fatal(err)
+				}
+				b := craft.NewBuilder()
+				n := 0
+				for ttl := first; ttl <= 30; ttl++ {
+					for attempt := range 3 {
+						got, err := p.Build(uint8(ttl), n)
+						if err != nil {
+							t.Fatal(err)
+						}
+						seq := craft.SeqFor(uint8(ttl), uint8(attempt))
+						want, err := b.Build(craft.Spec{Src: fam.src, Dst: fam.dst, TTL: uint8(ttl), ID: 0x4242, Seq: seq, IPID: seq, Payload: craft.DefaultPayload})
+						if err != nil {
+							t.Fatal(err)
+						}
+						if string(got) != string(want) {
+							t.Fatalf("Build(%d, %d) = % x\nBuilder gives % x", ttl, n, got, want)
+						}
+						n++
+					}
+				}
+			})
+		}
+	}
+}

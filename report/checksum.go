@@ -35,7 +35,10 @@ func (e *FieldOffsetError) Error() string {
 // When off < 0 and d is a whole IPv6 packet carrying ICMPv6, UDP or TCP
 // right after its fixed header (payload length = the bytes after it), d
 // is handed to ChecksumPseudo: IPv6 has no header checksum, and the one
-// that counts covers the pseudo-header and the upper-layer message.
+// that counts covers the pseudo-header and the upper-layer message. A
+// whole IPv4 packet carrying UDP or TCP (total length = len(d)) goes to
+// ChecksumPseudo4 likewise: its transport checksum, over the IPv4
+// pseudo-header, is the one a header alone does not show.
 func Checksum(out io.Writer, d []byte, verify bool, off int) error {
 	if len(d) == 0 {
 		return errors.New("checksum: no data")
@@ -43,6 +46,9 @@ func Checksum(out io.Writer, d []byte, verify bool, off int) error {
 	if off < 0 {
 		if ph, msg, ok := ipv6Upper(d); ok {
 			return ChecksumPseudo(out, ph, msg, verify, -1, d)
+		}
+		if ph, msg, ok := ipv4Upper(d); ok {
+			return ChecksumPseudo4(out, ph, msg, verify, -1, d)
 		}
 	}
 	h := analyze.IPv4Header(d) // if it is one: Version and HeaderLen read d[0] alone
@@ -88,15 +94,16 @@ func Checksum(out io.Writer, d []byte, verify bool, off int) error {
 	tw.Flush()
 	b.WriteString("\n")
 
-	return finishChecksum(out, &b, s, d, off, off, verify, auto, "")
+	return finishChecksum(out, &b, s, d, off, off, verify, auto, "", "an IPv4 header")
 }
 
 // finishChecksum writes the end-around carries, the sums and the checksum
 // of s, computed over d, then, when verify is set, the check of the field
 // at byte at of d, shown as offset off of the part of d named where ("" for
-// all of d), and hands b to out. It returns an error wrapping
+// all of d), and hands b to out; kind names the data when auto says it was
+// checked without being asked ("an IPv4 header"). It returns an error wrapping
 // ErrChecksumInvalid when the field is wrong.
-func finishChecksum(out io.Writer, b *strings.Builder, s craft.Steps, d []byte, at, off int, verify, auto bool, where string) error {
+func finishChecksum(out io.Writer, b *strings.Builder, s craft.Steps, d []byte, at, off int, verify, auto bool, where, kind string) error {
 	if len(s.Folds) == 0 {
 		b.WriteString("end-around carry: none, the sum fits in 16 bits\n")
 	}
@@ -112,10 +119,8 @@ func finishChecksum(out io.Writer, b *strings.Builder, s craft.Steps, d []byte, 
 		want, _ := craft.FieldChecksum(d, at) // the caller checked at
 		b.WriteString("\n")
 		switch {
-		case auto && where != "":
-			b.WriteString("verify (the data is an IPv6 packet with its checksum filled in):\n")
 		case auto:
-			b.WriteString("verify (the data is an IPv4 header with its checksum filled in):\n")
+			fmt.Fprintf(b, "verify (the data is %s with its checksum filled in):\n", kind)
 		default:
 			b.WriteString("verify:\n")
 		}
@@ -175,6 +180,39 @@ func ipv6Upper(d []byte) (ph [craft.PseudoHeaderLen]byte, msg []byte, ok bool) {
 	return ph, d[analyze.IPv6HeaderLen:], true
 }
 
+// ipv4Upper splits d, if it is a whole IPv4 packet carrying UDP or TCP
+// (total length len(d), more than the header), into the IPv4
+// pseudo-header of its datagram or segment and that message.
+func ipv4Upper(d []byte) (ph [craft.PseudoHeader4Len]byte, msg []byte, ok bool) {
+	h := analyze.IPv4Header(d)
+	if len(d) < analyze.IPv4MinLen || h.Version() != 4 || int(h.TotalLen()) != len(d) {
+		return ph, nil, false
+	}
+	ihl, p := h.HeaderLen(), h.Protocol()
+	off, known := upperChecksumOffset(p)
+	if !known || p == layers.IPProtocolICMPv6 || ihl < analyze.IPv4MinLen || len(d)-ihl < off+2 {
+		return ph, nil, false
+	}
+	ph, err := craft.PseudoHeader4(h.Src(), h.Dst(), uint16(len(d)-ihl), p)
+	if err != nil {
+		return ph, nil, false
+	}
+	return ph, d[ihl:], true
+}
+
+// pseudoWord4 names the IPv4 pseudo-header field the word at off is in.
+func pseudoWord4(off int) string {
+	switch {
+	case off < 4:
+		return "source"
+	case off < 8:
+		return "destination"
+	case off < 10:
+		return "zero, protocol"
+	}
+	return "length"
+}
+
 // pseudoWord names the pseudo-header field the word at off is in.
 func pseudoWord(off int) string {
 	switch {
@@ -200,7 +238,26 @@ func pseudoWord(off int) string {
 // wrapping ErrChecksumInvalid, after writing everything, when the field is
 // wrong, and a *FieldOffsetError for a bad off.
 func ChecksumPseudo(out io.Writer, ph [craft.PseudoHeaderLen]byte, msg []byte, verify bool, off int, pkt []byte) error {
-	next := layers.IPProtocol(ph[craft.PseudoHeaderLen-1])
+	return checksumPseudo(out, ph[:], msg, verify, off, pkt)
+}
+
+// ChecksumPseudo4 is ChecksumPseudo for a UDP datagram (RFC 768) or TCP
+// segment (RFC 9293 section 3.1) over IPv4, under its 12-byte IPv4
+// pseudo-header ph (source, destination, zero, protocol, length): off < 0
+// takes the field by ph's protocol, 6 for UDP, 16 for TCP; pkt is the
+// whole IPv4 packet msg came from, or nil.
+func ChecksumPseudo4(out io.Writer, ph [craft.PseudoHeader4Len]byte, msg []byte, verify bool, off int, pkt []byte) error {
+	return checksumPseudo(out, ph[:], msg, verify, off, pkt)
+}
+
+// checksumPseudo is ChecksumPseudo and ChecksumPseudo4: ph's length says
+// which family.
+func checksumPseudo(out io.Writer, ph []byte, msg []byte, verify bool, off int, pkt []byte) error {
+	v6 := len(ph) == craft.PseudoHeaderLen
+	next := layers.IPProtocol(ph[len(ph)-1])
+	if !v6 {
+		next = layers.IPProtocol(ph[9])
+	}
 	auto := false
 	if off < 0 {
 		var known bool
@@ -210,7 +267,7 @@ func ChecksumPseudo(out io.Writer, ph [craft.PseudoHeaderLen]byte, msg []byte, v
 		auto = !verify && pkt != nil && off+2 <= len(msg) && (msg[off] != 0 || msg[off+1] != 0)
 	}
 	verify = verify || auto
-	d := append(ph[:], msg...)
+	d := append(append([]byte(nil), ph...), msg...)
 	if verify {
 		if _, err := craft.FieldChecksum(msg, off); err != nil {
 			return &FieldOffsetError{Off: off, Len: len(msg)}
@@ -219,14 +276,22 @@ func ChecksumPseudo(out io.Writer, ph [craft.PseudoHeaderLen]byte, msg []byte, v
 	name := next.String()
 	s := craft.ChecksumSteps(d)
 	var b strings.Builder
-	fmt.Fprintf(&b, "RFC 1071 checksum of the %d-byte IPv6 pseudo-header (RFC 8200 section 8.1) and a %d-byte %s message: %d 16-bit words",
-		craft.PseudoHeaderLen, len(msg), name, len(s.Words))
+	if v6 {
+		fmt.Fprintf(&b, "RFC 1071 checksum of the %d-byte IPv6 pseudo-header (RFC 8200 section 8.1) and a %d-byte %s message: %d 16-bit words",
+			craft.PseudoHeaderLen, len(msg), name, len(s.Words))
+	} else {
+		fmt.Fprintf(&b, "RFC 1071 checksum of the %d-byte IPv4 pseudo-header (RFC 768, RFC 9293 section 3.1) and a %d-byte %s message: %d 16-bit words",
+			craft.PseudoHeader4Len, len(msg), name, len(s.Words))
+	}
 	if s.Padded {
 		b.WriteString(", the last padded with a zero byte")
 	}
 	b.WriteString("\n")
-	if pkt != nil {
+	switch {
+	case pkt != nil && v6:
 		fmt.Fprintf(&b, "note: this is an IPv6 packet; IPv6 has no header checksum: the %s checksum covers the pseudo-header, built from its header, and the %d bytes after the 40-byte header\n", name, len(msg))
+	case pkt != nil:
+		fmt.Fprintf(&b, "note: this is an IPv4 packet; its header checksum covers the first %d bytes alone: the %s checksum covers the pseudo-header, built from its header, and the %d bytes after it\n", len(pkt)-len(msg), name, len(msg))
 	}
 	b.WriteString("\n")
 
@@ -234,10 +299,13 @@ func ChecksumPseudo(out io.Writer, ph [craft.PseudoHeaderLen]byte, msg []byte, v
 	fmt.Fprintln(tw, "word\tpart\toffset\tvalue\trunning sum\t")
 	for i, w := range s.Words {
 		part, at, label := "pseudo", w.Offset, ""
-		if w.Offset >= craft.PseudoHeaderLen {
-			part, at = "message", w.Offset-craft.PseudoHeaderLen
-		} else {
+		switch {
+		case w.Offset >= len(ph):
+			part, at = "message", w.Offset-len(ph)
+		case v6:
 			label = "  " + pseudoWord(w.Offset)
+		default:
+			label = "  " + pseudoWord4(w.Offset)
 		}
 		if s.Padded && i == len(s.Words)-1 {
 			label = fmt.Sprintf("  (0x%02X + pad 0x00)", d[w.Offset])
@@ -246,5 +314,9 @@ func ChecksumPseudo(out io.Writer, ph [craft.PseudoHeaderLen]byte, msg []byte, v
 	}
 	tw.Flush()
 	b.WriteString("(offset: bytes from the start of the pseudo-header or of the message)\n\n")
-	return finishChecksum(out, &b, s, d, craft.PseudoHeaderLen+off, off, verify, auto, "message")
+	kind := "an IPv6 packet"
+	if !v6 {
+		kind = "an IPv4 packet"
+	}
+	return finishChecksum(out, &b, s, d, len(ph)+off, off, verify, auto, "message", kind)
 }

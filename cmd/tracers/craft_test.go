@@ -799,7 +799,7 @@ func TestChecksumUsageErrors(t *testing.T) {
 		{name: "field offset past data", args: []string{"checksum", "--field-offset", "8", "08 00 00 00 12 34 00 01"}, want: "--field-offset 8"},
 		{name: "verify one byte", args: []string{"checksum", "--verify", "08"}, want: "--field-offset 2"},
 		{name: "src without dst", args: []string{"checksum", "--src", "fd77:1::1", "80 00 00 00"}, want: "--src and --dst go together"},
-		{name: "ipv4 pseudo-header", args: []string{"checksum", "--src", "10.77.1.1", "--dst", "10.77.5.2", "80 00 00 00"}, want: `--src "10.77.1.1": not an IPv6 address`},
+		{name: "ipv4 pseudo-header for icmp", args: []string{"checksum", "--src", "10.77.1.1", "--dst", "10.77.5.2", "80 00 00 00"}, want: "--next-header 58: over IPv4 only UDP (17) and TCP (6) checksums cover a pseudo-header"},
 		{name: "next header alone", args: []string{"checksum", "--next-header", "17", "80 00 00 00"}, want: "--next-header needs --src and --dst"},
 		{name: "pseudo field offset past message", args: []string{"checksum", "--src", "fd77:1::1", "--dst", "fd77:5::2", "--field-offset", "4", "80 00 00 00"}, want: "--field-offset 4: must be even and leave 2 bytes of the 4-byte data"},
 	}

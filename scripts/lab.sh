@@ -504,8 +504,9 @@ do_up() {
 	((NAT <= ROUTERS)) || die "--nat: router $NAT out of range 1..$ROUTERS"
 	[[ "$NAT_REWRITE" =~ ^(none|dscp|ipid)(,(dscp|ipid))*$ ]] ||
 		die "bad --nat-rewrite '$NAT_REWRITE': want none, or dscp, ipid or dscp,ipid"
-	[[ "$LISTEN" =~ ^[0-9]+$ ]] && ((10#$LISTEN <= 65535)) || die "bad --listen '$LISTEN': want a TCP port 1..65535"
+	[[ "$LISTEN" =~ ^[0-9]+$ ]] || die "bad --listen '$LISTEN': want a TCP port 1..65535"
 	LISTEN=$((10#$LISTEN))
+	((LISTEN <= 65535)) || die "bad --listen '$LISTEN': want a TCP port 1..65535"
 	if ((ECMP > 0 || NAT > 0)) && ! command -v nft >/dev/null 2>&1; then
 		die "nft not found; needed for --ecmp and --nat (Debian: package nftables)"
 	fi

@@ -8,8 +8,10 @@ package main
 // is a failure.
 
 import (
+	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"strconv"
 	"strings"
 	"testing"
@@ -329,4 +331,55 @@ func natMethods(t *testing.T, bin string, l *lab6, fams []family13) {
 			})
 		}
 	}
+}
+
+// TestLab13LabOptions checks what lab.sh up refuses of --nat,
+// --nat-rewrite and --listen before it builds anything, and that down
+// stops the listener it started.
+func TestLab13LabOptions(t *testing.T) {
+	needLab(t, "perl")
+	script, err := filepath.Abs("../../scripts/lab.sh")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct {
+		name string
+		args []string
+		want string
+	}{
+		{"nat out of range", []string{"--nat", "5"}, "--nat: router 5 out of range 1..4"},
+		{"nat not a number", []string{"--nat", "r2"}, "bad --nat"},
+		{"unknown rewrite", []string{"--nat", "2", "--nat-rewrite", "ttl"}, "bad --nat-rewrite 'ttl'"},
+		{"none with another", []string{"--nat", "2", "--nat-rewrite", "dscp,none"}, "bad --nat-rewrite"},
+		{"port too big", []string{"--listen", "65536"}, "bad --listen '65536'"},
+		{"port not a number", []string{"--listen", "http"}, "bad --listen"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			args := append([]string{script, "up", "--prefix", "trt13x", "--routers", "4"}, tc.args...)
+			out, err := exec.Command("bash", args...).CombinedOutput()
+			if err == nil || !strings.Contains(string(out), tc.want) {
+				t.Errorf("lab.sh up %s: err %v, output %q, want an error with %q", strings.Join(tc.args, " "), err, out, tc.want)
+			}
+		})
+	}
+	t.Run("listener stops with down", func(t *testing.T) {
+		l := labUp6(t, "tl13e", 1, "--listen", "8080")
+		st := run(t, exec.Command("bash", l.script, "status", "--prefix", l.prefix))
+		m := regexp.MustCompile(`(?m)^listener: pid (\d+)$`).FindStringSubmatch(st.stdout)
+		if m == nil {
+			t.Fatalf("lab.sh status names no listener:\n%s", st.stdout)
+		}
+		if pids := run(t, exec.Command("ip", "netns", "pids", l.prefix+"-dst")); strings.TrimSpace(pids.stdout) != m[1] {
+			t.Errorf("processes in %s-dst: %q, want the listener %s alone", l.prefix, pids.stdout, m[1])
+		}
+		down := run(t, exec.Command("bash", l.script, "down", "--prefix", l.prefix))
+		if down.code != 0 || down.stderr != "" {
+			t.Errorf("lab.sh down: exit %d\n%s%s", down.code, down.stdout, down.stderr)
+		}
+		// Gone, or a zombie: an init that does not reap (some
+		// containers') leaves one behind.
+		if b, err := os.ReadFile("/proc/" + m[1] + "/status"); err == nil && !regexp.MustCompile(`(?m)^State:\s+Z`).Match(b) {
+			t.Errorf("listener %s still runs after down", m[1])
+		}
+	})
 }

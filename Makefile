@@ -5,6 +5,11 @@ BIN     ?= ./tracers
 VERSION ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
 COMMIT  ?= $(shell git rev-parse HEAD 2>/dev/null)
 LDFLAGS := -X main.version=$(VERSION) -X main.commit=$(COMMIT)
+# Build tags: pcapstatic links libpcap and libdbus-1 into the binary when
+# their archives are installed (libpcap0.8-dev, libdbus-1-dev): the shared
+# libpcap loads nine libraries at every start (capture/pcapstatic_linux.go).
+CC      ?= cc
+TAGS    ?= $(shell for a in libpcap.a libdbus-1.a; do [ "$$($(CC) -print-file-name=$$a 2>/dev/null)" != "$$a" ] || exit 0; done; echo pcapstatic)
 # Generated man pages and completions (never committed), and the .deb.
 BUILD   ?= build
 # make install: where, and under which staging root.
@@ -36,17 +41,24 @@ help:
 	@echo "make bench  scripts/bench.sh: tracers against traceroute, mtr, tracepath, scamper (as root)"
 
 build:
-	$(GO) build -ldflags "$(LDFLAGS)" -o $(BIN) ./cmd/tracers
+	$(GO) build -tags "$(TAGS)" -ldflags "$(LDFLAGS)" -o $(BIN) ./cmd/tracers
 
 # Man pages and completions come from the cobra commands (a hidden
 # "tracers gendoc" command), generated at build time, never hand-edited.
-man: build
-	rm -rf $(BUILD)/man
-	$(BIN) gendoc --man $(BUILD)/man
+# gendoc is built in with the gendoc tag only (cmd/tracers/nogendoc.go), so
+# a second binary, $(GENDOC), writes them.
+GENDOC := $(BUILD)/tracers-gendoc
+$(GENDOC): build
+	@mkdir -p $(BUILD)
+	$(GO) build -tags "gendoc $(TAGS)" -ldflags "$(LDFLAGS)" -o $(GENDOC) ./cmd/tracers
 
-completions: build
+man: $(GENDOC)
+	rm -rf $(BUILD)/man
+	$(GENDOC) gendoc --man $(BUILD)/man
+
+completions: $(GENDOC)
 	rm -rf $(BUILD)/completions
-	$(BIN) gendoc --completions $(BUILD)/completions
+	$(GENDOC) gendoc --completions $(BUILD)/completions
 
 install: build man completions
 	PREFIX="$(PREFIX)" DESTDIR="$(DESTDIR)" BIN="$(BIN)" BUILD="$(BUILD)" bash scripts/install.sh install
@@ -70,9 +82,11 @@ deps:
 lint:
 	@out="$$(gofmt -l .)"; if [ -n "$$out" ]; then echo "gofmt needed:"; echo "$$out"; exit 1; fi
 	$(GO) vet ./...
+	$(GO) vet -tags gendoc ./cmd/tracers
 
+# -tags gendoc: the man page and completion tests need the gendoc command.
 unit:
-	$(GO) test -count=1 -timeout 25m ./...
+	$(GO) test -tags gendoc -count=1 -timeout 25m ./...
 
 # cross: windows/amd64 builds and vets without cgo (gopacket's pcap package
 # loads Npcap's wpcap.dll at run time), tracers.exe and the test binaries

@@ -83,3 +83,25 @@ func TestReadMixedLinkTypes(t *testing.T) {
 		}
 	}
 }
+
+// TestRingBytes checks the capture ring sizes a run asks for: a packet's
+// frame each plus the slack, never under 128 KiB nor over BufferSize.
+func TestRingBytes(t *testing.T) {
+	for _, tt := range []struct {
+		name    string
+		packets int
+		want    int
+	}{
+		{"none", 0, 128 << 10},
+		{"negative", -5, 128 << 10},
+		{"default trace", 2 * 30 * 3, 180*384 + 256*384},
+		{"largest trace", 2 * 255 * 10, 5100*384 + 256*384},
+		{"at the cap", 8<<20/384 - 256, 8 << 20 / 384 * 384},
+		{"over the cap", 100000, capture.BufferSize},
+		{"overflow", int(^uint(0) >> 1), capture.BufferSize},
+	} {
+		if got := capture.RingBytes(tt.packets); got != tt.want {
+			t.Errorf("%s: RingBytes(%d) = %d, want %d", tt.name, tt.packets, got, tt.want)
+		}
+	}
+}

@@ -17,11 +17,51 @@ import (
 
 // Snaplen and BufferSize are the live handle's settings: in immediate mode,
 // libpcap's defaults (262144 bytes, 2 MiB) drop packets even within one
-// traceroute burst; 256 bytes hold every header tracers reads.
+// traceroute burst; 256 bytes hold every header tracers reads. BufferSize
+// is the largest ring OpenLiveSize sets up (sized for 70k probes/s); a run
+// asks for RingBytes of the packets its trace can capture instead.
 const (
 	Snaplen    = 256
 	BufferSize = 8 << 20
 )
+
+// frameBytes is the ring space one captured packet takes: libpcap's
+// TPACKET_V2 frame for Snaplen is 336 bytes on Linux (tpacket2_hdr and
+// sockaddr_ll aligned, 256 bytes of link-layer room, the snaplen), 12 to a
+// 4 KiB block; 384 leaves room for other header sizes and page sizes.
+const frameBytes = 384
+
+// ringSlack is what RingBytes adds for packets that are not the run's: the
+// socket captures everything between libpcap's bind and the kernel filter
+// (about a millisecond), and those frames stay in the ring until the reader
+// drops them.
+const ringSlack = 256 * frameBytes
+
+// minRing is the smallest ring RingBytes asks for.
+const minRing = 128 << 10
+
+// RingBytes is the capture buffer size that holds packets captured
+// packets at once, plus slack, between 128 KiB and BufferSize. A ring that
+// holds every packet a trace can capture never drops one, however late the
+// reader runs. A big ring is slow to set up and to free: with 8 MiB the
+// PACKET_RX_RING setsockopt took 1.6-6.7 ms, libpcap then read all 24,966
+// frames' status when the filter was set (2,080 page faults), and freeing
+// it held up exit 3.7 ms; with the 197 KiB of a default trace the
+// setsockopt takes 0.1-0.6 ms, and a whole run went from 77.1 to 64.9 ms
+// (medians of 40 runs in turns, scripts/bench-startup.sh, loaded machine).
+func RingBytes(packets int) int {
+	if packets < 0 {
+		packets = 0
+	}
+	n := packets*frameBytes + ringSlack
+	switch {
+	case packets > BufferSize/frameBytes || n > BufferSize:
+		return BufferSize
+	case n < minRing:
+		return minRing
+	}
+	return n
+}
 
 // Live is a libpcap live capture on one interface.
 type Live struct {
@@ -36,8 +76,18 @@ type Live struct {
 }
 
 // OpenLive starts capturing on iface in immediate mode with filter, a BPF
-// expression. Packets are read from the moment it returns.
+// expression, into a ring of BufferSize bytes. Packets are read from the
+// moment it returns.
 func OpenLive(iface, filter string) (*Live, error) {
+	return OpenLiveSize(iface, filter, BufferSize)
+}
+
+// OpenLiveSize is OpenLive with a capture ring of bufBytes bytes (see
+// RingBytes); 0 or less means BufferSize.
+func OpenLiveSize(iface, filter string, bufBytes int) (*Live, error) {
+	if bufBytes <= 0 {
+		bufBytes = BufferSize
+	}
 	dev, err := deviceName(iface)
 	if err != nil {
 		return nil, fmt.Errorf("capture on %s: %w", iface, err)
@@ -49,7 +99,7 @@ func OpenLive(iface, filter string) (*Live, error) {
 	defer in.CleanUp()
 	for _, set := range []func() error{
 		func() error { return in.SetSnapLen(Snaplen) },
-		func() error { return in.SetBufferSize(BufferSize) },
+		func() error { return in.SetBufferSize(bufBytes) },
 		func() error { return in.SetImmediateMode(true) },
 		func() error { return in.SetTimeout(5 * time.Millisecond) },
 	} {

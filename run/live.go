@@ -63,6 +63,29 @@ func (w liveWire) Next(ctx context.Context, d time.Time) (analyze.Packet, bool, 
 }
 func (w liveWire) Now() time.Time { return time.Now() }
 
+// ringPackets is how many packets a trace with o can capture at most: each
+// probe it may send and up to two packets its filter lets through for it
+// (an answer; for a TCP probe, the SYN-ACK and the RST this host's kernel
+// sends back, which has the probe's addresses and ports). A capture ring
+// that holds them all cannot drop one of them, however late the reader
+// runs; it is far smaller than a ring sized for the highest rate (30 hops
+// x 3 queries: 270 packets, 200 KiB with the slack instead of 8 MiB), and
+// its set-up and teardown cost less (see capture.RingBytes).
+func ringPackets(o trace.Options) int {
+	first, queries := o.FirstHop, o.Queries
+	if first <= 0 {
+		first = 1
+	}
+	if queries <= 0 {
+		queries = trace.DefaultQueries
+	}
+	hops := o.MaxHopsOr() - first + 1
+	if hops < 1 {
+		hops = 1
+	}
+	return 3 * hops * queries
+}
+
 // family is 4 or 6, the family of a.
 func family(a netip.Addr) int {
 	if a.Is4() {
@@ -122,7 +145,7 @@ func Live(ctx context.Context, o Options, out io.Writer) error {
 	}
 	defer snd.Close()
 	expr := prober.Filter()
-	live, err := capture.OpenLive(rt.Iface, expr)
+	live, err := capture.OpenLiveSize(rt.Iface, expr, capture.RingBytes(ringPackets(o.Options)))
 	if err != nil {
 		return err
 	}

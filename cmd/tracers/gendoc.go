@@ -1,3 +1,5 @@
+//go:build gendoc
+
 package main
 
 import (
@@ -13,7 +15,9 @@ import (
 
 // newGendoc is the hidden command make man and make completions run: the
 // man pages and shell completions are generated from the commands at build
-// time, never written by hand.
+// time, never written by hand. It is built in with the gendoc tag only:
+// cobra/doc's package initialisation (blackfriday's tables, go-yaml) cost
+// every run of tracers about 3 ms of CPU (see nogendoc.go).
 func newGendoc() *cobra.Command {
 	var manDir, compDir string
 	c := &cobra.Command{

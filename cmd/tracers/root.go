@@ -20,7 +20,10 @@ func newRoot() *cobra.Command {
 	// tracers --version prints what tracers version prints.
 	root.SetVersionTemplate(strings.ReplaceAll(info.String(), "{{", `{{"{{"}}`))
 	root.SetFlagErrorFunc(func(c *cobra.Command, err error) error { return usageError{err} })
-	root.AddCommand(newRun(), newReplay(), newCraft(), newChecksum(), newVersion(), newGendoc())
+	root.AddCommand(newRun(), newReplay(), newCraft(), newChecksum(), newVersion())
+	if g := newGendoc(); g != nil {
+		root.AddCommand(g)
+	}
 	completeArgs(root)
 	return root
 }

@@ -1,0 +1,53 @@
+package main
+
+import (
+	"debug/elf"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"runtime"
+	"strings"
+	"testing"
+)
+
+// TestPcapStatic builds tracers as make build does where libpcap.a and
+// libdbus-1.a are installed (the pcapstatic tag) and checks that the
+// binary needs no shared library but libc's, and that it runs.
+func TestPcapStatic(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds tracers; skipped with -short")
+	}
+	if runtime.GOOS != "linux" {
+		t.Skip("the pcapstatic tag is for Linux")
+	}
+	for _, a := range []string{"libpcap.a", "libdbus-1.a"} {
+		out, err := exec.Command("cc", "-print-file-name="+a).Output()
+		if err != nil || strings.TrimSpace(string(out)) == a {
+			if os.Getenv("CI") != "" {
+				t.Fatalf("cannot run in CI: no %s (libpcap0.8-dev, libdbus-1-dev): %v", a, err)
+			}
+			t.Skipf("no %s: %v", a, err)
+		}
+	}
+	bin := filepath.Join(t.TempDir(), "tracers")
+	if out, err := exec.Command("go", "build", "-tags", "pcapstatic", "-o", bin, ".").CombinedOutput(); err != nil {
+		t.Fatalf("go build -tags pcapstatic: %v\n%s", err, out)
+	}
+	f, err := elf.Open(bin)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	libs, err := f.ImportedLibraries()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, l := range libs {
+		if !strings.HasPrefix(l, "libc.so") {
+			t.Errorf("the pcapstatic binary needs %s; want libc only (of %q)", l, libs)
+		}
+	}
+	if out, err := exec.Command(bin, "version").CombinedOutput(); err != nil || !strings.Contains(string(out), "libpcap version") {
+		t.Errorf("tracers version: %v\n%s", err, out)
+	}
+}

@@ -220,6 +220,11 @@ func onePath(h []string, fam string) (int, string) {
 	if len(h) != 5 {
 		return -1, "not 5 hops"
 	}
+	// A probe a loaded machine gave up on ('*') takes no branch.
+	h = append([]string(nil), h...)
+	for i := range h {
+		h[i] = strings.ReplaceAll(h[i], " *", "")
+	}
 	for i, b := range branches13(fam) {
 		if h[1] == "2 "+b.ttl2 {
 			if h[2] != "3 "+b.ttl3 {

@@ -302,7 +302,7 @@ func TestLab13ECMP(t *testing.T) {
 // it forwards: every method, IPv4 and IPv6, still matches every reply, in
 // run and in replay.
 func TestLab13NAT(t *testing.T) {
-	bin := needLab(t, "ip6tables", "nft")
+	bin := needLab(t, "ip6tables", "nft", "tshark")
 	for i, rewrite := range []string{"dscp", "dscp,ipid"} {
 		t.Run(rewrite, func(t *testing.T) {
 			l := labUp6(t, "tl13d"+strconv.Itoa(i), 4, "--nat", "2", "--nat-rewrite", rewrite)
@@ -310,19 +310,72 @@ func TestLab13NAT(t *testing.T) {
 			if strings.Contains(rewrite, "ipid") {
 				fams = fams[:1] // IPv6 has no IP ID
 			}
-			natMethods(t, bin, l, fams)
+			files := natMethods(t, bin, l, fams)
+			for _, fam := range fams {
+				quotesRewritten(t, files[fam.name+"/icmp"], fam, rewrite)
+			}
 		})
+	}
+}
+
+// quotesRewritten checks with tshark what the routers of a --nat 2 lab
+// quote in file: routers 1 and 2 the probe's TOS (traffic class) and IP ID
+// as sent, routers 3 and 4 the DSCP CS1 router 2 set and, when rewrite
+// says ipid, IPv4 IP ID 0x4d4e: the rewrite lab.sh --nat-rewrite promises
+// is there for the analyzer to find.
+func quotesRewritten(t *testing.T, file string, fam family13, rewrite string) {
+	t.Helper()
+	filter, fields := "icmp.type == 11", []string{"-e", "ip.src", "-e", "ip.dsfield", "-e", "ip.id"}
+	if fam.flag == "-6" {
+		filter, fields = "icmpv6.type == 3", []string{"-e", "ipv6.src", "-e", "ipv6.tclass"}
+	}
+	args := append([]string{"-r", file, "-Y", filter, "-T", "fields", "-E", "separator=/t", "-E", "occurrence=a", "-E", "aggregator=,"}, fields...)
+	ts := run(t, exec.Command("tshark", args...))
+	if ts.code != 0 || !onlyRootWarning(ts.stderr) {
+		t.Fatalf("tshark %s: exit %d: %s", strings.Join(args, " "), ts.code, ts.stderr)
+	}
+	seen := 0
+	for _, line := range strings.Split(strings.TrimRight(ts.stdout, "\n"), "\n") {
+		// Each field: the outer header's value, then the quoted one's.
+		f := strings.Split(line, "\t")
+		var outer, inner []string
+		for _, v := range f {
+			vs := strings.Split(v, ",")
+			outer, inner = append(outer, vs[0]), append(inner, vs[len(vs)-1])
+		}
+		if len(inner) != len(fields)/2 {
+			t.Errorf("tshark line %q: want %d fields", line, len(fields)/2)
+			continue
+		}
+		beyond := outer[0] != fam.hops[0][2:] && outer[0] != fam.hops[1][2:] // past router 2
+		wantTOS := map[bool]string{false: "0x00", true: "0x20"}[beyond]
+		if fam.flag == "-6" {
+			wantTOS = map[bool]string{false: "0x00000000", true: "0x00000020"}[beyond]
+		}
+		if inner[1] != wantTOS {
+			t.Errorf("%s quotes TOS/traffic class %s, want %s", outer[0], inner[1], wantTOS)
+		}
+		if fam.flag == "-4" && (inner[2] == "0x4d4e") != (beyond && strings.Contains(rewrite, "ipid")) {
+			t.Errorf("%s quotes IP ID %s (rewrite %s)", outer[0], inner[2], rewrite)
+		}
+		seen++
+	}
+	if seen < 4 {
+		t.Errorf("tshark shows %d Time Exceeded, want one per router at least", seen)
 	}
 }
 
 // natMethods traces with every method over each of fams in l and
 // checks that every hop answers, in run and in replay.
-func natMethods(t *testing.T, bin string, l *lab6, fams []family13) {
+// It returns the captures it wrote, by "family/method".
+func natMethods(t *testing.T, bin string, l *lab6, fams []family13) map[string]string {
 	dir := t.TempDir()
+	files := map[string]string{}
 	for _, fam := range fams {
 		for _, m := range methods13 {
+			file := filepath.Join(dir, strings.ReplaceAll(fam.name+"-"+m.name, " ", "-")+".pcap")
+			files[fam.name+"/"+m.name] = file
 			t.Run(fam.name+"/"+m.name, func(t *testing.T) {
-				file := filepath.Join(dir, strings.ReplaceAll(fam.name+"-"+m.name, " ", "-")+".pcap")
 				args := append([]string{"run", "-n", fam.flag, "--write", file}, m.tracers...)
 				got := l.inSrc(t, bin, append(args, fam.dst)...)
 				if h := unmarked(got.stdout); got.code != 0 || joinLines(h) != joinLines(fam.hops) {
@@ -336,6 +389,7 @@ func natMethods(t *testing.T, bin string, l *lab6, fams []family13) {
 			})
 		}
 	}
+	return files
 }
 
 // TestLab13LabOptions checks what lab.sh up refuses of --nat,

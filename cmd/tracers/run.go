@@ -132,17 +132,19 @@ func (mf methodFlags) method(cmd *cobra.Command) (craft.Method, error) {
 		return m, fmt.Errorf("-I, -T and -U exclude each other")
 	}
 	proto := strings.ToLower(mf.proto)
-	if n == 1 && cmd.Flags().Changed("protocol") {
-		return m, fmt.Errorf("-P and -I, -T or -U exclude each other")
-	}
+	short := proto
 	switch {
 	case mf.icmp:
-		proto = "icmp"
+		short = "icmp"
 	case mf.tcp:
-		proto = "tcp"
+		short = "tcp"
 	case mf.udp:
-		proto = "udp"
+		short = "udp"
 	}
+	if short != proto && cmd.Flags().Changed("protocol") {
+		return m, fmt.Errorf("-P %s and -I, -T or -U disagree", mf.proto)
+	}
+	proto = short
 	switch proto {
 	case "icmp":
 		m.Proto = analyze.ICMP

@@ -8,13 +8,20 @@ package main
 // is a failure.
 
 import (
+	"bufio"
+	"context"
+	"encoding/json"
+	"io"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"regexp"
 	"strconv"
 	"strings"
+	"sync"
+	"syscall"
 	"testing"
+	"time"
 )
 
 // method13 is one way of probing: tracers' flags and the traceroute flags
@@ -441,4 +448,95 @@ func TestLab13LabOptions(t *testing.T) {
 			t.Errorf("listener %s still runs after down", m[1])
 		}
 	})
+}
+
+// TestLab13ConcurrentReplay captures two UDP, two TCP and two ICMP runs
+// made at once (tcpdump on the source's link) and replays the capture:
+// every probe answered by the router of its TTL; a reply taken by another
+// run's probe would leave its own probe unanswered. The two ICMP runs are
+// two traces (two identifiers); replay puts the UDP runs, and the TCP
+// runs, in one trace each (its traces are by addresses and protocol: the
+// source port, constant in a tracers run, varies in traceroute -T's).
+func TestLab13ConcurrentReplay(t *testing.T) {
+	bin := needLab(t, "tcpdump")
+	l := labUp(t, "trt20", 4)
+	file := filepath.Join(t.TempDir(), "six.pcap")
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	dump := exec.CommandContext(ctx, "ip", "netns", "exec", l.prefix+"-src", "tcpdump", "--immediate-mode", "-B", "8192", "-i", l.prefix+"-l1a", "-U", "-n", "-w", file)
+	stderr, err := dump.StderrPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := dump.Start(); err != nil {
+		t.Fatal(err)
+	}
+	ready := make(chan bool, 1)
+	go func() {
+		sc := bufio.NewScanner(stderr)
+		for sc.Scan() {
+			if strings.Contains(sc.Text(), "listening on") {
+				ready <- true
+				break
+			}
+		}
+		io.Copy(io.Discard, stderr)
+	}()
+	select {
+	case <-ready:
+	case <-time.After(20 * time.Second):
+		t.Fatal("tcpdump did not start")
+	}
+	methods := [][]string{{"-P", "udp"}, {"-P", "udp"}, {"-T"}, {"-T"}, {"-I"}, {"-I"}}
+	res := make([]result, len(methods))
+	var wg sync.WaitGroup
+	for i, m := range methods {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			res[i] = l.inSrc(t, bin, append(append([]string{"run", "-n"}, m...), l.dst)...)
+		}()
+	}
+	wg.Wait()
+	time.Sleep(500 * time.Millisecond) // the last replies reach the capture
+	dump.Process.Signal(syscall.SIGINT)
+	dump.Wait()
+	want := "1 10.77.1.2\n2 10.77.2.2\n3 10.77.3.2\n4 10.77.4.2\n5 10.77.5.2"
+	for i, r := range res {
+		if got := joinLines(unmarked(r.stdout)); r.code != 0 || got != want {
+			t.Errorf("run %s: exit %d, hops:\n%s\nwant:\n%s\n%s", strings.Join(methods[i], " "), r.code, got, want, r.stderr)
+		}
+	}
+	js := run(t, exec.Command(bin, "replay", "--format", "json", file))
+	var doc struct {
+		Traces []struct {
+			Protocol string `json:"protocol"`
+			Hops     []struct {
+				TTL    int `json:"ttl"`
+				Probes []struct {
+					Responder *string `json:"responder"`
+				} `json:"probes"`
+			} `json:"hops"`
+		} `json:"traces"`
+	}
+	if err := json.Unmarshal([]byte(js.stdout), &doc); err != nil {
+		t.Fatalf("replay --format json: exit %d, %v\n%s", js.code, err, js.stderr)
+	}
+	count := map[string]int{}
+	for _, tr := range doc.Traces {
+		count[tr.Protocol]++
+		for _, h := range tr.Hops {
+			if h.TTL > 5 {
+				continue // probes sent past the destination, as run stops printing
+			}
+			for k, p := range h.Probes {
+				if want := "10.77." + strconv.Itoa(h.TTL) + ".2"; p.Responder == nil || *p.Responder != want {
+					t.Errorf("%s trace: TTL %d probe %d answered by %v, want %s", tr.Protocol, h.TTL, k, p.Responder, want)
+				}
+			}
+		}
+	}
+	if count["udp"] < 1 || count["tcp"] < 1 || count["icmp"] != 2 {
+		t.Errorf("replay finds traces %v, want udp, tcp and 2 icmp\n%s", count, js.stderr)
+	}
 }

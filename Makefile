@@ -24,7 +24,7 @@ FUZZTIME ?= 100000x
 # Debian packages tracers, its tests and its benchmark need.
 APT_PKGS := libpcap-dev tshark tcpdump iproute2 iptables iputils-ping \
 	traceroute iputils-tracepath mtr-tiny scamper tcptraceroute hyperfine jq \
-	man-db bash-completion zsh fish dpkg-dev libcap2-bin gzip ethtool
+	man-db bash-completion zsh fish dpkg-dev libcap2-bin gzip ethtool nftables
 
 .PHONY: help build man completions install uninstall deb deps test unit fuzz lint cross demo bench lab-up lab-down clean
 

@@ -44,6 +44,7 @@ func ExampleJSON() {
 	//       "source": "10.77.1.1",
 	//       "destination": "10.77.5.2",
 	//       "protocol": "icmp",
+	//       "paris": false,
 	//       "reached": true,
 	//       "dest_ttl": 1,
 	//       "hops": [

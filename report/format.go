@@ -21,6 +21,9 @@ type Options struct {
 	// Explain adds, under each hop line, sentences saying what the hop's
 	// packets show (see Explain), each indented by six spaces.
 	Explain bool
+	// Paris says whether a trace's probes were Paris ones (JSON "paris"):
+	// a run knows its method. Nil derives it from the probes (Paris).
+	Paris func(*analyze.Trace) bool
 	// GapSilent and GapAfter, set by a live run that its gap limit ended
 	// (trace.Result), add "gap_limit": {"after_ttl": GapAfter,
 	// "silent_ttls": GapSilent} to the JSON trace: the trace stopped

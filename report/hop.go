@@ -37,7 +37,13 @@ func Header(w io.Writer, dst netip.Addr, name string, maxHops, packetSize int) e
 // unanswered; when answered, the responder (" addr", or " name (addr)"
 // when o.Names knows one) if it differs from the last responder printed
 // on this line, then "  %.3f ms" and the reply's annotation ("!H", "!N",
-// ...) if any. A hop past the destination ends with "  (past destination)".
+// ...) if any. A host that answered a TCP probe is followed by "[open]"
+// (SYN-ACK) or "[closed]" (RST), as tcptraceroute prints it, and printed
+// again when the next answer is of the other kind:
+//
+//	5  10.77.5.2 [open]  0.104 ms  0.117 ms  0.113 ms
+//
+// A hop past the destination ends with "  (past destination)".
 // Hop writes the line with a single Write.
 func Hop(w io.Writer, h analyze.Hop, o Options) error {
 	_, err := w.Write(appendHop(nil, h, o))
@@ -52,16 +58,21 @@ func appendHop(b []byte, h analyze.Hop, o Options) []byte {
 	b = strconv.AppendInt(b, int64(h.TTL), 10)
 	b = append(b, ' ')
 	var last netip.Addr // invalid until a responder is printed
+	lastMark := ""
 	for _, p := range h.Probes {
 		r := p.Reply
 		if r == nil {
 			b = append(b, " *"...)
 			continue
 		}
-		if !last.IsValid() || r.From != last {
+		if m := tcpMark(r); !last.IsValid() || r.From != last || m != lastMark {
 			b = append(b, ' ')
 			b = o.appendHost(b, r.From)
-			last = r.From
+			if m != "" {
+				b = append(b, ' ')
+				b = append(b, m...)
+			}
+			last, lastMark = r.From, m
 		}
 		b = append(b, "  "...)
 		b = appendMS3(b, r.RTT)
@@ -75,6 +86,18 @@ func appendHop(b []byte, h analyze.Hop, o Options) []byte {
 		b = append(b, "  (past destination)"...)
 	}
 	return append(b, '\n')
+}
+
+// tcpMark is tcptraceroute's mark for a TCP answer: "[open]" for a
+// SYN-ACK, "[closed]" for a RST; "" for any other reply.
+func tcpMark(r *analyze.Reply) string {
+	switch r.Kind {
+	case analyze.TCPSynAck:
+		return "[open]"
+	case analyze.TCPReset:
+		return "[closed]"
+	}
+	return ""
 }
 
 // annotation is traceroute's mark for r ("!H", "!N", ...), or "". An ICMPv6

@@ -33,7 +33,9 @@ func appendJSON(b []byte, tr *analyze.Trace, o Options, sc *scratch) []byte {
 	b = tr.Dst.AppendTo(b)
 	b = append(b, "\",\n      \"protocol\": \""...)
 	b = append(b, tr.Proto.String()...)
-	b = append(b, "\",\n      \"reached\": "...)
+	b = append(b, "\",\n      \"paris\": "...)
+	b = strconv.AppendBool(b, o.paris(tr))
+	b = append(b, ",\n      \"reached\": "...)
 	b = strconv.AppendBool(b, tr.Reached())
 	b = append(b, ",\n      \"dest_ttl\": "...)
 	if d := tr.DestTTL(); d != 0 {
@@ -159,12 +161,15 @@ func appendString(b []byte, s string, scratch *bytes.Buffer) []byte {
 //	  "schema_version": 1,
 //	  "traces": [
 //	    {"source": "10.77.1.1", "destination": "10.77.5.2", "protocol": "icmp",
-//	     "reached": true, "dest_ttl": 2, "hops": [{"ttl": 1, "probes": [...]}, ...]}
+//	     "paris": true, "reached": true, "dest_ttl": 2, "hops": [{"ttl": 1, "probes": [...]}, ...]}
 //	  ]
 //	}
 //
 // indented by two spaces, writing each trace as it is added, so that the
 // output is a complete document as soon as Close has written its end.
+//
+// "paris" says whether the run kept every field a per-flow load balancer
+// hashes constant (Options.Paris; see Paris).
 //
 // Per probe: "sent_at" (RFC 3339 with nanoseconds, UTC), and, null while
 // unanswered, "responder", "rtt_ms" (milliseconds with microsecond
@@ -327,4 +332,31 @@ func appendRTT(b []byte, d time.Duration) []byte {
 	b = appendMS3(b, d)
 	b = bytes.TrimRight(b, "0") // appendMS3 writes three decimals
 	return bytes.TrimSuffix(b, []byte("."))
+}
+
+// Paris reports whether tr's probes kept constant what per-flow load
+// balancers hash besides the addresses: the source and destination ports
+// of UDP and TCP probes. An ICMP trace is reported false: the checksum a
+// balancer hashes is not in analyze's model of a probe, so a replay cannot
+// tell Paris ICMP from classic (a run knows, and says so through
+// Options.Paris).
+func Paris(tr *analyze.Trace) bool {
+	if tr.Proto != analyze.UDP && tr.Proto != analyze.TCP || len(tr.Probes) == 0 {
+		return false
+	}
+	first := tr.Probes[0]
+	for _, p := range tr.Probes[1:] {
+		if p.SrcPort != first.SrcPort || p.DstPort != first.DstPort {
+			return false
+		}
+	}
+	return true
+}
+
+// paris is o.Paris(tr), or Paris(tr) without one.
+func (o Options) paris(tr *analyze.Trace) bool {
+	if o.Paris != nil {
+		return o.Paris(tr)
+	}
+	return Paris(tr)
 }

@@ -20,6 +20,7 @@ type refTrace struct {
 	Source      string   `json:"source"`
 	Destination string   `json:"destination"`
 	Protocol    string   `json:"protocol"`
+	Paris       bool     `json:"paris"`
 	Reached     bool     `json:"reached"`
 	DestTTL     *int     `json:"dest_ttl"`
 	Hops        []refHop `json:"hops"`
@@ -52,7 +53,7 @@ func ptr[T any](v T) *T { return &v }
 func refOf(tr *analyze.Trace, o Options) refTrace {
 	jt := refTrace{
 		Source: tr.Src.String(), Destination: tr.Dst.String(), Protocol: tr.Proto.String(),
-		Reached: tr.Reached(), Hops: []refHop{},
+		Paris: o.paris(tr), Reached: tr.Reached(), Hops: []refHop{},
 	}
 	if d := tr.DestTTL(); d != 0 {
 		jt.DestTTL = &d

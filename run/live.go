@@ -18,6 +18,10 @@ import (
 // Options are the settings of `tracers run`.
 type Options struct {
 	trace.Options
+	// Method is how the run probes (craft.Method): Live completes it with
+	// the run's source port, echo identifier and payload, builds its
+	// craft.Prober and hands that to the engine. Zero is classic ICMP Echo.
+	Method craft.Method
 	Host   string
 	Family int // 4 or 6 to trace over that family only; 0: IPv4 when a name has both, as Linux traceroute
 	Iface  string
@@ -30,6 +34,10 @@ type Options struct {
 	App     string // written into pcapng files, e.g. "tracers 0.1.0"
 	Command string // the command line, written into pcapng files
 	Stderr  io.Writer
+
+	// Set by Live from the Prober, for the header line and the JSON.
+	pktLen int           // every probe's length, IP header included
+	method *craft.Method // the method as completed with its defaults
 }
 
 // Check validates the options a user sets.
@@ -123,6 +131,10 @@ func Live(ctx context.Context, o Options, out io.Writer) error {
 	if err := o.Options.Check(); err != nil {
 		return err
 	}
+	prober, err := newProber(&o, os.Getpid())
+	if err != nil {
+		return err
+	}
 	sendIface := o.Iface
 	if dst.Zone() != "" {
 		sendIface = rt.Iface // a link-local destination leaves through its zone
@@ -132,7 +144,7 @@ func Live(ctx context.Context, o Options, out io.Writer) error {
 		return err
 	}
 	defer snd.Close()
-	expr := craft.Filter(o.Src, o.Dst, o.ID)
+	expr := prober.Filter()
 	live, err := capture.OpenLiveSize(rt.Iface, expr, capture.RingBytes(ringPackets(o.Options)))
 	if err != nil {
 		return err
@@ -178,4 +190,36 @@ func Live(ctx context.Context, o Options, out io.Writer) error {
 		runErr = errors.New("interrupted")
 	}
 	return errors.Join(runErr, writeErr, outErr)
+}
+
+// newProber completes o.Method for the run of process pid (echo
+// identifier o.ID, payload o.Payload, a source port from pid when the
+// method has ports and none was given), builds its craft.Prober and hands
+// it to the engine (o.Prober). o.Src and o.Dst must be set.
+func newProber(o *Options, pid int) (*craft.Prober, error) {
+	m := o.Method
+	m.ID, m.Payload = o.ID, o.Payload
+	if m.SrcPort == 0 {
+		m.SrcPort = SourcePort(pid)
+	}
+	if m.Proto == analyze.TCP {
+		m.Payload = 0 // a SYN carries none
+	}
+	p, err := craft.NewProber(m, o.Src, o.Dst)
+	if err != nil {
+		return nil, err
+	}
+	o.Options.Prober = p
+	done := p.Method()
+	o.method, o.pktLen = &done, p.Len()
+	return p, nil
+}
+
+// SourcePort is the UDP or TCP source port of a run by process pid when
+// none is given: in 32768..57343, Linux's ephemeral range, from the pid as
+// the echo identifier is, so that two runs at once use two ports; below
+// 57344 so that UDP to one port (-U), whose probes count up from it, stays
+// clear of 65535.
+func SourcePort(pid int) uint16 {
+	return uint16(32768 + pid%24576)
 }

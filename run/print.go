@@ -34,7 +34,11 @@ func traceTo(ctx context.Context, w trace.Wire, o Options, nm namer, out io.Writ
 		if name == o.Dst.String() {
 			name = ""
 		}
-		report.Header(out, o.Dst, name, o.MaxHopsOr(), craft.Len(o.Dst, o.Payload))
+		size := o.pktLen
+		if size == 0 {
+			size = craft.Len(o.Dst, o.Payload)
+		}
+		report.Header(out, o.Dst, name, o.MaxHopsOr(), size)
 	}
 	if o.Format == "text" && o.Explain {
 		// An explanation looks at later hops: print them all at the end.
@@ -94,6 +98,12 @@ func traceTo(ctx context.Context, w trace.Wire, o Options, nm namer, out io.Writ
 // of the trace, as traceroute prints them.
 func reportOptions(o Options, nm namer) report.Options {
 	ro := report.Options{StopAtEnd: true, Explain: o.Explain}
+	if o.method != nil {
+		// The run knows whether its probes were Paris; a replay of ICMP
+		// cannot tell (report.Paris).
+		paris := o.method.Paris
+		ro.Paris = func(*analyze.Trace) bool { return paris }
+	}
 	if nm != nil {
 		ro.Names = nm.Get
 	}

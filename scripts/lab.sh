@@ -4,6 +4,7 @@
 #   scripts/lab.sh up     [--prefix P] [--routers N] [--silent LIST] [--lossy LIST]
 #                         [--loss PCT] [--unreach K] [--unreach-kind KIND]
 #                         [--ecmp K] [--asym K] [--ipv6] [--no-offload]
+#                         [--nat K [--nat-rewrite LIST]] [--listen PORT]
 #                         [--delay MS[,MS...] [--jitter MS] [--loss K:PCT[,K:PCT...]]]
 #   scripts/lab.sh down   [--prefix P]
 #   scripts/lab.sh status [--prefix P]
@@ -43,6 +44,17 @@
 #                  responders: 10.77.K.2 and the twin, 10.77.(100+K).2. The
 #                  twin's links are 10.77.(100+K).0/24 (from node K-1) and
 #                  10.77.(150+K).0/24 (to router K+1).
+#                  Every probe method splits: UDP and TCP by the kernel's
+#                  layer-4 hash (addresses, protocol, ports; IPv4 and IPv6
+#                  alike). The kernel hashes ICMP by addresses alone under
+#                  this policy (every ICMP probe of a source would take one
+#                  branch), so router K-1 also hashes ICMP and ICMPv6 Echo
+#                  Requests itself, with nftables, on the addresses and the
+#                  first 4 bytes of the ICMP header (type, code, checksum),
+#                  as per-flow load balancers that read the first transport
+#                  bytes do: classic ICMP probes (the sequence, so the
+#                  checksum, varies) cross either branch, Paris ICMP probes
+#                  (constant checksum) one. Needs nft for that part.
 #   --asym K       replies from router K onwards to the source take a detour
 #                  (K in 2..min(N,25)): router K sends them through an extra
 #                  router, P-rKd, to router K-1, so they cross one hop more
@@ -78,6 +90,34 @@
 #   --loss K:PCT   with --delay: link K drops PCT% of its packets, each way
 #                  (a fixed seed: the same packets every run); comma list
 #                  or repeated. (--loss PCT without a colon is --lossy's.)
+#   --nat K        router K masquerades (source NAT, nftables) what it
+#                  forwards from the source's side: routers K+1 onwards and
+#                  the destination see the probes come from router K's
+#                  address on link K+1, 10.77.(K+1).1 (fd77:(K+1)::1 with
+#                  --ipv6), and router K translates their answers back,
+#                  quoted packet included. A Linux NAT restores everything
+#                  it changed in the quote (addresses, ports, ICMP id, IP
+#                  and transport checksums, seen on Linux 6.18 by capturing
+#                  both sides): a source that sends complete checksums sees
+#                  the quote as sent, but for the TTL. (With checksum
+#                  offload left on, a socket's partial UDP checksum comes
+#                  back changed: the NAT's two incremental updates do not
+#                  cancel on it.) So that a middlebox leaves a visible
+#                  trace, router K also rewrites fields as --nat-rewrite
+#                  says. K in 1..N.
+#   --nat-rewrite LIST  what router K (--nat) also rewrites in every packet
+#                  it forwards toward the destination, comma-separated:
+#                  dscp (DSCP set to CS1: IPv4 TOS 0x20, IPv6 traffic
+#                  class 0x20), ipid (the IPv4 IP ID set to 0x4d4e, 19790),
+#                  or none. Default dscp. The routers after K quote the
+#                  rewritten fields (and the destination's errors too);
+#                  router K itself quotes the probe as sent.
+#   --listen PORT  a TCP listener on PORT in the destination (IPv4, and
+#                  IPv6 with --ipv6), so that a TCP SYN there is answered
+#                  SYN-ACK (an open port); other ports answer RST (closed).
+#                  It is a perl process (perl-base) that listens and never
+#                  accepts: pid in /run/tracers-lab/P.listen.pid; down
+#                  stops it.
 #   --no-offload   turn transmit checksum offload off on every lab link
 #                  (ethtool -K DEV tx off): UDP and TCP checksums are then
 #                  complete on the wire and in the packets routers quote, as
@@ -87,7 +127,8 @@
 #
 # All traffic stays inside the namespaces. Needs root, iproute2, and
 # iptables (nft or legacy) only for --silent/--lossy/--unreach (ip6tables
-# too with --ipv6), ethtool only for --no-offload.
+# too with --ipv6), ethtool only for --no-offload, nft (Debian: nftables)
+# only for --ecmp and --nat, perl only for --listen.
 set -euo pipefail
 
 PROG=lab.sh
@@ -124,6 +165,9 @@ ECMP=0
 ASYM=0
 IPV6=""
 NO_OFFLOAD=""
+NAT=0
+NAT_REWRITE=dscp
+LISTEN=0
 DELAY=""
 JITTER=""
 LINKLOSS=""
@@ -156,6 +200,9 @@ while [[ $# -gt 0 ]]; do
 	--ipv6) IPV6=1; shift ;;
 	--no-offload) NO_OFFLOAD=1; shift ;;
 	--asym) need_val "$@"; ASYM="$2"; shift 2 ;;
+	--nat) need_val "$@"; NAT="$2"; shift 2 ;;
+	--nat-rewrite) need_val "$@"; NAT_REWRITE="$2"; shift 2 ;;
+	--listen) need_val "$@"; LISTEN="$2"; shift 2 ;;
 	-h | --help) usage 0 ;;
 	*) die "unknown argument: $1 (try --help)" ;;
 	esac
@@ -333,10 +380,62 @@ dl_start() {
 	die "delaylink did not start: $(tail -n 3 "$(dl_log)" 2>/dev/null | tr '\n' ' ')"
 }
 
+# The listener (--listen): its pid file, and how to stop it.
+ls_pidfile() { echo "$RUNDIR/$PREFIX.listen.pid"; }
+ls_stop() {
+	local pid
+	pid="$(cat "$(ls_pidfile)" 2>/dev/null || true)"
+	# The pid file may outlive its process: check the process is ours.
+	if [[ "$pid" =~ ^[0-9]+$ ]] && tr '\0' ' ' <"/proc/$pid/cmdline" 2>/dev/null | grep -qF -- "tracers-lab-listen $PREFIX "; then
+		kill -TERM "$pid" 2>/dev/null || true
+		for ((i = 0; i < 50; i++)); do
+			dl_alive "$pid" || break
+			sleep 0.05
+		done
+	fi
+	rm -f "$(ls_pidfile)" "$RUNDIR/$PREFIX.listen.log"
+}
+
+# ls_start PORT: a TCP listener on PORT in the destination, on 0.0.0.0 and,
+# with --ipv6, on :: (IPV6_V6ONLY), that never accepts: the kernel answers
+# SYN with SYN-ACK. perl-base's Socket module only.
+ls_start() {
+	local port="$1" v6=0 pid i
+	[[ -z "$IPV6" ]] || v6=1
+	mkdir -p "$RUNDIR" || die "cannot create $RUNDIR"
+	rm -f "$(ls_pidfile)"
+	# shellcheck disable=SC2016 # perl's own variables
+	ip netns exec "$(ns_dst)" setsid perl -MSocket=:all -e '
+		my ($port, $v6, $ready) = @ARGV[2, 3, 4];
+		socket(my $s4, AF_INET, SOCK_STREAM, 0) or die "socket: $!";
+		setsockopt($s4, SOL_SOCKET, SO_REUSEADDR, 1);
+		bind($s4, pack_sockaddr_in($port, INADDR_ANY)) or die "bind 0.0.0.0:$port: $!";
+		listen($s4, 1024) or die "listen: $!";
+		if ($v6) {
+			socket(my $s6, AF_INET6, SOCK_STREAM, 0) or die "socket6: $!";
+			setsockopt($s6, IPPROTO_IPV6, IPV6_V6ONLY, 1) or die "v6only: $!";
+			setsockopt($s6, SOL_SOCKET, SO_REUSEADDR, 1);
+			bind($s6, pack_sockaddr_in6($port, IN6ADDR_ANY)) or die "bind [::]:$port: $!";
+			listen($s6, 1024) or die "listen6: $!";
+			push @keep, $s6;
+		}
+		open(my $f, ">", $ready) or die "$ready: $!"; print $f "$$\n"; close($f);
+		sleep;
+	' tracers-lab-listen "$PREFIX" "$port" "$v6" "$(ls_pidfile)" </dev/null >/dev/null 2>"$RUNDIR/$PREFIX.listen.log" &
+	pid=$!
+	for ((i = 0; i < 100; i++)); do
+		[[ -s "$(ls_pidfile)" ]] && return 0
+		kill -0 "$pid" 2>/dev/null || break
+		sleep 0.05
+	done
+	die "the listener on port $port did not start: $(tr '\n' ' ' <"$RUNDIR/$PREFIX.listen.log" 2>/dev/null)"
+}
+
 # ---------------------------------------------------------------- down/status
 do_down() {
 	local quiet="${1:-}" ns n=0 pids l
 	dl_stop
+	ls_stop
 	for ns in $(lab_namespaces); do
 		pids="$(ip netns pids "$ns" 2>/dev/null | tr '\n' ' ' || true)"
 		if [[ -n "${pids// /}" ]]; then
@@ -376,6 +475,8 @@ do_status() {
 	done
 	l="$(dl_pid)"
 	[[ -z "$l" ]] || echo "delay process: pid $l, log $(dl_log)"
+	l="$(cat "$(ls_pidfile)" 2>/dev/null || true)"
+	[[ -z "$l" ]] || echo "listener: pid $l"
 }
 
 # ---------------------------------------------------------------- up
@@ -398,6 +499,20 @@ do_up() {
 	ASYM=$((10#$ASYM))
 	((ASYM == 0 || (ASYM >= 2 && ASYM <= ROUTERS && ASYM <= 25))) ||
 		die "--asym: router $ASYM out of range 2..$((ROUTERS < 25 ? ROUTERS : 25))"
+	[[ "$NAT" =~ ^[0-9]+$ ]] || die "bad --nat '$NAT': want a router number"
+	NAT=$((10#$NAT))
+	((NAT <= ROUTERS)) || die "--nat: router $NAT out of range 1..$ROUTERS"
+	[[ "$NAT_REWRITE" =~ ^(none|dscp|ipid)(,(dscp|ipid))*$ ]] ||
+		die "bad --nat-rewrite '$NAT_REWRITE': want none, or dscp, ipid or dscp,ipid"
+	[[ "$LISTEN" =~ ^[0-9]+$ ]] || die "bad --listen '$LISTEN': want a TCP port 1..65535"
+	LISTEN=$((10#$LISTEN))
+	((LISTEN <= 65535)) || die "bad --listen '$LISTEN': want a TCP port 1..65535"
+	if ((ECMP > 0 || NAT > 0)) && ! command -v nft >/dev/null 2>&1; then
+		die "nft not found; needed for --ecmp and --nat (Debian: package nftables)"
+	fi
+	if ((LISTEN > 0)) && ! command -v perl >/dev/null 2>&1; then
+		die "perl not found; needed for --listen"
+	fi
 	local silent lossy
 	# Delays per link, 1..N+1 (empty: veths, no delay process).
 	local delays=() linkloss=() last=$((ROUTERS + 1)) x
@@ -571,6 +686,31 @@ do_up() {
 			ip netns exec "$prev" sysctl -q -w net.ipv6.fib_multipath_hash_policy=1 >/dev/null ||
 				die "sysctl net.ipv6.fib_multipath_hash_policy failed in $prev"
 		fi
+		# ICMP Echo: the kernel hashes it by addresses only, so router
+		# K-1 hashes it itself on the addresses and the ICMP header's
+		# first 4 bytes (type, code, checksum) into a mark, 1 or 2, that
+		# picks router K or the twin. Routes more specific than the
+		# default (the links, the way back) still come from the main
+		# table first.
+		ip netns exec "$prev" nft -f - <<EOF_NFT || die "nft rules for --ecmp's ICMP hash failed in $prev"
+table inet tracers_lab_ecmp {
+	chain pre {
+		type filter hook prerouting priority mangle; policy accept;
+		icmp type echo-request meta mark set jhash ip saddr . ip daddr . @th,0,32 mod 2 offset 1
+		icmpv6 type echo-request meta mark set jhash ip6 saddr . ip6 daddr . @th,0,32 mod 2 offset 1
+	}
+}
+EOF_NFT
+		batch="rule add pref 100 lookup main suppress_prefixlength 0"$'\n'
+		batch+="rule add pref 101 fwmark 1 lookup 201"$'\n'"rule add pref 102 fwmark 2 lookup 202"$'\n'
+		batch+="route add default via 10.77.$K.2 table 201"$'\n'"route add default via 10.77.$a.2 table 202"$'\n'
+		ip -n "$prev" -batch - <<<"$batch" || die "ip rules for --ecmp's ICMP hash failed in $prev"
+		if [[ -n "$IPV6" ]]; then
+			batch="rule add pref 100 lookup main suppress_prefixlength 0"$'\n'
+			batch+="rule add pref 101 fwmark 1 lookup 201"$'\n'"rule add pref 102 fwmark 2 lookup 202"$'\n'
+			batch+="route add default via fd77:$K::2 table 201"$'\n'"route add default via fd77:$a::2 table 202"$'\n'
+			ip -6 -n "$prev" -batch - <<<"$batch" || die "ip -6 rules for --ecmp's ICMP hash failed in $prev"
+		fi
 		# The twin: forward to router K+1, back to the node before K.
 		batch="link set lo up"$'\n'"addr add 10.77.$a.2/24 dev $PREFIX-l${K}y"$'\n'
 		[[ -z "$IPV6" ]] || batch+="addr add fd77:$a::2/64 dev $PREFIX-l${K}y nodad"$'\n'
@@ -715,6 +855,28 @@ do_up() {
 		fi
 	fi
 
+	# A NAT at router K: masquerade what leaves toward the destination,
+	# and the rewrites --nat-rewrite asks for.
+	if ((NAT > 0)); then
+		# Toward the destination: link K+1, and the twin's link when
+		# router K+1 has one (--ecmp K+1).
+		local nns rw="" out="{ \"$PREFIX-l$((NAT + 1))a\", \"$PREFIX-l$((NAT + 1))x\" }"
+		nns="$(node_ns "$NAT")"
+		[[ ",$NAT_REWRITE," == *,dscp,* ]] && rw+="		oifname $out ip dscp set cs1"$'\n'"		oifname $out ip6 dscp set cs1"$'\n'
+		[[ ",$NAT_REWRITE," == *,ipid,* ]] && rw+="		oifname $out ip id set 0x4d4e"$'\n'
+		ip netns exec "$nns" nft -f - <<EOF_NFT || die "nft rules for --nat $NAT failed in $nns"
+table inet tracers_lab_nat {
+	chain post {
+		type nat hook postrouting priority srcnat; policy accept;
+		oifname $out masquerade
+	}
+	chain rewrite {
+		type filter hook postrouting priority mangle; policy accept;
+$rw	}
+}
+EOF_NFT
+	fi
+
 	# The source sends IPv6 only into the lab: its routes hold fd77::/16
 	# alone, and where ip6tables works it also drops anything else (link
 	# local and multicast stay, for neighbour discovery).
@@ -758,6 +920,8 @@ do_up() {
 		done
 		[[ -n "$ok" ]] || die "self-check failed: $(ns_src) cannot ping -6 $target6"
 	fi
+
+	((LISTEN == 0)) || ls_start "$LISTEN"
 
 	trap - EXIT
 	echo "destination: $dst"

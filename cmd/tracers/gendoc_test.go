@@ -121,7 +121,7 @@ func TestShellCompletions(t *testing.T) {
 		{"zsh: loads and registers _tracers", "zsh", []string{"-c",
 			"autoload -U compinit && compinit -u && source " + filepath.Join(comp, "_tracers") + " && print ${_comps[tracers]}"}, "_tracers\n"},
 		{"fish: commands", "fish", []string{"-c", "source " + filepath.Join(comp, "tracers.fish") + "; complete -C 'tracers r'"},
-			"replay\tReconstruct every traceroute in a pcap or pcapng file (- reads standard input)\nrun\tTrace the path to HOST with ICMP Echo probes (needs root or CAP_NET_RAW)\n"},
+			"replay\tReconstruct every traceroute in a pcap or pcapng file (- reads standard input)\nrun\tTrace the path to HOST with ICMP Echo, UDP or TCP SYN probes (needs root or CAP_NET_RAW)\n"},
 		{"fish: run --format", "fish", []string{"-c", "source " + filepath.Join(comp, "tracers.fish") + "; complete -C 'tracers run --format '"}, "json\ntext\n"},
 	}
 	for _, tt := range tests {

@@ -431,8 +431,8 @@ func TestLabInterrupt(t *testing.T) {
 
 // TestLabECMP checks lab.sh --ecmp: router 1 splits UDP flows between
 // router 2 and its twin, so traceroute's UDP probes (a port each) meet both
-// at TTL 2, while tracers' ICMP probes (no ports to hash) all take one path
-// and still reach the destination.
+// at TTL 2, while tracers' default probes (Paris ICMP: one checksum to
+// hash) all take one path and still reach the destination.
 func TestLabECMP(t *testing.T) {
 	bin := needLab(t, "traceroute")
 	l := labUp(t, "trt9", 4, "--ecmp", "2")

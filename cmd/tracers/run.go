@@ -3,9 +3,13 @@ package main
 import (
 	"fmt"
 	"os"
+	"strings"
 	"time"
 
 	"github.com/spf13/cobra"
+
+	"github.com/tracers/tracers/analyze"
+	"github.com/tracers/tracers/craft"
 
 	runs "github.com/tracers/tracers/run" // named apart from the lab tests' run helper
 	"github.com/tracers/tracers/trace"
@@ -15,15 +19,23 @@ func newRun() *cobra.Command {
 	var o runs.Options
 	var v4, v6 bool
 	var wait float64
+	var mf methodFlags
 	var gapLimit int
 	c := &cobra.Command{
 		Use:   "run [flags] HOST",
-		Short: "Trace the path to HOST with ICMP Echo probes (needs root or CAP_NET_RAW)",
-		Long: "Trace the path to HOST with ICMP Echo probes, or ICMPv6 Echo probes for an IPv6 address\n" +
-			"(needs root or CAP_NET_RAW). A name with both address kinds is traced over IPv4 unless -6,\n" +
-			"as Linux traceroute.",
+		Short: "Trace the path to HOST with ICMP Echo, UDP or TCP SYN probes (needs root or CAP_NET_RAW)",
+		Long: "Trace the path to HOST with ICMP Echo probes (ICMPv6 Echo for an IPv6 address), UDP\n" +
+			"datagrams (-P udp) or TCP SYNs (-P tcp, -T), over IPv4 or IPv6 (needs root or CAP_NET_RAW).\n" +
+			"A name with both address kinds is traced over IPv4 unless -6, as Linux traceroute.\n\n" +
+			"Probes are Paris by default: every field a per-flow load balancer hashes (the ports of UDP\n" +
+			"and TCP, the checksum of ICMP) stays the same for the whole run, so that every probe takes\n" +
+			"one path and the hops printed are a path that exists. --classic varies them as traceroute\n" +
+			"does (UDP: destination port 33434 + probe number). TCP probes are Paris by construction.\n" +
+			"A host reached by TCP is marked [open] (it answered SYN-ACK) or [closed] (RST).",
 		Example: `  sudo tracers run -n 10.77.5.2
   sudo tracers run -6 -n fd77:5::2
+  sudo tracers run -T -p 443 -n 10.77.5.2
+  sudo tracers run -P udp --classic -n 10.77.5.2
   sudo tracers run --write trace.pcapng --format json example.net`,
 		Args: func(cmd *cobra.Command, args []string) error {
 			if len(args) != 1 {
@@ -58,6 +70,11 @@ func newRun() *cobra.Command {
 			if o.FirstHop < 1 || o.MaxHops < 1 || o.Queries < 1 || o.InFlight < 1 || o.Rate <= 0 {
 				return usageError{fmt.Errorf("-f, -m, -q, -N and --rate must be positive")}
 			}
+			m, err := mf.method(cmd)
+			if err != nil {
+				return usageError{err}
+			}
+			o.Method = m
 			if err := o.Check(); err != nil {
 				return usageError{err}
 			}
@@ -83,5 +100,76 @@ func newRun() *cobra.Command {
 	f.StringVar(&o.Write, "write", "", "save every captured packet to FILE (.pcap, or .pcapng)")
 	f.StringVar(&o.Format, "format", "text", "output format: text or json")
 	f.BoolVar(&o.Explain, "explain", false, "explain under each hop what its packets show (hops print when the trace ends)")
+	f.StringVarP(&mf.proto, "protocol", "P", "icmp", "probe protocol: icmp, udp or tcp")
+	f.BoolVarP(&mf.icmp, "icmp", "I", false, "ICMP Echo probes (-P icmp), as traceroute -I")
+	f.BoolVarP(&mf.tcp, "tcp", "T", false, "TCP SYN probes (-P tcp), to port 80 unless -p, as traceroute -T")
+	f.BoolVarP(&mf.udp, "udp", "U", false, "UDP probes to one destination port, 53 unless -p, the source port counting up, as traceroute -U")
+	f.Uint16VarP(&mf.port, "port", "p", 0, "destination port: UDP classic the first (default 33434, +1 per probe), UDP Paris and -U the one port (default 33434, -U 53), TCP the one port (default 80)")
+	f.BoolVar(&mf.paris, "paris", false, "keep every field a load balancer hashes constant for the run (the default)")
+	f.BoolVar(&mf.classic, "classic", false, "vary the ports (UDP) or the checksum (ICMP) per probe, as classic traceroute")
 	return c
+}
+
+// methodFlags are run's flags that choose the probe method.
+type methodFlags struct {
+	proto          string
+	icmp, tcp, udp bool
+	port           uint16
+	paris, classic bool
+}
+
+// method turns the flags into a craft.Method: Paris unless --classic or -U;
+// the source port, identifier and payload are left for run to fill in.
+func (mf methodFlags) method(cmd *cobra.Command) (craft.Method, error) {
+	var m craft.Method
+	n := 0
+	for _, b := range []bool{mf.icmp, mf.tcp, mf.udp} {
+		if b {
+			n++
+		}
+	}
+	if n > 1 {
+		return m, fmt.Errorf("-I, -T and -U exclude each other")
+	}
+	proto := strings.ToLower(mf.proto)
+	short := proto
+	switch {
+	case mf.icmp:
+		short = "icmp"
+	case mf.tcp:
+		short = "tcp"
+	case mf.udp:
+		short = "udp"
+	}
+	if short != proto && cmd.Flags().Changed("protocol") {
+		return m, fmt.Errorf("-P %s and -I, -T or -U disagree", mf.proto)
+	}
+	proto = short
+	switch proto {
+	case "icmp":
+		m.Proto = analyze.ICMP
+	case "udp":
+		m.Proto = analyze.UDP
+	case "tcp":
+		m.Proto = analyze.TCP
+	default:
+		return m, fmt.Errorf("-P %q: want icmp, udp or tcp", mf.proto)
+	}
+	if mf.paris && mf.classic {
+		return m, fmt.Errorf("--paris and --classic exclude each other")
+	}
+	switch {
+	case m.Proto == analyze.TCP && mf.classic:
+		return m, fmt.Errorf("--classic: TCP probes keep their ports, Paris by construction")
+	case mf.udp && mf.paris:
+		return m, fmt.Errorf("-U varies the source port per probe: not Paris (-P udp is Paris UDP to one port pair)")
+	case m.Proto == analyze.ICMP && cmd.Flags().Changed("port"):
+		return m, fmt.Errorf("-p: ICMP probes have no port (use -P udp or -P tcp)")
+	case cmd.Flags().Changed("port") && mf.port == 0:
+		return m, fmt.Errorf("-p 0: want a port 1..65535")
+	}
+	m.Fixed = mf.udp
+	m.Paris = !mf.classic && !mf.udp
+	m.Port = mf.port
+	return m, nil
 }

@@ -110,7 +110,7 @@ func TestSchemaRejects(t *testing.T) {
 		"reply": "time-exceeded", "icmp_type": 11, "icmp_code": 0, "reply_ttl": 64}`
 	trace := func(probe string) string {
 		return `{"schema_version": 1, "traces": [{"source": "10.77.1.1", "destination": "10.77.5.2",
-			"protocol": "icmp", "reached": false, "dest_ttl": null, "hops": [{"ttl": 1, "probes": [` + probe + `]}]}]}`
+			"protocol": "icmp", "paris": false, "reached": false, "dest_ttl": null, "hops": [{"ttl": 1, "probes": [` + probe + `]}]}]}`
 	}
 	if err := s.Check([]byte(trace(answered))); err != nil {
 		t.Fatalf("the valid document does not validate: %v", err)

@@ -320,8 +320,56 @@ func TestLab13NAT(t *testing.T) {
 			files := natMethods(t, bin, l, fams)
 			for _, fam := range fams {
 				quotesRewritten(t, files[fam.name+"/icmp"], fam, rewrite)
+				// The analyzer names the rewrite, in replay's JSON and in
+				// --explain, for the hops past the NAT only.
+				want := "tos"
+				if strings.Contains(rewrite, "ipid") {
+					want = "ip-id,tos"
+				}
+				for _, m := range methods13 {
+					rewrittenPastNAT(t, bin, files[fam.name+"/"+m.name], want)
+				}
 			}
 		})
+	}
+}
+
+// rewrittenPastNAT checks that replay's JSON of file names the fields in
+// want (comma-separated) as rewritten in every answer an ICMP error
+// quoting the probe brought from past router 2 (TTL 3 on), and none
+// before.
+func rewrittenPastNAT(t *testing.T, bin, file, want string) {
+	t.Helper()
+	js := run(t, exec.Command(bin, "replay", "--format", "json", file))
+	var doc struct {
+		Traces []struct {
+			Hops []struct {
+				TTL    int `json:"ttl"`
+				Probes []struct {
+					Type      *int     `json:"icmp_type"`
+					Rewritten []string `json:"rewritten"`
+				} `json:"probes"`
+			} `json:"hops"`
+		} `json:"traces"`
+	}
+	if err := json.Unmarshal([]byte(js.stdout), &doc); err != nil || len(doc.Traces) != 1 {
+		t.Fatalf("replay --format json %s: exit %d, %v, %d traces\n%s", file, js.code, err, len(doc.Traces), js.stderr)
+	}
+	n := 0
+	for _, h := range doc.Traces[0].Hops {
+		for _, p := range h.Probes {
+			quoted := p.Type != nil && *p.Type != 0 && *p.Type != 129 // an error, not an echo reply
+			w := ""
+			if quoted && h.TTL >= 3 {
+				w, n = want, n+1
+			}
+			if got := strings.Join(p.Rewritten, ","); got != w {
+				t.Errorf("%s: TTL %d: rewritten %q, want %q", filepath.Base(file), h.TTL, got, w)
+			}
+		}
+	}
+	if n < 6 {
+		t.Errorf("%s: %d quoting answers past router 2, want at least 6", filepath.Base(file), n)
 	}
 }
 

@@ -201,7 +201,10 @@ func Run(ctx context.Context, w Wire, o Options) (*Result, error) {
 	}
 	e := &engine{o: o, w: w, pr: o.Prober, rttAt: make([]time.Duration, 257)}
 	if e.pr == nil {
-		e.pr = newEchoProber(o)
+		var err error
+		if e.pr, err = defaultProber(o); err != nil {
+			return nil, err
+		}
 	}
 	e.an = analyze.New(analyzerOptions(o, e.pr))
 	for ttl := o.FirstHop; ttl <= o.MaxHops; ttl++ {

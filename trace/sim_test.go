@@ -78,39 +78,6 @@ func TestEngineMissedProbe(t *testing.T) {
 	}
 }
 
-func TestIsProbe(t *testing.T) {
-	src4, dst4 := netip.MustParseAddr("10.77.1.1"), netip.MustParseAddr("10.77.5.2")
-	src6, dst6 := netip.MustParseAddr("fd77:1::1"), netip.MustParseAddr("fd77:5::2")
-	echo4 := analyze.Info{Src: src4, Dst: dst4, Proto: layers.IPProtocolICMPv4, Type: layers.ICMPv4TypeEchoRequest, ID: 7}
-	echo6 := analyze.Info{Src: src6, Dst: dst6, Proto: layers.IPProtocolICMPv6, Type: layers.ICMPv6TypeEchoRequest, ID: 7}
-	with := func(i analyze.Info, f func(*analyze.Info)) analyze.Info { f(&i); return i }
-	tests := []struct {
-		name     string
-		inf      analyze.Info
-		src, dst netip.Addr
-		want     bool
-	}{
-		{"ipv4 echo request", echo4, src4, dst4, true},
-		{"ipv6 echo request", echo6, src6, dst6, true},
-		{"other identifier", with(echo4, func(i *analyze.Info) { i.ID = 8 }), src4, dst4, false},
-		{"other source", echo6, netip.MustParseAddr("fd77:1::9"), dst6, false},
-		{"other destination", echo4, src4, netip.MustParseAddr("10.77.5.3"), false},
-		{"ipv4 echo reply", with(echo4, func(i *analyze.Info) { i.Type = layers.ICMPv4TypeEchoReply }), src4, dst4, false},
-		{"ipv6 echo reply", with(echo6, func(i *analyze.Info) { i.Type = layers.ICMPv6TypeEchoReply }), src6, dst6, false},
-		// 8 is an Echo Request in ICMP, nothing in ICMPv6; 128 the reverse.
-		{"icmpv6 type 8", with(echo6, func(i *analyze.Info) { i.Type = 8 }), src6, dst6, false},
-		{"icmp type 128", with(echo4, func(i *analyze.Info) { i.Type = 128 }), src4, dst4, false},
-		{"udp", with(echo4, func(i *analyze.Info) { i.Proto = layers.IPProtocolUDP }), src4, dst4, false},
-	}
-	for _, tc := range tests {
-		t.Run(tc.name, func(t *testing.T) {
-			if got := IsProbe(&tc.inf, tc.src, tc.dst, 7); got != tc.want {
-				t.Errorf("IsProbe(%+v, %s, %s, 7) = %v, want %v", tc.inf, tc.src, tc.dst, got, tc.want)
-			}
-		})
-	}
-}
-
 // TestAnalyzerOptionsZone: a link-local destination with a zone, as the
 // user gives it (fe80::1%eth0), still matches its probes, which carry none.
 func TestAnalyzerOptionsZone(t *testing.T) {
@@ -118,7 +85,7 @@ func TestAnalyzerOptionsZone(t *testing.T) {
 	o := Options{Src: src.WithZone("eth0"), Dst: dst.WithZone("eth0"), ID: 7}
 	o.setDefaults()
 	inf := analyze.Info{Src: src, Dst: dst, Proto: layers.IPProtocolICMPv6, Type: layers.ICMPv6TypeEchoRequest, ID: 7}
-	if !analyzerOptions(o, newEchoProber(o)).IsProbe(&inf) {
+	if !analyzerOptions(o, mustDefaultProber(t, o)).IsProbe(&inf) {
 		t.Errorf("probe %s -> %s not taken for a run to %s", inf.Src, inf.Dst, o.Dst)
 	}
 }
@@ -330,7 +297,7 @@ func TestEngineProber(t *testing.T) {
 	for _, noProbe := range []bool{false, true} {
 		s := tracetest.New(4)
 		o := Options{Src: s.Src, Dst: s.Dst, ID: 0x4242, Payload: 16, MaxHops: 8}
-		p := &recProber{inner: newEchoProber(o), noProbe: noProbe}
+		p := &recProber{inner: mustDefaultProber(t, o), noProbe: noProbe}
 		o.Prober = p
 		if noProbe {
 			o.Wait = time.Second
@@ -360,10 +327,10 @@ func TestEngineProber(t *testing.T) {
 
 // TestEchoProber: the default probes are today's: ICMP Echo with the run's
 // identifier, sequence number and IP ID craft.SeqFor(ttl, attempt), the
-// attempt counted per TTL.
+// attempt counted per TTL (the engine sends TTL by TTL: TestEngineProber).
 func TestEchoProber(t *testing.T) {
 	o := Options{Src: netip.MustParseAddr("10.77.1.1"), Dst: netip.MustParseAddr("10.77.5.2"), ID: 0x4242, Payload: 16}
-	p := newEchoProber(o)
+	p := mustDefaultProber(t, o)
 	tests := []struct {
 		ttl     uint8
 		seq     uint16 // = IP ID
@@ -372,7 +339,7 @@ func TestEchoProber(t *testing.T) {
 		{1, 0x0100, "first at TTL 1"},
 		{1, 0x0101, "second at TTL 1"},
 		{2, 0x0200, "first at TTL 2"},
-		{1, 0x0102, "third at TTL 1"},
+		{2, 0x0201, "second at TTL 2"},
 	}
 	for n, tc := range tests {
 		b, err := p.Build(tc.ttl, n)
@@ -386,4 +353,13 @@ func TestEchoProber(t *testing.T) {
 			t.Errorf("%s: % x, want TTL %d, echo id 0x4242, seq and IP ID %#04x", tc.attempt, b, tc.ttl, tc.seq)
 		}
 	}
+}
+
+func mustDefaultProber(t *testing.T, o Options) Prober {
+	t.Helper()
+	p, err := defaultProber(o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return p
 }

@@ -267,6 +267,11 @@ type Probe struct {
 	reply Reply
 }
 
+// Checksum is the probe's transport checksum (ICMP, UDP or TCP) as
+// captured; ok is false when the capture shows a checksum left to the
+// interface to fill in (offload).
+func (p *Probe) Checksum() (sum uint16, ok bool) { return p.sum, p.has&hasSum != 0 }
+
 // Hop is every probe sent with one TTL, in send order.
 type Hop struct {
 	TTL    int

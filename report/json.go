@@ -336,21 +336,34 @@ func appendRTT(b []byte, d time.Duration) []byte {
 
 // Paris reports whether tr's probes kept constant what per-flow load
 // balancers hash besides the addresses: the source and destination ports
-// of UDP and TCP probes. An ICMP trace is reported false: the checksum a
-// balancer hashes is not in analyze's model of a probe, so a replay cannot
-// tell Paris ICMP from classic (a run knows, and says so through
-// Options.Paris).
+// of UDP and TCP probes, the checksum of ICMP Echo probes (the first four
+// bytes of the ICMP header, type, code and checksum, are what a balancer
+// hashing ports reads in their place: Paris traceroute's icmp method keeps
+// the checksum constant). A probe whose checksum the capture does not
+// show (offload) makes an ICMP trace not Paris.
 func Paris(tr *analyze.Trace) bool {
-	if tr.Proto != analyze.UDP && tr.Proto != analyze.TCP || len(tr.Probes) == 0 {
+	if len(tr.Probes) == 0 {
 		return false
 	}
 	first := tr.Probes[0]
-	for _, p := range tr.Probes[1:] {
-		if p.SrcPort != first.SrcPort || p.DstPort != first.DstPort {
-			return false
+	switch tr.Proto {
+	case analyze.UDP, analyze.TCP:
+		for _, p := range tr.Probes[1:] {
+			if p.SrcPort != first.SrcPort || p.DstPort != first.DstPort {
+				return false
+			}
 		}
+		return true
+	case analyze.ICMP:
+		sum, ok := first.Checksum()
+		for _, p := range tr.Probes[1:] {
+			if s, sok := p.Checksum(); !ok || !sok || s != sum {
+				return false
+			}
+		}
+		return ok
 	}
-	return true
+	return false
 }
 
 // paris is o.Paris(tr), or Paris(tr) without one.

@@ -35,12 +35,16 @@ func Hops(w io.Writer, tr *analyze.Trace, o Options) error {
 }
 
 func appendHops(b []byte, tr *analyze.Trace, o Options) []byte {
-	for _, h := range o.hops(tr) {
+	all := tr.Hops() // every hop, for the explanations
+	hs := o.shown(tr, all)
+	var says []string
+	for _, h := range hs {
 		b = appendHop(b, h, o)
 		if !o.Explain {
 			continue
 		}
-		for _, s := range Explain(tr, h) {
+		says = explain(says[:0], tr, h, all)
+		for _, s := range says {
 			b = append(b, "      "...)
 			b = append(b, s...)
 			b = append(b, '\n')

@@ -2,8 +2,8 @@ package report
 
 import (
 	"io"
-	"strings"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/tracers/tracers/analyze"

@@ -49,19 +49,7 @@ func Run(ctx context.Context, o Options, out io.Writer) error {
 	n := 0
 	switch o.Format {
 	case "text":
-		emit = func(t *analyze.Trace) error {
-			if n > 0 {
-				fmt.Fprintln(out)
-			}
-			if err := report.Text(out, t, ro); err != nil {
-				return err
-			}
-			if o.Stats {
-				fmt.Fprintln(out)
-				return report.Stats(out, t, ro)
-			}
-			return nil
-		}
+		emit = report.NewText(out, ro, o.Stats).Add
 		closeOut = func() error { return nil }
 	case "json":
 		j := report.NewJSON(out, ro)

@@ -33,29 +33,35 @@ import (
 // implies: the initial TTL, guessed as the smallest of 32, 64, 128 and 255
 // not below RTTL, minus RTTL, plus 1. Hops follow o.StopAtEnd.
 func Stats(w io.Writer, tr *analyze.Trace, o Options) error {
-	// The table is built in one buffer, cell by cell, and laid out from
-	// there: a string per cell made --stats the slowest replay mode.
-	t := table{buf: make([]byte, 0, 1024), ends: make([]int, 0, 12*16)}
+	var t table
+	_, err := w.Write(appendStats(nil, tr, o, &t))
+	return err
+}
+
+// appendStats appends Stats' table for tr to b, with t as scratch. The
+// table is built in one buffer, cell by cell, and laid out from there: a
+// string per cell made --stats the slowest replay mode.
+func appendStats(b []byte, tr *analyze.Trace, o Options, t *table) []byte {
+	t.buf, t.ends = t.buf[:0], t.ends[:0]
 	for _, c := range statsHeader {
 		t.buf = append(t.buf, c...)
 		t.end()
 	}
-	var who []netip.Addr
 	for _, h := range o.hops(tr) {
-		who = statsRows(&t, h, o, who[:0])
+		t.who = statsRows(t, h, o, t.who[:0])
 	}
-	b := appendTitle(make([]byte, 0, len(t.buf)*2), tr)
-	b = t.appendTo(b, len(statsHeader), 1) // Host is text, the rest numbers
-	_, err := w.Write(b)
-	return err
+	b = appendTitle(b, tr)
+	return t.appendTo(b, len(statsHeader), 1) // Host is text, the rest numbers
 }
 
 var statsHeader = [...]string{"Hop", "Host", "Sent", "Recv", "Loss%", "Last", "Avg", "Best", "Wrst", "StDev", "RTTL", "Back"}
 
 // table is a table's cells, row after row, in one buffer.
 type table struct {
-	buf  []byte
-	ends []int // where each cell ends in buf
+	buf   []byte
+	ends  []int // where each cell ends in buf
+	who   []netip.Addr
+	width []int
 }
 
 // end ends the cell appended to t.buf since the previous one.
@@ -72,7 +78,8 @@ func (t *table) blank(n int) {
 // apart, each as wide as its widest cell, aligned right except column
 // left. Trailing blanks are trimmed.
 func (t *table) appendTo(b []byte, cols, left int) []byte {
-	width := make([]int, cols)
+	t.width = append(t.width[:0], make([]int, cols)...)
+	width := t.width
 	start := 0
 	for i, e := range t.ends {
 		width[i%cols] = max(width[i%cols], utf8.RuneCount(t.buf[start:e]))

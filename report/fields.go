@@ -384,7 +384,14 @@ func appendDotted(b []byte, v [4]byte) []byte {
 		if i > 0 {
 			b = append(b, '.')
 		}
-		b = strconv.AppendUint(b, uint64(x), 10)
+		switch {
+		case x >= 100:
+			b = append(b, '0'+x/100, '0'+x/10%10, '0'+x%10)
+		case x >= 10:
+			b = append(b, '0'+x/10, '0'+x%10)
+		default:
+			b = append(b, '0'+x)
+		}
 	}
 	return b
 }

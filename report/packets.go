@@ -51,10 +51,22 @@ func NewPacketWriter(w io.Writer) *PacketWriter {
 // Write prints fr's line; ev is the analyzer's verdict on it, whose frame
 // numbers must be those of the file (see analyze.Analyzer.Skip).
 func (pw *PacketWriter) Write(fr Frame, ev analyze.Event) error {
+	b := pw.AppendFrame(pw.buf[:0], fr)
+	b = pw.AppendEvent(b, ev)
+	pw.buf = b
+	_, err := pw.w.Write(b)
+	return err
+}
+
+// AppendFrame appends the start of fr's line, all but what the analyzer
+// made of it, which AppendEvent appends with the newline. AppendFrame
+// and AppendEvent touch different parts of pw: one goroutine may
+// dissect and lay out frames with AppendFrame while another, a few
+// frames behind, analyzes them and appends their events.
+func (pw *PacketWriter) AppendFrame(b []byte, fr Frame) []byte {
 	analyze.Dissect(fr.Link, fr.Data, &pw.lay)
 	l := &pw.lay
 	ip, n := top(l)
-	b := pw.buf[:0]
 	b = appendPadInt(b, fr.Number, 5)
 	b = append(b, "  "...)
 	b = appendSeconds(b, fr.Rel)
@@ -72,12 +84,13 @@ func (pw *PacketWriter) Write(fr Frame, ev analyze.Event) error {
 		b = append(b, "  -"...)
 	}
 	b = append(b, "  "...)
-	b = appendInfo(b, l, n)
-	b = pw.appendEvent(b, ev)
-	b = append(b, '\n')
-	pw.buf = b
-	_, err := pw.w.Write(b)
-	return err
+	return appendInfo(b, l, n)
+}
+
+// AppendEvent appends what the analyzer made of a frame, ev, and the
+// newline that ends the frame's line (see AppendFrame).
+func (pw *PacketWriter) AppendEvent(b []byte, ev analyze.Event) []byte {
+	return append(pw.appendEvent(b, ev), '\n')
 }
 
 // top returns the index of the IP header that carries the frame (the

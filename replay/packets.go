@@ -19,6 +19,8 @@ type PacketOptions struct {
 	Filter string   // BPF expression packets must match, as tcpdump -r applies it
 	Format string   // "text" (the default) or "fields"
 	Fields []string // for "fields": tshark field names, see report.FieldNames
+	// Warn, when set, receives warnings about the replay, as Options.Warn.
+	Warn io.Writer
 }
 
 // Packets lists the packets of o.File into out, one line per packet.
@@ -62,7 +64,7 @@ func Packets(ctx context.Context, o PacketOptions, out io.Writer) error {
 			return fw.Write(fr)
 		})
 	} else {
-		readErr, outErr = packetList(ctx, r, filter, bw)
+		readErr, outErr = packetList(ctx, r, filter, bw, o.Warn)
 	}
 	if err := bw.Flush(); outErr == nil {
 		outErr = err
@@ -99,7 +101,7 @@ type packetBatch struct {
 // the frames in order and ends each line with the analyzer's verdict
 // (PacketWriter.AppendEvent). Lines come out as PacketWriter.Write would
 // write them.
-func packetList(ctx context.Context, r *capture.Reader, filter *capture.Filter, out io.Writer) (readErr, outErr error) {
+func packetList(ctx context.Context, r *capture.Reader, filter *capture.Filter, out io.Writer, warn io.Writer) (readErr, outErr error) {
 	pw := report.NewPacketWriter(out)
 	var an *analyze.Analyzer
 	// Finished traces are dropped (the view needs each packet's verdict
@@ -170,5 +172,6 @@ func packetList(ctx context.Context, r *capture.Reader, filter *capture.Filter, 
 	if outErr != nil {
 		readErr = nil // the interruption is ours
 	}
+	warnBound(warn, an.Stats())
 	return readErr, outErr
 }

@@ -153,14 +153,14 @@ type Analyzer struct {
 	active *activeTable // the trace each trace key's next probe joins
 	// open is the active traces with the time of their latest probe,
 	// densely, so that the idle sweep reads no Trace (Trace.open indexes it).
-	open  []openTrace
-	idle  []*Trace // scratch for the idle sweep
-	done  []*Trace
-	next  int64 // next idle sweep, Unix nanoseconds
+	open []openTrace
+	idle []*Trace // scratch for the idle sweep
+	done []*Trace
+	next int64 // next idle sweep, Unix nanoseconds
 	// held probes: those of the open traces, bounded by MaxWindow.
 	holding int
 	stats   Stats
-	note  Note // scratch for Add
+	note    Note // scratch for Add
 	// names numbers IPv6 addresses for the keys; made at the first one.
 	// Prepare writes it, on its goroutine; see addrTable.
 	names *addrTable

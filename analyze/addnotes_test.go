@@ -66,13 +66,16 @@ func realMix(tb testing.TB, n int) []Packet {
 	}
 }
 
-// BenchmarkAddNotes isolates AddNotes' look-ahead (the index slot of the
-// note lookAhead places on is loaded with PREFETCHT0): "ahead" feeds a
+// BenchmarkAddNotes isolates AddNotes' look-ahead (the index tag of the
+// note lookAhead places on is worked out ahead): "ahead" feeds a
 // real-traffic mix in batches of 1024 notes through AddNotes as a replay
-// does, "plain" through the same loop without the look-ahead. Run with
-// -count so that the two take turns:
+// does, "plain" through a loop without the look-ahead. On a shared
+// machine compare the CPU profiles of the two, run in turns:
 //
-//	go test -run - -bench AddNotes -count 10 ./analyze/
+//	go test -c -o an.test ./analyze/ && cd analyze
+//	for i in 1 2 3 4 5 6; do for v in ahead plain; do
+//		../an.test -test.run - -test.bench "AddNotes/$v\$" -test.benchtime 20x -test.cpuprofile $v-$i.prof
+//	done; done
 func BenchmarkAddNotes(b *testing.B) {
 	ps := realMix(b, 200_000)
 	ns := make([]Note, len(ps))

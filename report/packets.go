@@ -23,9 +23,9 @@ import (
 // an error adds the destination and TTL (hlim for IPv6) of the packet it
 // quotes. Columns widen for what does not fit, IPv6 addresses among them.
 type PacketWriter struct {
-	w       io.Writer
-	buf     []byte
-	lay     analyze.Layers
+	w   io.Writer
+	buf []byte
+	lay analyze.Layers
 	// attempts counts each open trace's probes by TTL: one map lookup
 	// per probe, none when the probe's trace is the previous probe's
 	// (last), and one delete per trace, where a map keyed by trace and

@@ -41,6 +41,10 @@ type CSVWriter struct {
 	buf     []byte
 	hops    []analyze.Hop
 	all     []*analyze.Probe
+	// The sent_at of the latest row up to the seconds, and its second:
+	// rows of one trace share it.
+	sec    int64
+	secFmt []byte
 }
 
 // NewCSV returns a CSVWriter writing to w. Nothing is written before the
@@ -80,7 +84,7 @@ func (c *CSVWriter) Add(tr *analyze.Trace) error {
 			b = append(b, ',')
 			b = strconv.AppendInt(b, int64(i+1), 10)
 			b = append(b, ',')
-			b = p.Sent.UTC().AppendFormat(b, time.RFC3339Nano)
+			b = c.appendTime(b, p.Sent)
 			b = append(b, ',')
 			if r := p.Reply; r != nil {
 				b = r.From.AppendTo(b)
@@ -109,6 +113,31 @@ func (c *CSVWriter) Add(tr *analyze.Trace) error {
 	c.write(b[lead:])
 	c.buf = b[:0]
 	return c.err
+}
+
+// appendTime appends t as time.RFC3339Nano formats it in UTC,
+// "2024-05-01T12:00:00.000001Z": the part up to the seconds is formatted
+// once per second, the fraction without trailing zeros.
+func (c *CSVWriter) appendTime(b []byte, t time.Time) []byte {
+	t = t.UTC()
+	if sec := t.Unix(); sec != c.sec || c.secFmt == nil {
+		c.sec = sec
+		c.secFmt = t.Truncate(time.Second).AppendFormat(c.secFmt[:0], "2006-01-02T15:04:05")
+	}
+	b = append(b, c.secFmt...)
+	if ns := t.Nanosecond(); ns != 0 {
+		b = append(b, ".000000000"...)
+		n := len(b)
+		for i := n - 1; ns > 0; i-- {
+			b[i] = byte('0' + ns%10)
+			ns /= 10
+		}
+		for b[n-1] == '0' {
+			n--
+		}
+		b = b[:n]
+	}
+	return append(b, 'Z')
 }
 
 // write writes b unless an earlier write failed.

@@ -201,6 +201,7 @@ func TestTextWriter(t *testing.T) {
 	}{
 		{"text", report.Options{}, false},
 		{"stats", report.Options{}, true},
+		{"stats, run", report.Options{StopAtEnd: true}, true},
 		{"explain, run", report.Options{Explain: true, StopAtEnd: true}, false},
 		{"stats and explain, names", report.Options{Explain: true, Names: names}, true},
 	} {

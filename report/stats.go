@@ -34,20 +34,21 @@ import (
 // not below RTTL, minus RTTL, plus 1. Hops follow o.StopAtEnd.
 func Stats(w io.Writer, tr *analyze.Trace, o Options) error {
 	var t table
-	_, err := w.Write(appendStats(nil, tr, o, &t))
+	_, err := w.Write(appendStats(nil, tr, o.hops(tr), o, &t))
 	return err
 }
 
-// appendStats appends Stats' table for tr to b, with t as scratch. The
+// appendStats appends Stats' table for tr, whose hops o shows are hops,
+// to b, with t as scratch. The
 // table is built in one buffer, cell by cell, and laid out from there: a
 // string per cell made --stats the slowest replay mode.
-func appendStats(b []byte, tr *analyze.Trace, o Options, t *table) []byte {
-	t.buf, t.ends = t.buf[:0], t.ends[:0]
+func appendStats(b []byte, tr *analyze.Trace, hops []analyze.Hop, o Options, t *table) []byte {
+	t.buf, t.ends, t.runes = t.buf[:0], t.ends[:0], t.runes[:0]
 	for _, c := range statsHeader {
 		t.buf = append(t.buf, c...)
 		t.end()
 	}
-	for _, h := range o.hops(tr) {
+	for _, h := range hops {
 		t.who = statsRows(t, h, o, t.who[:0])
 	}
 	b = appendTitle(b, tr)
@@ -60,12 +61,31 @@ var statsHeader = [...]string{"Hop", "Host", "Sent", "Recv", "Loss%", "Last", "A
 type table struct {
 	buf   []byte
 	ends  []int // where each cell ends in buf
+	runes []int // how many runes each cell holds
 	who   []netip.Addr
 	width []int
 }
 
 // end ends the cell appended to t.buf since the previous one.
-func (t *table) end() { t.ends = append(t.ends, len(t.buf)) }
+func (t *table) end() {
+	start := 0
+	if n := len(t.ends); n > 0 {
+		start = t.ends[n-1]
+	}
+	t.ends = append(t.ends, len(t.buf))
+	t.runes = append(t.runes, runeCount(t.buf[start:]))
+}
+
+// runeCount is utf8.RuneCount(b), quick for ASCII, which cells nearly
+// always are.
+func runeCount(b []byte) int {
+	for _, c := range b {
+		if c >= utf8.RuneSelf {
+			return utf8.RuneCount(b)
+		}
+	}
+	return len(b)
+}
 
 // blank appends n empty cells.
 func (t *table) blank(n int) {
@@ -80,12 +100,10 @@ func (t *table) blank(n int) {
 func (t *table) appendTo(b []byte, cols, left int) []byte {
 	t.width = append(t.width[:0], make([]int, cols)...)
 	width := t.width
-	start := 0
-	for i, e := range t.ends {
-		width[i%cols] = max(width[i%cols], utf8.RuneCount(t.buf[start:e]))
-		start = e
+	for i, n := range t.runes {
+		width[i%cols] = max(width[i%cols], n)
 	}
-	start = 0
+	start := 0
 	line := len(b)
 	for i, e := range t.ends {
 		c := t.buf[start:e]
@@ -96,7 +114,7 @@ func (t *table) appendTo(b []byte, cols, left int) []byte {
 		} else {
 			b = append(b, "  "...)
 		}
-		pad := width[col] - utf8.RuneCount(c)
+		pad := width[col] - t.runes[i]
 		if col != left {
 			b = appendSpaces(b, pad)
 		}

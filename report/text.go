@@ -58,7 +58,7 @@ func (t *TextWriter) Add(tr *analyze.Trace) error {
 	b = append(b, '\n')
 	if t.stats {
 		b = append(b, '\n')
-		b = appendStats(b, tr, t.o, &t.t)
+		b = appendStats(b, tr, t.o.shown(tr, t.sc.hops), t.o, &t.t)
 	}
 	t.buf = b
 	_, err := t.w.Write(b)

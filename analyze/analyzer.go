@@ -232,14 +232,16 @@ func (a *Analyzer) AddNote(n *Note) Event {
 
 // AddNotes feeds the packets that Prepare made into ns, in order, as
 // AddNote does one by one, without their events; a replay feeds batches
-// of notes this way. While it works on one note it works out the index
-// tag of the note lookAhead places on. BenchmarkAddNotes measured this
-// look-ahead on the real-traffic mix (CPU profiles, runs in turns, on a
-// loaded 2-CPU machine): without it the analyzer took 0.82-1.36x the
-// CPU, median 1.05x, over 6 pairs: no gain beyond the noise shown yet.
-// The PREFETCHT0 of the tag's slot it also issued (an assembly function)
-// showed none either and is gone: tags alone took 0.77-1.16x the CPU of
-// tags and prefetch, median 0.90x, over 6 pairs.
+// of notes this way. While it works on one note it starts loading the
+// slot of the window's index that the note lookAhead places on will look
+// up (PREFETCHT0 on amd64), so that the wait for memory overlaps work.
+// The figure that keeps it: replaying the 2M-packet real-traffic mix
+// (scripts/bench-replay.sh) as json, CPU profiles of 3 runs in turns with
+// and without the prefetch, window.find took 0.07-0.13 s against
+// 0.34-0.53 s and AddNotes 0.88-1.01 s against 1.18-1.40 s: a quarter of
+// the analyzer's time, waiting for index slots the reader and the
+// renderer had pushed out of the cache. (BenchmarkAddNotes alone, whose
+// index stays in the cache, shows no difference.)
 func (a *Analyzer) AddNotes(ns []Note) {
 	var ev Event
 	for i := range min(lookAhead, len(ns)) {
@@ -253,14 +255,16 @@ func (a *Analyzer) AddNotes(ns []Note) {
 	}
 }
 
-// lookAhead is how many notes after the one it works on AddNotes works
-// out the tag of.
+// lookAhead is how many notes after the one it works on AddNotes starts
+// loading memory for.
 const lookAhead = 8
 
-// ahead works out the tag note n will look up in the window's index.
+// ahead starts loading the slot of the window's index that note n will
+// look up.
 func (a *Analyzer) ahead(n *Note) {
 	if n.kind == noteProbe || n.kind == noteReply {
 		n.tag = a.win.tag(&n.k)
+		a.win.touch(n.tag)
 	}
 }
 

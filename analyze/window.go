@@ -4,6 +4,7 @@ import (
 	"math/bits"
 	"math/rand/v2"
 	"time"
+	"unsafe"
 )
 
 // window holds the probes still within the analyzer's Window in capture
@@ -67,6 +68,12 @@ func (w *window) tag(k *key) uint32 {
 	hi, lo := bits.Mul64(x^w.seed0, y^w.seed1)
 	hi, lo = bits.Mul64(hi^lo^uint64(k.proto)^b2u(k.v6)<<8, 0x9e3779b97f4a7c15)
 	return max(uint32(hi^lo), 1)
+}
+
+// touch starts loading the slot where the search for tag starts, so that
+// a find a little later does not wait for it.
+func (w *window) touch(tag uint32) {
+	prefetch(uintptr(unsafe.Pointer(&w.slots[int(tag)&(len(w.slots)-1)])))
 }
 
 // live reports whether probe number n is still within the window.

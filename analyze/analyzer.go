@@ -259,6 +259,13 @@ func (a *Analyzer) AddNotes(ns []Note) {
 // loading memory for.
 const lookAhead = 8
 
+// Ahead starts loading what AddNote(n) will look up, for a caller that
+// feeds notes one by one, wants their events, and knows the next few: it
+// calls Ahead for the note a few places on (AddNotes' lookAhead) before
+// each AddNote. The note must come from Prepare; AddNote then reads it as
+// it would have without.
+func (a *Analyzer) Ahead(n *Note) { a.ahead(n) }
+
 // ahead starts loading the slot of the window's index that note n will
 // look up.
 func (a *Analyzer) ahead(n *Note) {

@@ -84,6 +84,10 @@ func frameOf(p *analyze.Packet, n *int, first, prev *time.Time) report.Frame {
 	return fr
 }
 
+// lookAhead is how many notes on packetList starts loading memory for
+// (analyze.Analyzer.Ahead).
+const lookAhead = 8
+
 // packetBatch is frames read, laid out and prepared ahead of the analyzer.
 type packetBatch struct {
 	n     int
@@ -152,7 +156,15 @@ func packetList(ctx context.Context, r *capture.Reader, filter *capture.Filter, 
 	for b := range full {
 		start := 0
 		line = line[:0]
+		for i := range min(lookAhead, b.n) {
+			if !b.skip[i] {
+				an.Ahead(&b.notes[i])
+			}
+		}
 		for i := range b.n {
+			if j := i + lookAhead; j < b.n && !b.skip[j] {
+				an.Ahead(&b.notes[j])
+			}
 			if b.skip[i] {
 				an.Skip()
 				continue

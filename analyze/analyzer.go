@@ -36,6 +36,15 @@ type Options struct {
 	// (mtr left running for hours) holds only its latest parts in memory.
 	// A part is handed over once its late replies can no longer come.
 	MaxProbes int
+	// MaxWindow bounds the probes the analyzer holds at once (default
+	// 1<<18, about 60 MB): the window forgets its oldest probe early
+	// rather than hold more (Stats.Forgotten counts them), and with
+	// OnTrace set the traces idle longest are handed over early when the
+	// open traces hold more (Stats.Shed counts them), so that memory
+	// stays bounded whatever the capture (a scan sending a million probes
+	// within Window). Replies to probes forgotten early count as unmatched
+	// or late. Negative: no bound.
+	MaxWindow int
 	// OnTrace, when set, receives each finished traceroute trace as soon as
 	// it is idle for Gap, and the rest at Close; finished traces are then
 	// forgotten, so memory follows the probes in flight, not the capture.
@@ -70,6 +79,11 @@ type Stats struct {
 	Packets, Malformed, Other       int
 	Probes, Duplicates              int
 	Replies, Unmatched, LateReplies int
+	// Forgotten counts probes forgotten before Window passed, and Shed
+	// traces handed over before they were idle, to stay within
+	// Options.MaxWindow. Either one set means some replies may have gone
+	// unmatched and some traces may be cut in parts.
+	Forgotten, Shed int
 }
 
 // dupWindow is how soon a copy of a probe must follow it to count as the
@@ -148,12 +162,14 @@ type Analyzer struct {
 	active *activeTable // the trace each trace key's next probe joins
 	// open is the active traces with the time of their latest probe,
 	// densely, so that the idle sweep reads no Trace (Trace.open indexes it).
-	open  []openTrace
-	idle  []*Trace // scratch for the idle sweep
-	done  []*Trace
-	next  int64 // next idle sweep, Unix nanoseconds
-	stats Stats
-	note  Note // scratch for Add
+	open []openTrace
+	idle []*Trace // scratch for the idle sweep
+	done []*Trace
+	next int64 // next idle sweep, Unix nanoseconds
+	// held probes: those of the open traces, bounded by MaxWindow.
+	holding int
+	stats   Stats
+	note    Note // scratch for Add
 	// names numbers IPv6 addresses for the keys; made at the first one.
 	// Prepare writes it, on its goroutine; see addrTable.
 	names *addrTable
@@ -180,17 +196,33 @@ func New(o Options) *Analyzer {
 	if o.Pause <= 0 {
 		o.Pause = 6 * o.Gap
 	}
+	switch {
+	case o.MaxWindow == 0:
+		o.MaxWindow = DefaultMaxWindow
+	case o.MaxWindow < 0:
+		o.MaxWindow = 0
+	}
 	return &Analyzer{
 		opt:    o,
 		dec:    NewDecoder(),
-		win:    newWindow(),
+		win:    newWindow(o.MaxWindow),
 		next:   math.MinInt64, // sweep at the first packet
 		active: newActiveTable(),
 	}
 }
 
+// DefaultMaxWindow is Options.MaxWindow's default: on the 2M-packet mix of
+// real captures (scripts/bench-replay.sh) the window holds at most about
+// 30k probes, so the bound is far off for traceroute traffic; a yarrp-like
+// scan of a million probes in one window replays within 160 MB under it.
+const DefaultMaxWindow = 1 << 18
+
 // Stats returns the counts so far.
-func (a *Analyzer) Stats() Stats { return a.stats }
+func (a *Analyzer) Stats() Stats {
+	s := a.stats
+	s.Forgotten = a.win.forgot
+	return s
+}
 
 // Add feeds one packet. Packets must come in capture order. The event's
 // Info is the decoded packet.
@@ -211,10 +243,17 @@ func (a *Analyzer) AddNote(n *Note) Event {
 }
 
 // AddNotes feeds the packets that Prepare made into ns, in order, as
-// AddNote does one by one, without their events. While it works on one
-// note it starts loading what a note a few places on will look up, so
-// that the wait for memory overlaps work; a replay feeds batches of
-// notes this way.
+// AddNote does one by one, without their events; a replay feeds batches
+// of notes this way. While it works on one note it starts loading the
+// slot of the window's index that the note lookAhead places on will look
+// up (PREFETCHT0 on amd64), so that the wait for memory overlaps work.
+// The figure that keeps it: replaying the 2M-packet real-traffic mix
+// (scripts/bench-replay.sh) as json, CPU profiles of 3 runs in turns with
+// and without the prefetch, window.find took 0.07-0.13 s against
+// 0.34-0.53 s and AddNotes 0.88-1.01 s against 1.18-1.40 s: a quarter of
+// the analyzer's time, waiting for index slots the reader and the
+// renderer had pushed out of the cache. (BenchmarkAddNotes alone, whose
+// index stays in the cache, shows no difference.)
 func (a *Analyzer) AddNotes(ns []Note) {
 	var ev Event
 	for i := range min(lookAhead, len(ns)) {
@@ -231,6 +270,13 @@ func (a *Analyzer) AddNotes(ns []Note) {
 // lookAhead is how many notes after the one it works on AddNotes starts
 // loading memory for.
 const lookAhead = 8
+
+// Ahead starts loading what AddNote(n) will look up, for a caller that
+// feeds notes one by one, wants their events, and knows the next few: it
+// calls Ahead for the note a few places on (AddNotes' lookAhead) before
+// each AddNote. The note must come from Prepare; AddNote then reads it as
+// it would have without.
+func (a *Analyzer) Ahead(n *Note) { a.ahead(n) }
 
 // ahead starts loading the slot of the window's index that note n will
 // look up.
@@ -681,6 +727,32 @@ func (a *Analyzer) addProbe(n *Note, now int64, ev *Event) {
 	a.win.add(sp, &n.k, p, now)
 	a.stats.Probes++
 	ev.Kind, ev.Probe, ev.Trace = EventProbe, p, tr
+	if a.holding++; a.holding > a.opt.MaxWindow && a.opt.MaxWindow > 0 && a.opt.OnTrace != nil {
+		a.shed(tr)
+	}
+}
+
+// shed hands over the open traces idle longest, but keep, until the open
+// traces hold an eighth less than MaxWindow probes, so that it runs once
+// per MaxWindow/8 probes at most.
+func (a *Analyzer) shed(keep *Trace) {
+	idle := a.idle[:0]
+	for _, o := range a.open {
+		if o.tr != keep {
+			idle = append(idle, o.tr)
+		}
+	}
+	// Idle longest first: a.open holds each trace's latest capture time.
+	slices.SortFunc(idle, func(x, y *Trace) int { return cmp.Compare(a.open[x.open].last, a.open[y.open].last) })
+	for _, tr := range idle {
+		if a.holding <= a.opt.MaxWindow-a.opt.MaxWindow/8 {
+			break
+		}
+		a.stats.Shed++
+		a.finish(tr.key, tr)
+	}
+	clear(idle)
+	a.idle = idle[:0]
 }
 
 // expire forgets probes older than Window and finishes idle traces, at
@@ -715,6 +787,7 @@ func byFirst(trs []*Trace) {
 
 func (a *Analyzer) finish(tk traceKey, tr *Trace) {
 	tr.finished = true
+	a.holding -= len(tr.Probes)
 	a.active.del(tk, tr)
 	last := len(a.open) - 1
 	a.open[tr.open] = a.open[last]

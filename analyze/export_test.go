@@ -11,3 +11,6 @@ var (
 
 // WindowLen is how many probes the window holds.
 func (a *Analyzer) WindowLen() int { return int(a.win.next - a.win.oldest) }
+
+// Holding is how many probes the open traces hold.
+func (a *Analyzer) Holding() int { return a.holding }

@@ -27,6 +27,11 @@ type window struct {
 	slots        []slot   // open addressing, linear probing
 	filled       int      // slots not empty: live or stale
 	rebuilt      uint32   // next at the latest rebuild
+	// limit bounds the probes held (0: no bound): an add that would pass
+	// it forgets the oldest probe first, however recent, and counts it
+	// in forgot.
+	limit  uint32
+	forgot int
 }
 
 type entry struct {
@@ -45,9 +50,10 @@ type slot struct {
 	num uint32
 }
 
-func newWindow() *window {
+// newWindow returns a window holding at most limit probes (0: no bound).
+func newWindow(limit int) *window {
 	return &window{
-		seed0: rand.Uint64(), seed1: rand.Uint64(),
+		seed0: rand.Uint64(), seed1: rand.Uint64(), limit: uint32(limit),
 		ents: make([]entry, 1024), probes: make([]*Probe, 1024), slots: make([]slot, 1024),
 	}
 }
@@ -143,6 +149,13 @@ func (w *window) lookup(k *key, tag uint32) (spot, uint32) {
 // add appends p, with identity k, captured at at (Unix nanoseconds), and
 // numbers it; sp is lookup(k).
 func (w *window) add(sp spot, k *key, p *Probe, at int64) {
+	if w.limit != 0 && w.next-w.oldest == w.limit {
+		// Full: the oldest probe goes before its time. Its slot goes
+		// stale as at expiry; sp stays valid, since no slot changes.
+		w.probes[w.oldest&uint32(len(w.probes)-1)] = nil
+		w.oldest++
+		w.forgot++
+	}
 	if int(w.next-w.oldest) == len(w.ents) {
 		w.growRing()
 	}

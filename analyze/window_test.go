@@ -13,7 +13,7 @@ import (
 // that expired ones are gone, however many stale slots the table holds.
 func TestWindowModel(t *testing.T) {
 	r := rand.New(rand.NewPCG(7, 9))
-	w := newWindow()
+	w := newWindow(0)
 	type rec struct {
 		k  key
 		p  *Probe
@@ -87,5 +87,46 @@ func TestWindowModel(t *testing.T) {
 	}
 	if len(w.slots) < 2048 || len(w.ents) < 2048 {
 		t.Errorf("table %d slots, ring %d: the test never made them grow", len(w.slots), len(w.ents))
+	}
+}
+
+// TestWindowLimit checks that a window with a limit holds no more probes
+// than it, forgetting the oldest first however recent, and counts them.
+func TestWindowLimit(t *testing.T) {
+	tests := []struct {
+		name         string
+		limit, adds  int
+		live, forgot int
+	}{
+		{"under the limit", 8, 5, 5, 0},
+		{"at the limit", 8, 8, 8, 0},
+		{"past the limit", 8, 20, 8, 12},
+		{"limit past the first ring", 2048, 5000, 2048, 2952},
+		{"no limit", 0, 3000, 3000, 0},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			w := newWindow(tt.limit)
+			ps := make([]*Probe, tt.adds)
+			for i := range ps {
+				k := key{src: 1, dst: 2, proto: ICMP, a: 7, b: uint16(i)}
+				sp, _ := w.lookup(&k, w.tag(&k))
+				ps[i] = &Probe{}
+				w.add(sp, &k, ps[i], int64(i)) // all within any window
+			}
+			if n := int(w.next - w.oldest); n != tt.live {
+				t.Errorf("window holds %d probes, want %d", n, tt.live)
+			}
+			if w.forgot != tt.forgot {
+				t.Errorf("forgot = %d, want %d", w.forgot, tt.forgot)
+			}
+			for i, p := range ps {
+				k := key{src: 1, dst: 2, proto: ICMP, a: 7, b: uint16(i)}
+				n, ok := w.latest(&k, w.tag(&k))
+				if want := i >= tt.adds-tt.live; ok != want || (ok && w.probe(n) != p) {
+					t.Errorf("probe %d: found %v, want %v (the latest %d only)", i, ok, want, tt.live)
+				}
+			}
+		})
 	}
 }

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/tracers/tracers/analyze"
+	"github.com/tracers/tracers/capture"
 	"github.com/tracers/tracers/report"
 )
 
@@ -18,6 +19,8 @@ type PacketOptions struct {
 	Filter string   // BPF expression packets must match, as tcpdump -r applies it
 	Format string   // "text" (the default) or "fields"
 	Fields []string // for "fields": tshark field names, see report.FieldNames
+	// Warn, when set, receives warnings about the replay, as Options.Warn.
+	Warn io.Writer
 }
 
 // Packets lists the packets of o.File into out, one line per packet.
@@ -31,23 +34,15 @@ type PacketOptions struct {
 //
 // Lines written before a read error stay written; the error says where.
 func Packets(ctx context.Context, o PacketOptions, out io.Writer) error {
-	bw := bufio.NewWriter(out)
-	var write func(report.Frame, analyze.Packet) error
-	var an *analyze.Analyzer
+	bw := bufio.NewWriterSize(out, 64<<10)
+	var fw *report.FieldWriter
 	switch o.Format {
 	case "", "text":
-		pw := report.NewPacketWriter(bw)
-		// Finished traces are dropped (the view needs each packet's
-		// verdict only as it goes), so that memory follows the probes in
-		// flight, not the file.
-		an = analyze.New(analyze.Options{OnTrace: pw.Forget})
-		write = func(fr report.Frame, p analyze.Packet) error { return pw.Write(fr, an.Add(p)) }
 	case "fields":
-		fw, err := report.NewFieldWriter(bw, o.Fields)
-		if err != nil {
+		var err error
+		if fw, err = report.NewFieldWriter(bw, o.Fields); err != nil {
 			return err
 		}
-		write = func(fr report.Frame, _ analyze.Packet) error { return fw.Write(fr) }
 	default:
 		return fmt.Errorf("unknown packet format %q (want text or fields)", o.Format)
 	}
@@ -57,25 +52,138 @@ func Packets(ctx context.Context, o PacketOptions, out io.Writer) error {
 	}
 	defer r.Close()
 
-	var first, prev time.Time
-	n := 0
-	readErr, outErr := each(ctx, r, func(p *analyze.Packet) error {
-		n++
-		if n == 1 {
-			first, prev = p.Time, p.Time
-		}
-		fr := report.Frame{Packet: *p, Number: n, Rel: p.Time.Sub(first), Delta: p.Time.Sub(prev)}
-		prev = p.Time
-		if filter != nil && !filter.Match(*p) {
-			if an != nil {
-				an.Skip()
+	var readErr, outErr error
+	if fw != nil {
+		var first, prev time.Time
+		n := 0
+		readErr, outErr = each(ctx, r, func(p *analyze.Packet) error {
+			fr := frameOf(p, &n, &first, &prev)
+			if filter != nil && !filter.Match(*p) {
+				return nil
 			}
-			return nil
-		}
-		return write(fr, *p)
-	})
+			return fw.Write(fr)
+		})
+	} else {
+		readErr, outErr = packetList(ctx, r, filter, bw, o.Warn)
+	}
 	if err := bw.Flush(); outErr == nil {
 		outErr = err
 	}
 	return errors.Join(readErr, outErr)
+}
+
+// frameOf numbers p, the next packet of a file, as frame *n+1, the
+// first of which was captured at *first and the one before at *prev.
+func frameOf(p *analyze.Packet, n *int, first, prev *time.Time) report.Frame {
+	*n++
+	if *n == 1 {
+		*first, *prev = p.Time, p.Time
+	}
+	fr := report.Frame{Packet: *p, Number: *n, Rel: p.Time.Sub(*first), Delta: p.Time.Sub(*prev)}
+	*prev = p.Time
+	return fr
+}
+
+// lookAhead is how many notes on packetList starts loading memory for
+// (analyze.Analyzer.Ahead).
+const lookAhead = 8
+
+// packetBatch is frames read, laid out and prepared ahead of the analyzer.
+type packetBatch struct {
+	n     int
+	notes [batchSize]analyze.Note
+	skip  [batchSize]bool // left out by the filter
+	ends  [batchSize]int  // where frame i's text ends in text
+	text  []byte          // the frames' lines but for their events
+}
+
+// packetList writes the packet list of r (report.PacketWriter) into out,
+// leaving out what filter does not match, and returns the read error and
+// the output's apart. As analyzeFile does, it shares the work between two
+// goroutines: one reads, decodes and lays out each frame's line ahead
+// (PacketWriter.AppendFrame, analyze.Analyzer.Prepare); this one analyzes
+// the frames in order and ends each line with the analyzer's verdict
+// (PacketWriter.AppendEvent). Lines come out as PacketWriter.Write would
+// write them.
+func packetList(ctx context.Context, r *capture.Reader, filter *capture.Filter, out io.Writer, warn io.Writer) (readErr, outErr error) {
+	pw := report.NewPacketWriter(out)
+	var an *analyze.Analyzer
+	// Finished traces are dropped (the view needs each packet's verdict
+	// only as it goes), so that memory follows the probes in flight, not
+	// the file.
+	an = analyze.New(analyze.Options{OnTrace: func(t *analyze.Trace) {
+		pw.Forget(t)
+		an.Recycle(t)
+	}})
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	free := make(chan *packetBatch, batches)
+	full := make(chan *packetBatch, batches)
+	for range batches {
+		free <- &packetBatch{text: make([]byte, 0, batchSize*128)}
+	}
+	go func() {
+		defer close(full)
+		dec := analyze.NewDecoder()
+		var inf analyze.Info
+		var first, prev time.Time
+		n := 0
+		b := <-free
+		readErr, _ = each(ctx, r, func(p *analyze.Packet) error {
+			fr := frameOf(p, &n, &first, &prev)
+			i := b.n
+			b.skip[i] = filter != nil && !filter.Match(*p)
+			if !b.skip[i] {
+				b.text = pw.AppendFrame(b.text, fr)
+				err := dec.Decode(p.Link, p.Data, &inf)
+				an.Prepare(&b.notes[i], p.Time, &inf, err)
+			}
+			b.ends[i] = len(b.text)
+			// As in analyzeFile: hand over a full batch, or what there
+			// is when reading on would wait for more input.
+			if b.n++; b.n == batchSize || !r.Buffered() {
+				full <- b
+				b = <-free
+				b.n, b.text = 0, b.text[:0]
+			}
+			return nil
+		})
+		if b.n > 0 {
+			full <- b
+		}
+	}()
+	var line []byte
+	for b := range full {
+		start := 0
+		line = line[:0]
+		for i := range min(lookAhead, b.n) {
+			if !b.skip[i] {
+				an.Ahead(&b.notes[i])
+			}
+		}
+		for i := range b.n {
+			if j := i + lookAhead; j < b.n && !b.skip[j] {
+				an.Ahead(&b.notes[j])
+			}
+			if b.skip[i] {
+				an.Skip()
+				continue
+			}
+			ev := an.AddNote(&b.notes[i])
+			line = append(line, b.text[start:b.ends[i]]...)
+			start = b.ends[i]
+			line = pw.AppendEvent(line, ev)
+		}
+		free <- b
+		if outErr == nil && len(line) > 0 {
+			if _, outErr = out.Write(line); outErr != nil {
+				cancel() // stop reading; drain what is read
+			}
+		}
+	}
+	if outErr != nil {
+		readErr = nil // the interruption is ours
+	}
+	warnBound(warn, an.Stats())
+	return readErr, outErr
 }

@@ -21,6 +21,9 @@ type Options struct {
 	Write   string // save the packets of the traces found to this pcap/pcapng file
 	App     string // written into pcapng files, e.g. "tracers 0.1.0"
 	Command string // the command line, written into pcapng files
+	// Warn, when set, receives warnings about the replay (the analyzer
+	// forgot probes early, see warnBound), one line each.
+	Warn io.Writer
 }
 
 // Run replays o.File into out. Traces found before any damage in the file
@@ -49,19 +52,7 @@ func Run(ctx context.Context, o Options, out io.Writer) error {
 	n := 0
 	switch o.Format {
 	case "text":
-		emit = func(t *analyze.Trace) error {
-			if n > 0 {
-				fmt.Fprintln(out)
-			}
-			if err := report.Text(out, t, ro); err != nil {
-				return err
-			}
-			if o.Stats {
-				fmt.Fprintln(out)
-				return report.Stats(out, t, ro)
-			}
-			return nil
-		}
+		emit = report.NewText(out, ro, o.Stats).Add
 		closeOut = func() error { return nil }
 	case "json":
 		j := report.NewJSON(out, ro)
@@ -105,6 +96,7 @@ func Run(ctx context.Context, o Options, out io.Writer) error {
 	}})
 	readErr := analyzeFile(ctx, r, filter, an, func() { h.send(an) })
 	an.Close()
+	warnBound(o.Warn, an.Stats())
 	h.send(an)
 	close(h.traces)
 	<-rendered
@@ -119,4 +111,14 @@ func Run(ctx context.Context, o Options, out io.Writer) error {
 		writeErr = export(ctx, o, filter, keep)
 	}
 	return errors.Join(readErr, outErr, writeErr)
+}
+
+// warnBound tells w (when set) that the analyzer, holding as many probes
+// as its bound allows (analyze.Options.MaxWindow), forgot some early.
+func warnBound(w io.Writer, st analyze.Stats) {
+	if w == nil || st.Forgotten+st.Shed == 0 {
+		return
+	}
+	fmt.Fprintf(w, "tracers: warning: more than %d probes within the analyzer's window: %d probes forgotten early and %d traces handed over early to bound memory; a reply to one of them counts as unmatched, and a trace may show in parts\n",
+		analyze.DefaultMaxWindow, st.Forgotten, st.Shed)
 }

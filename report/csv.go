@@ -1,9 +1,9 @@
 package report
 
 import (
-	"encoding/csv"
 	"io"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/tracers/tracers/analyze"
@@ -33,65 +33,132 @@ func csvHeader() []string {
 // Rows are buffered; Close flushes them. A CSVWriter is not safe for
 // concurrent use.
 type CSVWriter struct {
-	w       *csv.Writer
+	w       io.Writer
 	o       Options
 	n       int // traces added
 	started bool
-	row     []string
+	err     error // the first write error
+	buf     []byte
+	hops    []analyze.Hop
+	all     []*analyze.Probe
+	// The sent_at of the latest row up to the seconds, and its second:
+	// rows of one trace share it.
+	sec    int64
+	secFmt []byte
 }
 
 // NewCSV returns a CSVWriter writing to w. Nothing is written before the
 // first Add or Close.
 func NewCSV(w io.Writer, o Options) *CSVWriter {
-	return &CSVWriter{w: csv.NewWriter(w), o: o, row: make([]string, len(csvHeader()))}
+	return &CSVWriter{w: w, o: o}
 }
 
-// Add writes one row per probe of tr.
+// Add writes one row per probe of tr. No field it writes holds a comma,
+// a quote, a line break or leading space, so none is quoted (RFC 4180),
+// as encoding/csv would not quote them either; rows are appended to a
+// buffer field by field rather than made of strings, which made CSV the
+// slowest of the trace formats.
 func (c *CSVWriter) Add(tr *analyze.Trace) error {
-	if err := c.start(); err != nil {
-		return err
-	}
+	c.start()
 	c.n++
-	for _, h := range c.o.hops(tr) {
+	c.hops, c.all = tr.AppendHops(c.hops[:0], c.all[:0])
+	b := c.buf[:0]
+	// What every row of the trace starts with.
+	b = strconv.AppendInt(b, int64(c.n), 10)
+	b = append(b, ',')
+	b = tr.Src.AppendTo(b)
+	b = append(b, ',')
+	b = tr.Dst.AppendTo(b)
+	b = append(b, ',')
+	b = append(b, tr.Proto.String()...)
+	b = append(b, ',')
+	lead := len(b)
+	for _, h := range c.o.shown(tr, c.hops) {
 		for i, p := range h.Probes {
-			row := c.row[:0]
-			row = append(row,
-				strconv.Itoa(c.n), tr.Src.String(), tr.Dst.String(), tr.Proto.String(),
-				strconv.Itoa(h.TTL), strconv.Itoa(i+1), p.Sent.UTC().Format(time.RFC3339Nano))
+			if len(b) > 64<<10 {
+				c.write(b[lead:])
+				b = b[:lead]
+			}
+			b = append(b, b[:lead]...)
+			b = strconv.AppendInt(b, int64(h.TTL), 10)
+			b = append(b, ',')
+			b = strconv.AppendInt(b, int64(i+1), 10)
+			b = append(b, ',')
+			b = c.appendTime(b, p.Sent)
+			b = append(b, ',')
 			if r := p.Reply; r != nil {
-				typ, code := "", ""
+				b = r.From.AppendTo(b)
+				b = append(b, ',')
+				b = strconv.AppendFloat(b, msValue(r.RTT), 'f', -1, 64)
+				b = append(b, ',')
+				b = append(b, r.Kind.String()...)
+				b = append(b, ',')
 				if isICMP(r) {
-					typ, code = strconv.Itoa(int(r.Type)), strconv.Itoa(int(r.Code))
+					b = strconv.AppendInt(b, int64(r.Type), 10)
+					b = append(b, ',')
+					b = strconv.AppendInt(b, int64(r.Code), 10)
+				} else {
+					b = append(b, ',')
 				}
-				row = append(row, r.From.String(), formatMS(msValue(r.RTT)), r.Kind.String(),
-					typ, code, strconv.Itoa(int(r.TTL)))
+				b = append(b, ',')
+				b = strconv.AppendInt(b, int64(r.TTL), 10)
 			} else {
-				row = append(row, "", "", "", "", "", "")
+				b = append(b, ",,,,,"...)
 			}
-			row = append(row, strconv.FormatBool(h.PastDest))
-			if err := c.w.Write(row); err != nil {
-				return err
-			}
+			b = append(b, ',')
+			b = strconv.AppendBool(b, h.PastDest)
+			b = append(b, '\n')
 		}
 	}
-	return c.w.Error()
+	c.write(b[lead:])
+	c.buf = b[:0]
+	return c.err
 }
 
-// Close writes the header row if no trace was added, then flushes. It does
-// not close the underlying writer.
-func (c *CSVWriter) Close() error {
-	if err := c.start(); err != nil {
-		return err
+// appendTime appends t as time.RFC3339Nano formats it in UTC,
+// "2024-05-01T12:00:00.000001Z": the part up to the seconds is formatted
+// once per second, the fraction without trailing zeros.
+func (c *CSVWriter) appendTime(b []byte, t time.Time) []byte {
+	t = t.UTC()
+	if sec := t.Unix(); sec != c.sec || c.secFmt == nil {
+		c.sec = sec
+		c.secFmt = t.Truncate(time.Second).AppendFormat(c.secFmt[:0], "2006-01-02T15:04:05")
 	}
-	c.w.Flush()
-	return c.w.Error()
+	b = append(b, c.secFmt...)
+	if ns := t.Nanosecond(); ns != 0 {
+		b = append(b, ".000000000"...)
+		n := len(b)
+		for i := n - 1; ns > 0; i-- {
+			b[i] = byte('0' + ns%10)
+			ns /= 10
+		}
+		for b[n-1] == '0' {
+			n--
+		}
+		b = b[:n]
+	}
+	return append(b, 'Z')
+}
+
+// write writes b unless an earlier write failed.
+func (c *CSVWriter) write(b []byte) {
+	if c.err == nil && len(b) > 0 {
+		_, c.err = c.w.Write(b)
+	}
+}
+
+// Close writes the header row if no trace was added. It does not close
+// the underlying writer.
+func (c *CSVWriter) Close() error {
+	c.start()
+	return c.err
 }
 
 // start writes the header row once.
-func (c *CSVWriter) start() error {
+func (c *CSVWriter) start() {
 	if c.started {
-		return nil
+		return
 	}
 	c.started = true
-	return c.w.Write(csvHeader())
+	c.write([]byte(strings.Join(csvHeader(), ",") + "\n"))
 }

@@ -19,9 +19,14 @@ import (
 // (RFC 4443) where an IPv4 trace's speak of TTLs and ICMP. It does not
 // allocate more than the sentences.
 func Explain(tr *analyze.Trace, h analyze.Hop) []string {
-	var out []string
+	return explain(nil, tr, h, tr.Hops())
+}
+
+// explain appends to out Explain's sentences for hop h of tr, whose hops
+// are hops: a caller explaining every hop works them out once, not once
+// per hop.
+func explain(out []string, tr *analyze.Trace, h analyze.Hop, hops []analyze.Hop) []string {
 	ttl := ttlWord(tr.Dst.Is6())
-	hops := tr.Hops()
 	answered, sent := 0, len(h.Probes)
 	for _, p := range h.Probes {
 		if p.Reply != nil {

@@ -344,10 +344,14 @@ func appendSeconds(b []byte, d time.Duration) []byte {
 		d = -d
 	}
 	b = strconv.AppendInt(b, int64(d/time.Second), 10)
-	b = append(b, '.')
-	ns := int64(d % time.Second)
-	for div := int64(100000000); div > 0; div /= 10 {
-		b = append(b, byte('0'+ns/div%10))
+	// Nine digits, filled from the right: a division by the constant 10
+	// is a multiplication, where one by a variable power of ten was a
+	// division per digit.
+	b = append(b, ".000000000"...)
+	ns := uint32(d % time.Second)
+	for i := len(b) - 1; ns > 0; i-- {
+		b[i] = byte('0' + ns%10)
+		ns /= 10
 	}
 	return b
 }
@@ -384,7 +388,14 @@ func appendDotted(b []byte, v [4]byte) []byte {
 		if i > 0 {
 			b = append(b, '.')
 		}
-		b = strconv.AppendUint(b, uint64(x), 10)
+		switch {
+		case x >= 100:
+			b = append(b, '0'+x/100, '0'+x/10%10, '0'+x%10)
+		case x >= 10:
+			b = append(b, '0'+x/10, '0'+x%10)
+		default:
+			b = append(b, '0'+x)
+		}
 	}
 	return b
 }

@@ -189,3 +189,47 @@ func hopTTL(line string) (int, bool) {
 	n, err := strconv.Atoi(strings.TrimSpace(line[:2]))
 	return n, err == nil
 }
+
+// TestTextWriter checks that a TextWriter, which reuses its buffers from
+// trace to trace, writes every test trace as Text does (and Stats with
+// stats set), a blank line between two, whatever came before.
+func TestTextWriter(t *testing.T) {
+	for _, o := range []struct {
+		name  string
+		o     report.Options
+		stats bool
+	}{
+		{"text", report.Options{}, false},
+		{"stats", report.Options{}, true},
+		{"stats, run", report.Options{StopAtEnd: true}, true},
+		{"explain, run", report.Options{Explain: true, StopAtEnd: true}, false},
+		{"stats and explain, names", report.Options{Explain: true, Names: names}, true},
+	} {
+		t.Run(o.name, func(t *testing.T) {
+			var got, want bytes.Buffer
+			tw := report.NewText(&got, o.o, o.stats)
+			// Twice over, so that long traces follow short ones and the
+			// other way round.
+			for i, nt := range append(testTraces(), testTraces()...) {
+				if i > 0 {
+					want.WriteString("\n")
+				}
+				if err := report.Text(&want, nt.tr, o.o); err != nil {
+					t.Fatal(err)
+				}
+				if o.stats {
+					want.WriteString("\n")
+					if err := report.Stats(&want, nt.tr, o.o); err != nil {
+						t.Fatal(err)
+					}
+				}
+				if err := tw.Add(nt.tr); err != nil {
+					t.Fatal(err)
+				}
+			}
+			if got.String() != want.String() {
+				t.Errorf("TextWriter wrote\n%s\nwant\n%s", got.String(), want.String())
+			}
+		})
+	}
+}

@@ -23,38 +23,98 @@ import (
 // an error adds the destination and TTL (hlim for IPv6) of the packet it
 // quotes. Columns widen for what does not fit, IPv6 addresses among them.
 type PacketWriter struct {
-	w       io.Writer
-	buf     []byte
-	lay     analyze.Layers
-	attempt map[attemptKey]int
+	w   io.Writer
+	buf []byte
+	lay analyze.Layers
+	// attempts counts each open trace's probes by TTL: one map lookup
+	// per probe, none when the probe's trace is the previous probe's
+	// (last), and one delete per trace, where a map keyed by trace and
+	// TTL cost a sixth of --packets' time. Counts of forgotten traces are
+	// kept in spare for new ones.
+	attempts map[*analyze.Trace]*attempts
+	lastTr   *analyze.Trace
+	last     *attempts
+	spare    []*attempts
 }
 
-type attemptKey struct {
-	tr  *analyze.Trace
-	ttl int
+// attempts counts a trace's probes by TTL, TTLs in the order first
+// seen: a trace probes a few TTLs, a ping one (a trace that is no
+// traceroute never reaches Forget, so it must stay small).
+type attempts struct {
+	c []ttlCount
+}
+
+type ttlCount struct {
+	ttl uint8
+	n   uint32
 }
 
 // Forget drops what w keeps about tr, once no packet of tr can come any
 // more (an analyzer's OnTrace), so that w's memory follows the traces in
 // progress.
 func (pw *PacketWriter) Forget(tr *analyze.Trace) {
-	for _, p := range tr.Probes {
-		delete(pw.attempt, attemptKey{tr, p.TTL})
+	a, ok := pw.attempts[tr]
+	if !ok {
+		return
 	}
+	delete(pw.attempts, tr)
+	if pw.lastTr == tr {
+		pw.lastTr, pw.last = nil, nil
+	}
+	a.c = a.c[:0]
+	pw.spare = append(pw.spare, a)
+}
+
+// attempt counts one more probe with TTL ttl in tr and returns how many
+// there are.
+func (pw *PacketWriter) attempt(tr *analyze.Trace, ttl int) uint32 {
+	if tr != pw.lastTr || pw.last == nil {
+		a, ok := pw.attempts[tr]
+		if !ok {
+			if n := len(pw.spare); n > 0 {
+				a, pw.spare = pw.spare[n-1], pw.spare[:n-1]
+			} else {
+				a = new(attempts)
+			}
+			pw.attempts[tr] = a
+		}
+		pw.lastTr, pw.last = tr, a
+	}
+	c := pw.last.c
+	for i := len(c) - 1; i >= 0; i-- {
+		if c[i].ttl == uint8(ttl) {
+			c[i].n++
+			return c[i].n
+		}
+	}
+	pw.last.c = append(c, ttlCount{ttl: uint8(ttl), n: 1})
+	return 1
 }
 
 // NewPacketWriter returns a PacketWriter writing to w.
 func NewPacketWriter(w io.Writer) *PacketWriter {
-	return &PacketWriter{w: w, attempt: make(map[attemptKey]int)}
+	return &PacketWriter{w: w, attempts: make(map[*analyze.Trace]*attempts)}
 }
 
 // Write prints fr's line; ev is the analyzer's verdict on it, whose frame
 // numbers must be those of the file (see analyze.Analyzer.Skip).
 func (pw *PacketWriter) Write(fr Frame, ev analyze.Event) error {
+	b := pw.AppendFrame(pw.buf[:0], fr)
+	b = pw.AppendEvent(b, ev)
+	pw.buf = b
+	_, err := pw.w.Write(b)
+	return err
+}
+
+// AppendFrame appends the start of fr's line, all but what the analyzer
+// made of it, which AppendEvent appends with the newline. AppendFrame
+// and AppendEvent touch different parts of pw: one goroutine may
+// dissect and lay out frames with AppendFrame while another, a few
+// frames behind, analyzes them and appends their events.
+func (pw *PacketWriter) AppendFrame(b []byte, fr Frame) []byte {
 	analyze.Dissect(fr.Link, fr.Data, &pw.lay)
 	l := &pw.lay
 	ip, n := top(l)
-	b := pw.buf[:0]
 	b = appendPadInt(b, fr.Number, 5)
 	b = append(b, "  "...)
 	b = appendSeconds(b, fr.Rel)
@@ -72,12 +132,13 @@ func (pw *PacketWriter) Write(fr Frame, ev analyze.Event) error {
 		b = append(b, "  -"...)
 	}
 	b = append(b, "  "...)
-	b = appendInfo(b, l, n)
-	b = pw.appendEvent(b, ev)
-	b = append(b, '\n')
-	pw.buf = b
-	_, err := pw.w.Write(b)
-	return err
+	return appendInfo(b, l, n)
+}
+
+// AppendEvent appends what the analyzer made of a frame, ev, and the
+// newline that ends the frame's line (see AppendFrame).
+func (pw *PacketWriter) AppendEvent(b []byte, ev analyze.Event) []byte {
+	return append(pw.appendEvent(b, ev), '\n')
 }
 
 // top returns the index of the IP header that carries the frame (the
@@ -441,12 +502,10 @@ func (pw *PacketWriter) appendEvent(b []byte, ev analyze.Event) []byte {
 	switch ev.Kind {
 	case analyze.EventProbe:
 		p := ev.Probe
-		k := attemptKey{ev.Trace, p.TTL}
-		pw.attempt[k]++
 		b = append(b, "  [probe ttl="...)
 		b = strconv.AppendInt(b, int64(p.TTL), 10)
 		b = append(b, " attempt="...)
-		b = strconv.AppendInt(b, int64(pw.attempt[k]), 10)
+		b = strconv.AppendInt(b, int64(pw.attempt(ev.Trace, p.TTL)), 10)
 		if ev.Trace != nil {
 			b = append(b, " (trace "...)
 			b = appendAddr(b, ev.Trace.Src)
@@ -464,7 +523,7 @@ func (pw *PacketWriter) appendEvent(b []byte, ev analyze.Event) []byte {
 		b = append(b, ")"...)
 		if p.Reply != nil {
 			b = append(b, ", rtt "...)
-			b = append(b, ms(p.Reply.RTT)...)
+			b = appendMS3(b, p.Reply.RTT)
 			b = append(b, " ms"...)
 		}
 		return append(b, ']')

@@ -1,12 +1,11 @@
 package report
 
 import (
-	"fmt"
 	"io"
 	"math"
 	"net/netip"
+	"slices"
 	"strconv"
-	"strings"
 	"time"
 	"unicode/utf8"
 
@@ -34,45 +33,159 @@ import (
 // implies: the initial TTL, guessed as the smallest of 32, 64, 128 and 255
 // not below RTTL, minus RTTL, plus 1. Hops follow o.StopAtEnd.
 func Stats(w io.Writer, tr *analyze.Trace, o Options) error {
-	rows := [][]string{{"Hop", "Host", "Sent", "Recv", "Loss%", "Last", "Avg", "Best", "Wrst", "StDev", "RTTL", "Back"}}
-	for _, h := range o.hops(tr) {
-		rows = append(rows, statsRows(h, o)...)
-	}
-	var b strings.Builder
-	b.WriteString(title(tr))
-	writeTable(&b, rows, 1) // Host is text, the rest numbers
-	_, err := io.WriteString(w, b.String())
+	var t table
+	_, err := w.Write(appendStats(nil, tr, o.hops(tr), o, &t))
 	return err
 }
 
-// statsRows returns the rows of one hop.
-func statsRows(h analyze.Hop, o Options) [][]string {
-	sent, answered := len(h.Probes), 0
-	for _, p := range h.Probes {
-		if p.Reply != nil {
-			answered++
-		}
+// appendStats appends Stats' table for tr, whose hops o shows are hops,
+// to b, with t as scratch. The
+// table is built in one buffer, cell by cell, and laid out from there: a
+// string per cell made --stats the slowest replay mode.
+func appendStats(b []byte, tr *analyze.Trace, hops []analyze.Hop, o Options, t *table) []byte {
+	t.buf, t.ends, t.runes = t.buf[:0], t.ends[:0], t.runes[:0]
+	for _, c := range statsHeader {
+		t.buf = append(t.buf, c...)
+		t.end()
 	}
-	ttl := strconv.Itoa(h.TTL)
-	loss := fmt.Sprintf("%.1f%%", 100*float64(sent-answered)/float64(sent))
-	who := h.Responders()
-	if len(who) == 0 {
-		return [][]string{{ttl, "???", strconv.Itoa(sent), "0", loss, "", "", "", "", "", "", ""}}
+	for _, h := range hops {
+		t.who = statsRows(t, h, o, t.who[:0])
 	}
-	rows := make([][]string, 0, len(who))
-	for i, a := range who {
-		row := statsRow(h, a, o)
-		if i == 0 {
-			row[0], row[2], row[4] = ttl, strconv.Itoa(sent), loss
-		}
-		rows = append(rows, row)
-	}
-	return rows
+	b = appendTitle(b, tr)
+	return t.appendTo(b, len(statsHeader), 1) // Host is text, the rest numbers
 }
 
-// statsRow returns the row of responder a at hop h, TTL, Sent and Loss%
-// left blank.
-func statsRow(h analyze.Hop, a netip.Addr, o Options) []string {
+var statsHeader = [...]string{"Hop", "Host", "Sent", "Recv", "Loss%", "Last", "Avg", "Best", "Wrst", "StDev", "RTTL", "Back"}
+
+// table is a table's cells, row after row, in one buffer.
+type table struct {
+	buf   []byte
+	ends  []int // where each cell ends in buf
+	runes []int // how many runes each cell holds
+	who   []netip.Addr
+	width []int
+}
+
+// end ends the cell appended to t.buf since the previous one.
+func (t *table) end() {
+	start := 0
+	if n := len(t.ends); n > 0 {
+		start = t.ends[n-1]
+	}
+	t.ends = append(t.ends, len(t.buf))
+	t.runes = append(t.runes, runeCount(t.buf[start:]))
+}
+
+// runeCount is utf8.RuneCount(b), quick for ASCII, which cells nearly
+// always are.
+func runeCount(b []byte) int {
+	for _, c := range b {
+		if c >= utf8.RuneSelf {
+			return utf8.RuneCount(b)
+		}
+	}
+	return len(b)
+}
+
+// blank appends n empty cells.
+func (t *table) blank(n int) {
+	for range n {
+		t.end()
+	}
+}
+
+// appendTo appends t's rows of cols cells to b as columns two spaces
+// apart, each as wide as its widest cell, aligned right except column
+// left. Trailing blanks are trimmed.
+func (t *table) appendTo(b []byte, cols, left int) []byte {
+	t.width = append(t.width[:0], make([]int, cols)...)
+	width := t.width
+	for i, n := range t.runes {
+		width[i%cols] = max(width[i%cols], n)
+	}
+	start := 0
+	line := len(b)
+	for i, e := range t.ends {
+		c := t.buf[start:e]
+		start = e
+		col := i % cols
+		if col == 0 {
+			line = len(b)
+		} else {
+			b = append(b, "  "...)
+		}
+		pad := width[col] - t.runes[i]
+		if col != left {
+			b = appendSpaces(b, pad)
+		}
+		b = append(b, c...)
+		if col == left {
+			b = appendSpaces(b, pad)
+		}
+		if col == cols-1 {
+			for len(b) > line && b[len(b)-1] == ' ' {
+				b = b[:len(b)-1]
+			}
+			b = append(b, '\n')
+		}
+	}
+	return b
+}
+
+func appendSpaces(b []byte, n int) []byte {
+	for range n {
+		b = append(b, ' ')
+	}
+	return b
+}
+
+// statsRows appends the rows of one hop to t; who is scratch for its
+// responders, returned for reuse.
+func statsRows(t *table, h analyze.Hop, o Options, who []netip.Addr) []netip.Addr {
+	sent, answered := len(h.Probes), 0
+	for _, p := range h.Probes {
+		if p.Reply == nil {
+			continue
+		}
+		answered++
+		if !slices.Contains(who, p.Reply.From) {
+			who = append(who, p.Reply.From)
+		}
+	}
+	loss := 100 * float64(sent-answered) / float64(sent)
+	if len(who) == 0 {
+		t.buf = strconv.AppendInt(t.buf, int64(h.TTL), 10)
+		t.end()
+		t.buf = append(t.buf, "???"...)
+		t.end()
+		t.buf = strconv.AppendInt(t.buf, int64(sent), 10)
+		t.end()
+		t.buf = append(t.buf, '0')
+		t.end()
+		t.buf = append(strconv.AppendFloat(t.buf, loss, 'f', 1, 64), '%')
+		t.end()
+		t.blank(7)
+		return who
+	}
+	for i, a := range who {
+		if i == 0 {
+			t.buf = strconv.AppendInt(t.buf, int64(h.TTL), 10)
+		}
+		t.end()
+		t.buf = o.appendHost(t.buf, a)
+		t.end()
+		if i == 0 {
+			t.buf = strconv.AppendInt(t.buf, int64(sent), 10)
+		}
+		t.end()
+		statsRow(t, h, a, i == 0, loss)
+	}
+	return who
+}
+
+// statsRow appends the cells of responder a at hop h from Recv on; first
+// says whether it is the hop's first row, which shows loss.
+func statsRow(t *table, h analyze.Hop, a netip.Addr, first bool, loss float64) {
 	var (
 		n                      int
 		last                   *analyze.Reply
@@ -104,11 +217,22 @@ func statsRow(h analyze.Hop, a netip.Addr, o Options) []string {
 	if n > 1 {
 		stdev = math.Sqrt(ssd / float64(n-1))
 	}
-	return []string{
-		"", o.host(a), "", strconv.Itoa(n), "",
-		ms(last.RTT), ms(mean), ms(best), ms(worst), strconv.FormatFloat(stdev, 'f', 3, 64),
-		strconv.Itoa(int(last.TTL)), strconv.Itoa(backHops(last.TTL)),
+	t.buf = strconv.AppendInt(t.buf, int64(n), 10)
+	t.end()
+	if first {
+		t.buf = append(strconv.AppendFloat(t.buf, loss, 'f', 1, 64), '%')
 	}
+	t.end()
+	for _, d := range [...]time.Duration{last.RTT, mean, best, worst} {
+		t.buf = appendMS3(t.buf, d)
+		t.end()
+	}
+	t.buf = strconv.AppendFloat(t.buf, stdev, 'f', 3, 64)
+	t.end()
+	t.buf = strconv.AppendInt(t.buf, int64(last.TTL), 10)
+	t.end()
+	t.buf = strconv.AppendInt(t.buf, int64(backHops(last.TTL)), 10)
+	t.end()
 }
 
 // backHops is the number of hops a reply with IP TTL ttl travelled back,
@@ -121,35 +245,4 @@ func backHops(ttl uint8) int {
 		}
 	}
 	return 1 // unreachable: ttl <= 255
-}
-
-// writeTable writes rows as columns two spaces apart, each as wide as its
-// widest cell, aligned right except column left. Trailing blanks are
-// trimmed.
-func writeTable(b *strings.Builder, rows [][]string, left int) {
-	var width []int
-	for _, row := range rows {
-		for i, c := range row {
-			if i == len(width) {
-				width = append(width, 0)
-			}
-			width[i] = max(width[i], utf8.RuneCountInString(c))
-		}
-	}
-	for _, row := range rows {
-		var line strings.Builder
-		for i, c := range row {
-			if i > 0 {
-				line.WriteString("  ")
-			}
-			pad := strings.Repeat(" ", width[i]-utf8.RuneCountInString(c))
-			if i == left {
-				line.WriteString(c + pad)
-			} else {
-				line.WriteString(pad + c)
-			}
-		}
-		b.WriteString(strings.TrimRight(line.String(), " "))
-		b.WriteString("\n")
-	}
 }

@@ -27,6 +27,44 @@ func Text(w io.Writer, tr *analyze.Trace, o Options) error {
 	return err
 }
 
+// TextWriter writes traces as Text does, a blank line between two, and
+// with stats set each one's Stats table after a blank line, reusing its
+// buffers from trace to trace. It is not safe for concurrent use.
+type TextWriter struct {
+	w     io.Writer
+	o     Options
+	stats bool
+	n     int
+	buf   []byte
+	sc    textScratch
+	t     table
+}
+
+// NewText returns a TextWriter writing to w.
+func NewText(w io.Writer, o Options, stats bool) *TextWriter {
+	return &TextWriter{w: w, o: o, stats: stats}
+}
+
+// Add writes tr.
+func (t *TextWriter) Add(tr *analyze.Trace) error {
+	b := t.buf[:0]
+	if t.n > 0 {
+		b = append(b, '\n')
+	}
+	t.n++
+	b = appendTitle(b, tr)
+	b = appendHopsSays(b, tr, t.o, &t.sc)
+	b = appendSummary(b, tr)
+	b = append(b, '\n')
+	if t.stats {
+		b = append(b, '\n')
+		b = appendStats(b, tr, t.o.shown(tr, t.sc.hops), t.o, &t.t)
+	}
+	t.buf = b
+	_, err := t.w.Write(b)
+	return err
+}
+
 // Hops writes the hop lines of tr that o shows, each followed by its
 // explanation when o.Explain is set.
 func Hops(w io.Writer, tr *analyze.Trace, o Options) error {
@@ -35,18 +73,35 @@ func Hops(w io.Writer, tr *analyze.Trace, o Options) error {
 }
 
 func appendHops(b []byte, tr *analyze.Trace, o Options) []byte {
-	for _, h := range o.hops(tr) {
+	return appendHopsSays(b, tr, o, &textScratch{})
+}
+
+// appendHopsSays is appendHops with says as scratch for the
+// explanations, returned for reuse.
+func appendHopsSays(b []byte, tr *analyze.Trace, o Options, sc *textScratch) []byte {
+	sc.hops, sc.all = tr.AppendHops(sc.hops[:0], sc.all[:0])
+	all := sc.hops // every hop, for the explanations
+	for _, h := range o.shown(tr, all) {
 		b = appendHop(b, h, o)
 		if !o.Explain {
 			continue
 		}
-		for _, s := range Explain(tr, h) {
+		sc.says = explain(sc.says[:0], tr, h, all)
+		for _, s := range sc.says {
 			b = append(b, "      "...)
 			b = append(b, s...)
 			b = append(b, '\n')
 		}
 	}
+	clear(sc.says)
 	return b
+}
+
+// textScratch is storage appendHopsSays reuses.
+type textScratch struct {
+	hops []analyze.Hop
+	all  []*analyze.Probe
+	says []string
 }
 
 // appendTitle appends the line that opens Text and Stats.

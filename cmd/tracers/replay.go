@@ -63,7 +63,7 @@ func newReplay() *cobra.Command {
 				if o.Format == "fields" {
 					format = "fields"
 				}
-				po := replay.PacketOptions{File: o.File, Filter: o.Filter, Format: format, Fields: fields}
+				po := replay.PacketOptions{File: o.File, Filter: o.Filter, Format: format, Fields: fields, Warn: cmd.ErrOrStderr()}
 				return replay.Packets(cmd.Context(), po, cmd.OutOrStdout())
 			}
 			if len(fields) > 0 {
@@ -71,6 +71,7 @@ func newReplay() *cobra.Command {
 			}
 			o.App = "tracers " + version
 			o.Command = commandLine(os.Args)
+			o.Warn = cmd.ErrOrStderr()
 			return replay.Run(cmd.Context(), o, cmd.OutOrStdout())
 		},
 	}

@@ -1,0 +1,497 @@
+#!/usr/bin/env bash
+# bench-delay.sh - time tracers against traceroute -I, traceroute (UDP),
+# mtr, tracepath and scamper on lab paths with real round-trip times
+# (scripts/lab.sh --delay), in turns, and check every tool's hops against
+# the lab's truth. Also reached as `scripts/bench.sh --delay-scenarios`.
+#
+#   sudo scripts/bench-delay.sh                       # every scenario, 3 rounds
+#   sudo scripts/bench-delay.sh --rounds 5 --markdown # the README's table
+#   sudo scripts/bench-delay.sh --scenarios all,silent --tools tracers,traceroute-I
+#
+# Scenarios (--scenarios LIST, default: every one, in this order):
+#   zero      8 routers, no delay (veth links): start-up decides
+#   all       8 routers, 2 ms per link, all answering
+#   silent    8 routers, 2 ms per link, routers 3 and 6 silent
+#   loss      8 routers, 2 ms per link, router 4 drops 10 % of its ICMP
+#   mixed     15 routers, 1-10 ms per link (80 ms one way), router 7
+#             silent, router 11 drops 10 % of its ICMP
+#   jitter    8 routers, 2 +- 1 ms per link
+#   noanswer  8 routers, 2 ms per link, the destination never answers
+#             (an iptables OUTPUT DROP rule in its namespace)
+#   long      25 routers, 2 ms per link, all answering
+#
+# Tools (--tools LIST, default: all), each with its own defaults but -m 30:
+#   tracers         tracers run -n -m 30 DEST (built from this tree)
+#   traceroute-I    traceroute -I -n -m 30 DEST
+#   traceroute-UDP  traceroute -n -m 30 DEST
+#   mtr             mtr -r -c 1 -n -m 30 DEST
+#   tracepath       tracepath -n -m 30 DEST
+#   scamper         scamper -c 'trace -P icmp-paris -m 30' -i DEST
+# --wait S adds -w S to tracers, both traceroutes and scamper (whole
+# seconds there) and --gracetime S to mtr (tracepath has no such option):
+# shorter runs, but not the tools' defaults that the issue's figures use.
+#
+# How it measures. Per scenario: lab.sh up, then one shell inside the
+# source namespace runs ROUNDS rounds; each round runs every tool once,
+# the order rotated by one tool per round, 0.3 s apart, each timed with
+# bash's $EPOCHREALTIME around `timeout T TOOL` (no `ip netns exec` in the
+# timed part). tcpdump captures the source's link for the whole scenario;
+# a tool's probes are the packets from the source to the destination (ICMP
+# echo request, UDP, TCP SYN) stamped inside its run. Per tool the table
+# gives the median wall time, its multiple of the physical limit, its
+# ratio to tracers' median, the median probe count, and the hop check.
+#
+# Physical limit: the RTT of the slowest reply a complete trace needs,
+# from the configured one-way link delays d(1..N+1): 2 x (d1 + ... + dh)
+# where h is the destination (N+1) when it answers (silent routers and
+# lossy ones do not change it: the destination's reply is still the
+# slowest one needed), and the last router (N) when the destination never
+# answers (the silent TTLs past it need no reply, only a wait, which no
+# physical figure bounds). With jitter the nominal delays count. The
+# zero scenario has no limit ("-").
+#
+# Hop check, per run, against the lab's truth (router k answers as
+# 10.77.k.2, the destination is 10.77.(N+1).2): "ok" when every printed
+# TTL shows only its true address, silent routers and TTLs past a
+# never-answering destination show none, every answering router shows its
+# address and the destination is reached (when it answers); "miss" when
+# an answering router shows no address but nothing is wrong (a lost
+# reply: expected now and then at a lossy router from a one-probe tool);
+# "WRONG" for a wrong or extra address, an unreached destination or TTLs
+# past it; "cut" when the run hit --timeout (a tool that does is not run
+# again in that scenario: its time shows as ">S s"). The column gives the
+# worst result and how many runs had it.
+#
+# Options:
+#   --scenarios LIST  comma-separated scenario names (default: all)
+#   --tools LIST      comma-separated tool names (default: all)
+#   --rounds N        rounds per scenario (default 3)
+#   --timeout S       longest run of one tool, in seconds (default 30);
+#                     a run cut short shows as ">S s"
+#   --wait S          see above (default: none, every tool's own waits)
+#   --prefix P        lab prefix (default trd)
+#   --markdown        print the markdown tables on stdout (both forms
+#                     are always written: bench-out/delay.txt and .md)
+#   --out DIR         result directory (default bench-out under the repo)
+#   --keep            keep the raw outputs and captures (printed path)
+#
+# Time: with the tools' own waits one round of every scenario takes about
+# 3.5 minutes on 2 cores, most of it the peers' fixed waits in noanswer
+# (traceroute 25 s each, tracepath and scamper hit the 30 s timeout) and
+# mtr's 5 s grace time in every scenario. Needs root, go, tcpdump,
+# iptables, traceroute, mtr, tracepath, scamper, timeout, awk.
+set -euo pipefail
+
+PROG=bench-delay.sh
+export PATH="${PATH:-/usr/bin:/bin}:/usr/sbin:/sbin:/usr/local/go/bin"
+
+die() {
+	echo "$PROG: error: $*" >&2
+	exit 1
+}
+log() { echo "$PROG: $*" >&2; }
+
+ALL_SCENARIOS=(zero all silent loss mixed jitter noanswer long)
+ALL_TOOLS=(tracers traceroute-I traceroute-UDP mtr tracepath scamper)
+SCENARIOS=("${ALL_SCENARIOS[@]}")
+TOOLS=("${ALL_TOOLS[@]}")
+ROUNDS=3
+TIMEOUT=30
+WAIT=""
+PREFIX=trd
+MARKDOWN=""
+OUTDIR=""
+KEEP=""
+
+need_val() { [[ $# -ge 2 && -n "$2" ]] || die "option $1 needs a value"; }
+while [[ $# -gt 0 ]]; do
+	case "$1" in
+	--delay-scenarios) shift ;; # as forwarded by bench.sh
+	--scenarios) need_val "$@"; IFS=, read -r -a SCENARIOS <<<"$2"; shift 2 ;;
+	--tools) need_val "$@"; IFS=, read -r -a TOOLS <<<"$2"; shift 2 ;;
+	--rounds) need_val "$@"; ROUNDS="$2"; shift 2 ;;
+	--timeout) need_val "$@"; TIMEOUT="$2"; shift 2 ;;
+	--wait) need_val "$@"; WAIT="$2"; shift 2 ;;
+	--prefix) need_val "$@"; PREFIX="$2"; shift 2 ;;
+	--markdown) MARKDOWN=1; shift ;;
+	--out) need_val "$@"; OUTDIR="$2"; shift 2 ;;
+	--keep) KEEP=1; shift ;;
+	-h | --help)
+		awk 'NR > 1 && /^#/ {sub(/^# ?/, ""); print; next} NR > 1 {exit}' "$0"
+		exit 0
+		;;
+	*) die "unknown argument: $1 (try --help)" ;;
+	esac
+done
+
+[[ "$ROUNDS" =~ ^[1-9][0-9]*$ ]] || die "bad --rounds '$ROUNDS'"
+[[ "$TIMEOUT" =~ ^[1-9][0-9]*$ ]] || die "bad --timeout '$TIMEOUT'"
+[[ -z "$WAIT" || "$WAIT" =~ ^[1-9][0-9]*$ ]] || die "bad --wait '$WAIT' (whole seconds)"
+[[ "$PREFIX" =~ ^[A-Za-z0-9_]{1,10}$ ]] || die "bad --prefix '$PREFIX'"
+for s in "${SCENARIOS[@]}"; do
+	[[ " ${ALL_SCENARIOS[*]} " == *" $s "* ]] || die "unknown scenario '$s' (${ALL_SCENARIOS[*]})"
+done
+for t in "${TOOLS[@]}"; do
+	[[ " ${ALL_TOOLS[*]} " == *" $t "* ]] || die "unknown tool '$t' (${ALL_TOOLS[*]})"
+done
+[[ " ${TOOLS[*]} " == *" tracers "* ]] || die "--tools must include tracers (the ratio column)"
+
+[[ "$(id -u)" == 0 ]] || die "must run as root (network namespaces, raw sockets, tcpdump)"
+need_cmds=(go ip tcpdump timeout awk)
+for t in "${TOOLS[@]}"; do
+	case "$t" in
+	traceroute-*) need_cmds+=(traceroute) ;;
+	mtr | tracepath | scamper) need_cmds+=("$t") ;;
+	esac
+done
+for t in "${need_cmds[@]}"; do
+	command -v "$t" >/dev/null 2>&1 ||
+		die "'$t' not found (apt-get install -y traceroute iputils-tracepath mtr-tiny scamper tcpdump iptables)"
+done
+
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+LAB="$ROOT/scripts/lab.sh"
+SRC_NS="$PREFIX-src"
+SRC_IP=10.77.1.1
+SRC_LINK="$PREFIX-l1a"
+OUTDIR="${OUTDIR:-$ROOT/bench-out}"
+
+# ---------------------------------------------------------------- cleanup
+TMP="$(mktemp -d /tmp/tracers-bench-delay.XXXXXX)"
+TCPDUMP_PID=""
+cleanup() {
+	local rc=$?
+	trap - EXIT INT TERM
+	if [[ -n "$TCPDUMP_PID" ]]; then
+		kill -INT "$TCPDUMP_PID" 2>/dev/null || true
+		wait "$TCPDUMP_PID" 2>/dev/null || true
+	fi
+	bash "$LAB" down --prefix "$PREFIX" >/dev/null 2>&1 || true
+	if [[ -n "$KEEP" ]]; then
+		log "raw outputs kept in $TMP"
+	else
+		rm -rf "$TMP"
+	fi
+	exit "$rc"
+}
+trap cleanup EXIT
+trap 'exit 130' INT
+trap 'exit 143' TERM
+
+# ---------------------------------------------------------------- build
+BIN="$TMP/tracers"
+log "building tracers and delaylink from $ROOT"
+(cd "$ROOT" && go build -o "$BIN" ./cmd/tracers) || die "go build ./cmd/tracers failed"
+if [[ -z "${LAB_DELAYLINK:-}" ]]; then
+	(cd "$ROOT" && go build -o "$TMP/delaylink" ./internal/delaylink/cmd/delaylink) ||
+		die "go build ./internal/delaylink/cmd/delaylink failed"
+	export LAB_DELAYLINK="$TMP/delaylink"
+fi
+
+# tool_cmd NAME DEST: the tool's command line (words; scamper's option
+# string is one word, so the runner evals it).
+tool_cmd() {
+	local d="$2" w=""
+	case "$1" in
+	tracers) echo "$BIN run -n -m 30${WAIT:+ -w $WAIT} $d" ;;
+	traceroute-I) echo "traceroute -I -n -m 30${WAIT:+ -w $WAIT} $d" ;;
+	traceroute-UDP) echo "traceroute -n -m 30${WAIT:+ -w $WAIT} $d" ;;
+	mtr) echo "mtr -r -c 1 -n -m 30${WAIT:+ --gracetime $WAIT} $d" ;;
+	tracepath) echo "tracepath -n -m 30 $d" ;;
+	scamper)
+		[[ -z "$WAIT" ]] || w=" -w $WAIT"
+		echo "scamper -c 'trace -P icmp-paris -m 30$w' -i $d"
+		;;
+	esac
+}
+
+# scenario NAME: set ROUTERS, DELAYS (one value per link, ms; empty: no
+# delay), SILENT, LOSSY (router list), LOSSPCT, JITTER, NOANSWER, DESC.
+scenario() {
+	ROUTERS=8 DELAYS="" SILENT="" LOSSY="" LOSSPCT=10 JITTER="" NOANSWER="" DESC=""
+	local d2="2"
+	case "$1" in
+	zero) DESC="8 routers, no delay" ;;
+	all) DELAYS=$d2 DESC="8 routers, 2 ms per link, all answering" ;;
+	silent) DELAYS=$d2 SILENT="3,6" DESC="8 routers, 2 ms per link, routers 3 and 6 silent" ;;
+	loss) DELAYS=$d2 LOSSY=4 DESC="8 routers, 2 ms per link, router 4 drops 10 % of its ICMP" ;;
+	mixed)
+		ROUTERS=15 DELAYS="1,2,3,4,5,6,7,8,9,10,1,2,3,4,5,10" SILENT=7 LOSSY=11
+		DESC="15 routers, 1-10 ms per link, router 7 silent, router 11 drops 10 %"
+		;;
+	jitter) DELAYS=$d2 JITTER=1 DESC="8 routers, 2 +- 1 ms per link" ;;
+	noanswer) DELAYS=$d2 NOANSWER=1 DESC="8 routers, 2 ms per link, destination never answers" ;;
+	long) ROUTERS=25 DELAYS=$d2 DESC="25 routers, 2 ms per link, all answering" ;;
+	esac
+}
+
+# limit_ms: the physical limit of the current scenario in ms ("-" for none).
+limit_ms() {
+	[[ -n "$DELAYS" ]] || {
+		echo "-"
+		return
+	}
+	local h=$((ROUTERS + 1))
+	[[ -z "$NOANSWER" ]] || h=$ROUTERS
+	awk -v list="$DELAYS" -v h="$h" -v links="$((ROUTERS + 1))" 'BEGIN {
+		n = split(list, d, ",")
+		s = 0
+		for (k = 1; k <= h; k++) s += (n == 1 ? d[1] : d[k])
+		if (n != 1 && n != links) { print "bad"; exit }
+		printf "%.1f\n", 2 * s
+	}'
+}
+
+# truth FILE: "TTL ADDR" lines, ADDR "*" for a silent TTL, for TTL 1..30.
+truth() {
+	local k
+	for ((k = 1; k <= 30; k++)); do
+		if ((k <= ROUTERS)); then
+			if [[ ",$SILENT," == *",$k,"* ]]; then echo "$k *"; else echo "$k 10.77.$k.2"; fi
+		elif ((k == ROUTERS + 1)) && [[ -z "$NOANSWER" ]]; then
+			echo "$k 10.77.$k.2 dest"
+		elif [[ -n "$NOANSWER" ]]; then
+			echo "$k *"
+		fi
+	done >"$1"
+}
+
+# hops OUT: a tool's output as "TTL addr[,addr...]" lines ("*": none).
+# Handles traceroute/tracers/scamper (" 1  addr ..."), mtr -r
+# ("  1.|-- addr ...", "???") and tracepath (" 1:  addr", " 1?: [LOCALHOST]").
+hops() {
+	awk '$1 ~ /^[0-9]+[.:?|-]*$/ {
+		t = $1; sub(/[^0-9].*/, "", t); t += 0
+		if (!(t in have)) { have[t] = 1; order[++n] = t }
+		for (i = 2; i <= NF; i++) {
+			f = $i; gsub(/[()]/, "", f)
+			if (f ~ /^[0-9]+\.[0-9]+\.[0-9]+\.[0-9]+$/ && !((t, f) in seen)) {
+				seen[t, f] = 1; addrs[t] = addrs[t] (addrs[t] == "" ? "" : ",") f
+			}
+		}
+	}
+	END { for (i = 1; i <= n; i++) print order[i], (addrs[order[i]] == "" ? "*" : addrs[order[i]]) }' "$1"
+}
+
+# check TRUTH HOPS: ok, miss or WRONG (see the header), with a reason.
+check() {
+	awk 'NR == FNR { want[$1] = $2; dest[$1] = ($3 == "dest"); if ($3 == "dest") d = $1; next }
+	{
+		t = $1
+		if (!(t in want)) { bad = bad " extra-ttl-" t; next }
+		if ($2 == "*") { if (want[t] != "*") miss = miss " " t; next }
+		n = split($2, a, ",")
+		for (i = 1; i <= n; i++) if (a[i] != want[t]) bad = bad " ttl" t "=" a[i]
+		if (dest[t]) reached = 1
+		printed[t] = 1
+	}
+	END {
+		if (d != "" && !reached) bad = bad " destination-not-reached"
+		if (bad != "") print "WRONG" bad
+		else if (miss != "") print "miss" miss
+		else print "ok"
+	}' "$1" "$2"
+}
+
+# runner: the script the source namespace runs; it times ROUNDS rounds of
+# every tool and writes "round tool start end rc" lines to $T/runs.
+write_runner() { # write_runner FILE DEST
+	local f="$1" dest="$2" i
+	{
+		echo 'set -u'
+		echo "T=$TMP/cur"
+		echo "ROUNDS=$ROUNDS"
+		echo "NT=${#TOOLS[@]}"
+		echo "NAMES=(${TOOLS[*]})"
+		echo "CMDS=()"
+		for i in "${!TOOLS[@]}"; do
+			printf 'CMDS+=(%q)\n' "$(tool_cmd "${TOOLS[$i]}" "$dest")"
+		done
+		cat <<EOF
+SKIP=()
+for ((r = 1; r <= ROUNDS; r++)); do
+	for ((j = 0; j < NT; j++)); do
+		i=\$(( (j + r - 1) % NT ))
+		name=\${NAMES[\$i]}
+		[[ -z "\${SKIP[\$i]:-}" ]] || continue
+		out="\$T/\$name.\$r.out"
+		sleep 0.3
+		s=\$EPOCHREALTIME
+		eval "timeout $TIMEOUT \${CMDS[\$i]}" >"\$out" 2>&1 </dev/null
+		rc=\$?
+		e=\$EPOCHREALTIME
+		echo "\$r \$name \$s \$e \$rc" >>"\$T/runs"
+		((rc != 124)) || SKIP[\$i]=1
+	done
+done
+sleep 0.3
+EOF
+	} >"$f"
+}
+
+# start_capture PCAP: tcpdump on the source's link, in the background.
+start_capture() {
+	local pcap="$1" err="$1.err" i
+	ip netns exec "$SRC_NS" tcpdump -i "$SRC_LINK" -n -U --immediate-mode -s 96 -B 4096 -w "$pcap" \
+		"src host $SRC_IP" 2>"$err" &
+	TCPDUMP_PID=$!
+	for ((i = 0; i < 100; i++)); do
+		grep -q "listening on" "$err" 2>/dev/null && break
+		kill -0 "$TCPDUMP_PID" 2>/dev/null || die "tcpdump exited: $(cat "$err")"
+		sleep 0.1
+	done
+	grep -q "listening on" "$err" || die "tcpdump did not start: $(cat "$err")"
+}
+stop_capture() {
+	local err="$1.err" drops
+	kill -INT "$TCPDUMP_PID" 2>/dev/null || true
+	wait "$TCPDUMP_PID" 2>/dev/null || true
+	TCPDUMP_PID=""
+	drops="$(sed -n 's/^\([0-9]*\) packets\{0,1\} dropped by kernel.*/\1/p' "$err")"
+	[[ -z "$drops" || "$drops" == 0 ]] || log "warning: tcpdump dropped $drops packets"
+}
+
+# no_answer_dst: make the destination drop everything it would send.
+no_answer_dst() {
+	local ipt
+	for ipt in iptables iptables-nft iptables-legacy; do
+		if command -v "$ipt" >/dev/null 2>&1 &&
+			ip netns exec "$PREFIX-dst" "$ipt" -A OUTPUT -j DROP 2>/dev/null; then
+			return 0
+		fi
+	done
+	die "cannot add an iptables OUTPUT DROP rule in $PREFIX-dst"
+}
+
+# ---------------------------------------------------------------- run
+mkdir -p "$OUTDIR"
+TXT="$OUTDIR/delay.txt"
+MD="$OUTDIR/delay.md"
+: >"$TXT"
+: >"$MD"
+REV="$(cd "$ROOT" && git rev-parse --short HEAD 2>/dev/null || echo '?')"
+[[ -z "$(cd "$ROOT" && git status --porcelain --untracked-files=no 2>/dev/null)" ]] || REV+="+dirty"
+STAMP="$(date -u +%Y-%m-%dT%H:%MZ)"
+CMDLINE="scripts/bench.sh --delay-scenarios --scenarios $(
+	IFS=,
+	echo "${SCENARIOS[*]}"
+) --rounds $ROUNDS --timeout $TIMEOUT${WAIT:+ --wait $WAIT}"
+HEAD="tracers $REV, $STAMP, $(nproc) cpus, $ROUNDS rounds in turns, median wall time per tool"
+echo "# $HEAD" >>"$TXT"
+echo "# $CMDLINE" >>"$TXT"
+{
+	echo "Measured $STAMP on tracers $REV ($(nproc) cpus, other work on the machine): \`$CMDLINE\`."
+	echo "Median of $ROUNDS runs per tool, the tools in turns; limit = the RTT of the slowest reply a"
+	echo "complete trace needs; probes = packets the source sent to the destination (median)."
+} >>"$MD"
+[[ -n "$MARKDOWN" ]] || {
+	echo "# $HEAD"
+	echo "# $CMDLINE"
+}
+[[ -z "$MARKDOWN" ]] || cat "$MD"
+
+START=$SECONDS
+FAIL=0
+for sc in "${SCENARIOS[@]}"; do
+	scenario "$sc"
+	dest="10.77.$((ROUTERS + 1)).2"
+	lim="$(limit_ms)"
+	[[ "$lim" != bad ]] || die "scenario $sc: wrong number of delays"
+	lab_args=(up --prefix "$PREFIX" --routers "$ROUTERS")
+	[[ -z "$DELAYS" ]] || lab_args+=(--delay "$DELAYS")
+	[[ -z "$JITTER" ]] || lab_args+=(--jitter "$JITTER")
+	[[ -z "$SILENT" ]] || lab_args+=(--silent "$SILENT")
+	[[ -z "$LOSSY" ]] || lab_args+=(--lossy "$LOSSY" --loss "$LOSSPCT")
+	log "scenario $sc: $DESC (lab.sh ${lab_args[*]})"
+	bash "$LAB" "${lab_args[@]}" >"$TMP/lab.$sc.log" 2>&1 || die "lab.sh ${lab_args[*]} failed: $(tail -n 3 "$TMP/lab.$sc.log")"
+	[[ -z "$NOANSWER" ]] || no_answer_dst
+
+	rm -rf "$TMP/cur"
+	mkdir -p "$TMP/cur"
+	truth "$TMP/cur/truth"
+	write_runner "$TMP/cur/runner.sh" "$dest"
+	start_capture "$TMP/cur/src.pcap"
+	log "scenario $sc: ${#TOOLS[@]} tools x $ROUNDS rounds"
+	ip netns exec "$SRC_NS" bash "$TMP/cur/runner.sh"
+	stop_capture "$TMP/cur/src.pcap"
+	bash "$LAB" down --prefix "$PREFIX" >/dev/null 2>&1 || log "warning: lab.sh down failed"
+
+	# Probes per run: outgoing probes to the destination stamped inside it.
+	tcpdump -tt -nr "$TMP/cur/src.pcap" \
+		"src host $SRC_IP and dst host $dest and (icmp[icmptype] == icmp-echo or udp or (tcp[tcpflags] & tcp-syn != 0))" \
+		2>/dev/null | awk '{print $1}' >"$TMP/cur/probe-times"
+	awk 'NR == FNR { t[NR] = $1; n = NR; next }
+	{ c = 0; for (i = 1; i <= n; i++) if (t[i] >= $3 && t[i] <= $4 + 0.05) c++; print $0, c }' \
+		"$TMP/cur/probe-times" "$TMP/cur/runs" >"$TMP/cur/runs+probes"
+
+	# Hop check per run.
+	: >"$TMP/cur/checks"
+	while read -r r name _ _ rc; do
+		hops "$TMP/cur/$name.$r.out" >"$TMP/cur/$name.$r.hops"
+		if [[ "$rc" == 124 ]]; then
+			echo "$r $name cut (timed out after $TIMEOUT s; $(wc -l <"$TMP/cur/$name.$r.hops") TTLs printed)"
+		elif [[ ! -s "$TMP/cur/$name.$r.hops" ]]; then
+			echo "$r $name WRONG no hops printed (exit status $rc)"
+		else
+			echo "$r $name $(check "$TMP/cur/truth" "$TMP/cur/$name.$r.hops")"
+		fi >>"$TMP/cur/checks"
+	done <"$TMP/cur/runs"
+
+	# Table: median ms, x limit, x tracers, probes, hops.
+	awk -v sc="$sc" -v desc="$DESC" -v dest="$dest" -v lim="$lim" -v to="$TIMEOUT" \
+		-v tools="${TOOLS[*]}" -v txt="$TXT" -v md="$MD" -v mdout="$MARKDOWN" '
+	function median(list,   a, n, i, j, v) {
+		n = split(list, a, " ")
+		for (i = 2; i <= n; i++) { v = a[i] + 0; for (j = i - 1; j >= 1 && a[j] + 0 > v; j--) a[j+1] = a[j]; a[j+1] = v }
+		return (n % 2) ? a[(n + 1) / 2] + 0 : (a[n / 2] + a[n / 2 + 1]) / 2
+	}
+	function out(s) { print s >> txt; if (!mdout) print s }
+	function outmd(s) { print s >> md; if (mdout) print s }
+	FILENAME ~ /checks$/ {
+		st = $3; rank = (st == "ok") ? 0 : (st == "miss") ? 1 : (st == "cut") ? 2 : 3
+		if (!($2 in worst) || rank > worst[$2]) { worst[$2] = rank; wcount[$2] = 0 }
+		if (rank == worst[$2]) wcount[$2]++
+		next
+	}
+	{ ms[$2] = ms[$2] " " ($4 - $3) * 1000; pr[$2] = pr[$2] " " $6; runs[$2]++; if ($5 == 124) tmo[$2]++ }
+	END {
+		nt = split(tools, T, " ")
+		tm = median(ms["tracers"])
+		out("")
+		out("== " sc ": " desc "; destination " dest "; limit " (lim == "-" ? "-" : lim " ms"))
+		out(sprintf("%-15s %11s %8s %9s %7s  %s", "tool", "median_ms", "x_limit", "x_tracers", "probes", "hops"))
+		outmd("")
+		outmd("**" sc "**: " desc "; limit " (lim == "-" ? "none (no delay)" : lim " ms"))
+		outmd("")
+		outmd("| tool | median | × limit | × tracers | probes | hops |")
+		outmd("|---|---:|---:|---:|---:|---|")
+		for (i = 1; i <= nt; i++) {
+			n = T[i]; m = median(ms[n]); p = median(pr[n])
+			ml = (lim == "-" || lim == 0) ? "-" : sprintf("%.2f", m / lim)
+			mt = (tm > 0) ? sprintf("%.2f", m / tm) : "-"
+			st = (worst[n] == 0) ? "ok" : (worst[n] == 1) ? "miss" : (worst[n] == 2) ? "cut" : "WRONG"
+			hs = st " " wcount[n] "/" runs[n]
+			if (st == "ok") hs = "ok"
+			ts = sprintf("%.1f", m); tsm = (m >= 1000) ? sprintf("%.2f s", m / 1000) : sprintf("%.1f ms", m)
+			if (tmo[n] * 2 >= runs[n]) {
+				ts = ">" to "000"; tsm = ">" to " s (timeout)"
+				if (ml != "-") ml = ">" sprintf("%.0f", to * 1000 / lim)
+				if (mt != "-") mt = ">" sprintf("%.1f", to * 1000 / tm)
+			}
+			out(sprintf("%-15s %11s %8s %9s %7s  %s", n, ts, ml, mt, p, hs))
+			outmd("| " n " | " tsm " | " ml " | " mt " | " p " | " hs " |")
+		}
+	}' "$TMP/cur/checks" "$TMP/cur/runs+probes"
+	# Details of every run that was not ok.
+	while read -r r name st rest; do
+		[[ "$st" == ok ]] && continue
+		[[ "$st" == WRONG ]] && FAIL=1
+		echo "  $name round $r: $st$rest" | tee -a "$TXT" >&2
+	done <"$TMP/cur/checks"
+	[[ -z "$KEEP" ]] || cp -r "$TMP/cur" "$TMP/$sc"
+done
+
+echo "" >>"$TXT"
+echo "# total $((SECONDS - START)) s" >>"$TXT"
+log "total $((SECONDS - START)) s; tables in $TXT and $MD"
+exit "$FAIL"

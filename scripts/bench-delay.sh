@@ -4,8 +4,8 @@
 # (scripts/lab.sh --delay), in turns, and check every tool's hops against
 # the lab's truth. Also reached as `scripts/bench.sh --delay-scenarios`.
 #
-#   sudo scripts/bench-delay.sh                       # every scenario, 3 rounds
-#   sudo scripts/bench-delay.sh --rounds 5 --markdown # the README's table
+#   sudo scripts/bench-delay.sh                       # every scenario, 1 round
+#   sudo scripts/bench-delay.sh --rounds 3 --markdown # the README's tables
 #   sudo scripts/bench-delay.sh --scenarios all,silent --tools tracers,traceroute-I
 #
 # Scenarios (--scenarios LIST, default: every one, in this order):
@@ -65,7 +65,7 @@
 # Options:
 #   --scenarios LIST  comma-separated scenario names (default: all)
 #   --tools LIST      comma-separated tool names (default: all)
-#   --rounds N        rounds per scenario (default 3)
+#   --rounds N        rounds per scenario (default 1; 3 or more for medians)
 #   --timeout S       longest run of one tool, in seconds (default 30);
 #                     a run cut short shows as ">S s"
 #   --wait S          see above (default: none, every tool's own waits)
@@ -75,11 +75,14 @@
 #   --out DIR         result directory (default bench-out under the repo)
 #   --keep            keep the raw outputs and captures (printed path)
 #
-# Time: with the tools' own waits one round of every scenario takes about
-# 3.5 minutes on 2 cores, most of it the peers' fixed waits in noanswer
-# (traceroute 25 s each, tracepath and scamper hit the 30 s timeout) and
-# mtr's 5 s grace time in every scenario. Needs root, go, tcpdump,
-# iptables, traceroute, mtr, tracepath, scamper, timeout, awk.
+# Time: with the tools' own waits, every scenario takes about 4.5 minutes
+# for 1 round and 12.5 minutes for 3 on 2 cores (loaded), most of it the
+# peers' fixed waits: in noanswer traceroute 25 s each, tracepath and
+# scamper cut at the 30 s timeout once; scamper 5 s per silent hop and
+# attempt (20 s in silent); mtr's 5 s grace time in every scenario.
+# --tools tracers,traceroute-I takes under a minute per round.
+# Needs root, go, tcpdump, iptables, traceroute, mtr, tracepath, scamper,
+# timeout, awk.
 set -euo pipefail
 
 PROG=bench-delay.sh
@@ -95,7 +98,7 @@ ALL_SCENARIOS=(zero all silent loss mixed jitter noanswer long)
 ALL_TOOLS=(tracers traceroute-I traceroute-UDP mtr tracepath scamper)
 SCENARIOS=("${ALL_SCENARIOS[@]}")
 TOOLS=("${ALL_TOOLS[@]}")
-ROUNDS=3
+ROUNDS=1
 TIMEOUT=30
 WAIT=""
 PREFIX=trd
@@ -368,27 +371,30 @@ mkdir -p "$OUTDIR"
 TXT="$OUTDIR/delay.txt"
 MD="$OUTDIR/delay.md"
 : >"$TXT"
-: >"$MD"
+: >"$TMP/md.sum"
+: >"$TMP/md.det"
 REV="$(cd "$ROOT" && git rev-parse --short HEAD 2>/dev/null || echo '?')"
 [[ -z "$(cd "$ROOT" && git status --porcelain --untracked-files=no 2>/dev/null)" ]] || REV+="+dirty"
 STAMP="$(date -u +%Y-%m-%dT%H:%MZ)"
-CMDLINE="scripts/bench.sh --delay-scenarios --scenarios $(
+CMDLINE="scripts/bench.sh --delay-scenarios --rounds $ROUNDS"
+[[ "${SCENARIOS[*]}" == "${ALL_SCENARIOS[*]}" ]] || CMDLINE+=" --scenarios $(
 	IFS=,
 	echo "${SCENARIOS[*]}"
-) --rounds $ROUNDS --timeout $TIMEOUT${WAIT:+ --wait $WAIT}"
-HEAD="tracers $REV, $STAMP, $(nproc) cpus, $ROUNDS rounds in turns, median wall time per tool"
+)"
+[[ "${TOOLS[*]}" == "${ALL_TOOLS[*]}" ]] || CMDLINE+=" --tools $(
+	IFS=,
+	echo "${TOOLS[*]}"
+)"
+[[ "$TIMEOUT" == 30 ]] || CMDLINE+=" --timeout $TIMEOUT"
+[[ -z "$WAIT" ]] || CMDLINE+=" --wait $WAIT"
+LOAD="$(cut -d' ' -f1-3 /proc/loadavg 2>/dev/null || echo '?')"
+HEAD="tracers $REV, $STAMP, $(nproc) cpus, load average $LOAD at the start, $ROUNDS rounds in turns, median wall time per tool"
 echo "# $HEAD" >>"$TXT"
 echo "# $CMDLINE" >>"$TXT"
-{
-	echo "Measured $STAMP on tracers $REV ($(nproc) cpus, other work on the machine): \`$CMDLINE\`."
-	echo "Median of $ROUNDS runs per tool, the tools in turns; limit = the RTT of the slowest reply a"
-	echo "complete trace needs; probes = packets the source sent to the destination (median)."
-} >>"$MD"
 [[ -n "$MARKDOWN" ]] || {
 	echo "# $HEAD"
 	echo "# $CMDLINE"
 }
-[[ -z "$MARKDOWN" ]] || cat "$MD"
 
 START=$SECONDS
 FAIL=0
@@ -439,14 +445,14 @@ for sc in "${SCENARIOS[@]}"; do
 
 	# Table: median ms, x limit, x tracers, probes, hops.
 	awk -v sc="$sc" -v desc="$DESC" -v dest="$dest" -v lim="$lim" -v to="$TIMEOUT" \
-		-v tools="${TOOLS[*]}" -v txt="$TXT" -v md="$MD" -v mdout="$MARKDOWN" '
+		-v tools="${TOOLS[*]}" -v txt="$TXT" -v md="$TMP/md.det" -v sum="$TMP/md.sum" -v mdout="$MARKDOWN" '
 	function median(list,   a, n, i, j, v) {
 		n = split(list, a, " ")
 		for (i = 2; i <= n; i++) { v = a[i] + 0; for (j = i - 1; j >= 1 && a[j] + 0 > v; j--) a[j+1] = a[j]; a[j+1] = v }
 		return (n % 2) ? a[(n + 1) / 2] + 0 : (a[n / 2] + a[n / 2 + 1]) / 2
 	}
 	function out(s) { print s >> txt; if (!mdout) print s }
-	function outmd(s) { print s >> md; if (mdout) print s }
+	function outmd(s) { print s >> md }
 	FILENAME ~ /checks$/ {
 		st = $3; rank = (st == "ok") ? 0 : (st == "miss") ? 1 : (st == "cut") ? 2 : 3
 		if (!($2 in worst) || rank > worst[$2]) { worst[$2] = rank; wcount[$2] = 0 }
@@ -465,6 +471,7 @@ for sc in "${SCENARIOS[@]}"; do
 		outmd("")
 		outmd("| tool | median | × limit | × tracers | probes | hops |")
 		outmd("|---|---:|---:|---:|---:|---|")
+		row = "| " sc " | " (lim == "-" ? "-" : lim " ms")
 		for (i = 1; i <= nt; i++) {
 			n = T[i]; m = median(ms[n]); p = median(pr[n])
 			ml = (lim == "-" || lim == 0) ? "-" : sprintf("%.2f", m / lim)
@@ -480,18 +487,42 @@ for sc in "${SCENARIOS[@]}"; do
 			}
 			out(sprintf("%-15s %11s %8s %9s %7s  %s", n, ts, ml, mt, p, hs))
 			outmd("| " n " | " tsm " | " ml " | " mt " | " p " | " hs " |")
+			cell = tsm (ml == "-" ? "" : " (" ml "×)") ", " p
+			if (st != "ok") cell = cell ", **" hs "**"
+			row = row " | " cell
 		}
+		print row " |" >> sum
 	}' "$TMP/cur/checks" "$TMP/cur/runs+probes"
 	# Details of every run that was not ok.
 	while read -r r name st rest; do
 		[[ "$st" == ok ]] && continue
 		[[ "$st" == WRONG ]] && FAIL=1
-		echo "  $name round $r: $st$rest" | tee -a "$TXT" >&2
+		echo "  $name round $r: $st${rest:+ $rest}" | tee -a "$TXT" >&2
 	done <"$TMP/cur/checks"
 	[[ -z "$KEEP" ]] || cp -r "$TMP/cur" "$TMP/$sc"
 done
 
 echo "" >>"$TXT"
 echo "# total $((SECONDS - START)) s" >>"$TXT"
+{
+	echo "Measured $STAMP on tracers $REV, $(nproc) cpus, load average $LOAD at the start"
+	echo "(other work on the machine), with \`$CMDLINE\`."
+	echo "Each cell: the median wall time of $ROUNDS runs, the tools in turns, (its multiple of the"
+	echo "limit), and the probes the source sent (median). The limit is the RTT of the slowest reply"
+	echo "a complete trace needs: 2 × the one-way link delays up to the destination (up to the last"
+	echo "router when the destination never answers). Every run's hops are checked against the"
+	echo "lab's truth; only a failure is shown."
+	echo ""
+	printf '| scenario | limit |'
+	for t in "${TOOLS[@]}"; do printf ' %s |' "$t"; done
+	printf '\n|---|---:|'
+	for t in "${TOOLS[@]}"; do printf -- '---:|'; done
+	printf '\n'
+	cat "$TMP/md.sum"
+	echo ""
+	echo "Per scenario (× tracers: the tool's median over tracers'):"
+	cat "$TMP/md.det"
+} >"$MD"
+[[ -z "$MARKDOWN" ]] || cat "$MD"
 log "total $((SECONDS - START)) s; tables in $TXT and $MD"
 exit "$FAIL"

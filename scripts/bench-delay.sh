@@ -481,7 +481,7 @@ for sc in "${SCENARIOS[@]}"; do
 			if (st == "ok") hs = "ok"
 			ts = sprintf("%.1f", m); tsm = (m >= 1000) ? sprintf("%.2f s", m / 1000) : sprintf("%.1f ms", m)
 			if (tmo[n] * 2 >= runs[n]) {
-				ts = ">" to "000"; tsm = ">" to " s (timeout)"
+				ts = ">" to "000"; tsm = ">" to " s"
 				if (ml != "-") ml = ">" sprintf("%.0f", to * 1000 / lim)
 				if (mt != "-") mt = ">" sprintf("%.1f", to * 1000 / tm)
 			}

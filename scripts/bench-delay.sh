@@ -445,7 +445,7 @@ for sc in "${SCENARIOS[@]}"; do
 
 	# Table: median ms, x limit, x tracers, probes, hops.
 	awk -v sc="$sc" -v desc="$DESC" -v dest="$dest" -v lim="$lim" -v to="$TIMEOUT" \
-		-v tools="${TOOLS[*]}" -v txt="$TXT" -v md="$TMP/md.det" -v sum="$TMP/md.sum" -v mdout="$MARKDOWN" '
+		-v tools="${TOOLS[*]}" -v txt="$TXT" -v md="$TMP/md.det" -v sum="$TMP/md.sum" -v acc="$TMP/acc.data" -v mdout="$MARKDOWN" '
 	function median(list,   a, n, i, j, v) {
 		n = split(list, a, " ")
 		for (i = 2; i <= n; i++) { v = a[i] + 0; for (j = i - 1; j >= 1 && a[j] + 0 > v; j--) a[j+1] = a[j]; a[j+1] = v }
@@ -487,6 +487,7 @@ for sc in "${SCENARIOS[@]}"; do
 			}
 			out(sprintf("%-15s %11s %8s %9s %7s  %s", n, ts, ml, mt, p, hs))
 			outmd("| " n " | " tsm " | " ml " | " mt " | " p " | " hs " |")
+			print sc, n, m, p, st, (tmo[n] * 2 >= runs[n] ? 1 : 0), lim >> acc
 			cell = tsm (ml == "-" ? "" : " (" ml "×)") ", " p
 			if (st != "ok") cell = cell ", **" hs "**"
 			row = row " | " cell
@@ -501,6 +502,60 @@ for sc in "${SCENARIOS[@]}"; do
 	done <"$TMP/cur/checks"
 	[[ -z "$KEEP" ]] || cp -r "$TMP/cur" "$TMP/$sc"
 done
+
+# acceptance: issue 14's criteria for `run` on the delay lab, from the
+# medians (only those whose scenarios and tools ran), as "criterion|figure|
+# verdict" lines.
+acceptance() {
+	[[ -s "$TMP/acc.data" ]] || return 0
+	awk '
+	function f(ms) { return (ms >= 1000) ? sprintf("%.2f s", ms / 1000) : sprintf("%.1f ms", ms) }
+	function v(ok) { return ok ? "pass" : "FAIL" }
+	{ key = $1 SUBSEP $2; med[key] = $3; pr[key] = $4; st[key] = $5; cut[key] = $6; lim[$1] = $7
+	  if (!($1 in seen)) { seen[$1] = 1; order[++ns] = $1 } }
+	function has(sc) { return ((sc, "tracers") in med) && ((sc, "traceroute-I") in med) }
+	function ratio(sc,   t, r) {
+		t = med[sc, "tracers"]; r = med[sc, "traceroute-I"]
+		return f(t) " against " f(r) (cut[sc, "traceroute-I"] ? " (cut)" : "") " = " sprintf("%.2f", t / r) " ×"
+	}
+	END {
+		bad = ""; badp = ""; nh = 0
+		for (i = 1; i <= ns; i++) {
+			sc = order[i]
+			if (!has(sc)) continue
+			nh++
+			if (st[sc, "tracers"] != "ok") bad = bad " " sc "(" st[sc, "tracers"] ")"
+			if (st[sc, "traceroute-I"] != "ok") note = note " " sc "(" st[sc, "traceroute-I"] ")"
+			if (pr[sc, "tracers"] > pr[sc, "traceroute-I"])
+				badp = badp " " sc "(" pr[sc, "tracers"] ">" pr[sc, "traceroute-I"] ")"
+		}
+		if (nh == 0) exit
+		print "tracers'"'"' hops = the lab'"'"'s truth, every run|" (bad == "" ? nh " scenarios ok" : "not ok in" bad) \
+			(note == "" ? "" : "; traceroute -I not ok in" note) "|" v(bad == "")
+		print "probes: tracers <= traceroute -I in every scenario|" (badp == "" ? nh " scenarios ok" : badp) "|" v(badp == "")
+		if (has("zero")) {
+			d = med["zero", "tracers"] - med["zero", "traceroute-I"]
+			print "zero: tracers at most 15 ms slower than traceroute -I|" f(med["zero", "tracers"]) " against " f(med["zero", "traceroute-I"]) ": " sprintf("%+.1f ms", d) "|" v(d <= 15)
+		}
+		if (has("all")) {
+			print "all: tracers no slower than traceroute -I|" ratio("all") "|" v(med["all", "tracers"] <= med["all", "traceroute-I"])
+			print "all: tracers at most 1.5 × the limit|" f(med["all", "tracers"]) " = " sprintf("%.2f", med["all", "tracers"] / lim["all"]) " × " lim["all"] " ms|" v(med["all", "tracers"] <= 1.5 * lim["all"])
+		}
+		n = split("silent loss mixed", L, " ")
+		for (i = 1; i <= n; i++) if (has(L[i]))
+			print L[i] ": tracers at most 0.7 × traceroute -I|" ratio(L[i]) "|" v(med[L[i], "tracers"] <= 0.7 * med[L[i], "traceroute-I"])
+		if (has("noanswer"))
+			print "noanswer: tracers at most 0.05 × traceroute -I|" ratio("noanswer") "|" v(med["noanswer", "tracers"] <= 0.05 * med["noanswer", "traceroute-I"])
+	}' "$TMP/acc.data"
+}
+acceptance >"$TMP/acc.lines"
+if [[ -s "$TMP/acc.lines" ]]; then
+	{
+		echo ""
+		echo "== acceptance (issue 14, from the medians above)"
+		awk -F'|' '{ printf "%-4s  %-56s %s\n", $3, $1, $2 }' "$TMP/acc.lines"
+	} | tee -a "$TXT" | { if [[ -z "$MARKDOWN" ]]; then cat; else cat >/dev/null; fi; }
+fi
 
 echo "" >>"$TXT"
 echo "# total $((SECONDS - START)) s" >>"$TXT"
@@ -519,6 +574,14 @@ echo "# total $((SECONDS - START)) s" >>"$TXT"
 	for t in "${TOOLS[@]}"; do printf -- '---:|'; done
 	printf '\n'
 	cat "$TMP/md.sum"
+	if [[ -s "$TMP/acc.lines" ]]; then
+		echo ""
+		echo "Acceptance (issue 14), from these medians:"
+		echo ""
+		echo "| criterion | measured | |"
+		echo "|---|---|---|"
+		awk -F'|' '{ print "| " $1 " | " $2 " | " ($3 == "pass" ? "pass" : "**FAIL**") " |" }' "$TMP/acc.lines"
+	fi
 	echo ""
 	echo "Per scenario (× tracers: the tool's median over tracers'):"
 	cat "$TMP/md.det"

@@ -74,6 +74,8 @@
 #                     are always written: bench-out/delay.txt and .md)
 #   --out DIR         result directory (default bench-out under the repo)
 #   --keep            keep the raw outputs and captures (printed path)
+#   --self-test       check the hop parser and checker on the tools'
+#                     outputs in testdata/captures (no root, no lab)
 #
 # Time: with the tools' own waits, every scenario takes about 4.5 minutes
 # for 1 round and 12.5 minutes for 3 on 2 cores (loaded), most of it the
@@ -105,6 +107,7 @@ PREFIX=trd
 MARKDOWN=""
 OUTDIR=""
 KEEP=""
+SELF_TEST=""
 
 need_val() { [[ $# -ge 2 && -n "$2" ]] || die "option $1 needs a value"; }
 while [[ $# -gt 0 ]]; do
@@ -119,6 +122,7 @@ while [[ $# -gt 0 ]]; do
 	--markdown) MARKDOWN=1; shift ;;
 	--out) need_val "$@"; OUTDIR="$2"; shift 2 ;;
 	--keep) KEEP=1; shift ;;
+	--self-test) SELF_TEST=1; shift ;;
 	-h | --help)
 		awk 'NR > 1 && /^#/ {sub(/^# ?/, ""); print; next} NR > 1 {exit}' "$0"
 		exit 0
@@ -139,57 +143,12 @@ for t in "${TOOLS[@]}"; do
 done
 [[ " ${TOOLS[*]} " == *" tracers "* ]] || die "--tools must include tracers (the ratio column)"
 
-[[ "$(id -u)" == 0 ]] || die "must run as root (network namespaces, raw sockets, tcpdump)"
-need_cmds=(go ip tcpdump timeout awk)
-for t in "${TOOLS[@]}"; do
-	case "$t" in
-	traceroute-*) need_cmds+=(traceroute) ;;
-	mtr | tracepath | scamper) need_cmds+=("$t") ;;
-	esac
-done
-for t in "${need_cmds[@]}"; do
-	command -v "$t" >/dev/null 2>&1 ||
-		die "'$t' not found (apt-get install -y traceroute iputils-tracepath mtr-tiny scamper tcpdump iptables)"
-done
-
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 LAB="$ROOT/scripts/lab.sh"
 SRC_NS="$PREFIX-src"
 SRC_IP=10.77.1.1
 SRC_LINK="$PREFIX-l1a"
 OUTDIR="${OUTDIR:-$ROOT/bench-out}"
-
-# ---------------------------------------------------------------- cleanup
-TMP="$(mktemp -d /tmp/tracers-bench-delay.XXXXXX)"
-TCPDUMP_PID=""
-cleanup() {
-	local rc=$?
-	trap - EXIT INT TERM
-	if [[ -n "$TCPDUMP_PID" ]]; then
-		kill -INT "$TCPDUMP_PID" 2>/dev/null || true
-		wait "$TCPDUMP_PID" 2>/dev/null || true
-	fi
-	bash "$LAB" down --prefix "$PREFIX" >/dev/null 2>&1 || true
-	if [[ -n "$KEEP" ]]; then
-		log "raw outputs kept in $TMP"
-	else
-		rm -rf "$TMP"
-	fi
-	exit "$rc"
-}
-trap cleanup EXIT
-trap 'exit 130' INT
-trap 'exit 143' TERM
-
-# ---------------------------------------------------------------- build
-BIN="$TMP/tracers"
-log "building tracers and delaylink from $ROOT"
-(cd "$ROOT" && go build -o "$BIN" ./cmd/tracers) || die "go build ./cmd/tracers failed"
-if [[ -z "${LAB_DELAYLINK:-}" ]]; then
-	(cd "$ROOT" && go build -o "$TMP/delaylink" ./internal/delaylink/cmd/delaylink) ||
-		die "go build ./internal/delaylink/cmd/delaylink failed"
-	export LAB_DELAYLINK="$TMP/delaylink"
-fi
 
 # tool_cmd NAME DEST: the tool's command line (words; scamper's option
 # string is one word, so the runner evals it).
@@ -365,6 +324,106 @@ no_answer_dst() {
 	done
 	die "cannot add an iptables OUTPUT DROP rule in $PREFIX-dst"
 }
+
+# self_test: hops and check on the tools' outputs kept in testdata/captures
+# (lab.sh topologies of scripts/mkcaptures.sh), and on outputs made wrong.
+self_test() {
+	local dir="$ROOT/testdata/captures" fails=0 tmp
+	tmp="$(mktemp -d /tmp/tracers-bench-delay-test.XXXXXX)"
+	# expect NAME WANT FILE: check FILE against the truth set up; WANT is a
+	# regular expression for the result.
+	expect() {
+		local got
+		hops "$3" >"$tmp/hops"
+		got="$(check "$tmp/truth" "$tmp/hops")"
+		if [[ "$got" =~ ^($2)$ ]]; then
+			echo "ok    $1: $got"
+		else
+			echo "FAIL  $1: got '$got', want '$2'"
+			fails=$((fails + 1))
+		fi
+	}
+	setup() { ROUTERS=$1 SILENT=$2 NOANSWER=$3 && truth "$tmp/truth"; }
+	local f
+	setup 4 "" ""
+	for f in tracers traceroute-icmp traceroute-udp traceroute-q1 traceroute-N1 mtr-icmp mtr-udp \
+		tracepath scamper-icmp-paris scamper-udp-paris; do
+		expect "$f (4 routers)" ok "$dir/$f.txt"
+	done
+	sed 's/10\.77\.3\.2/10.77.9.9/' "$dir/tracers.txt" >"$tmp/wrong-addr"
+	expect "tracers, router 3 replaced" "WRONG ttl3=10.77.9.9" "$tmp/wrong-addr"
+	sed '$d' "$dir/tracers.txt" >"$tmp/no-dest"
+	expect "tracers, destination line removed" "WRONG destination-not-reached" "$tmp/no-dest"
+	sed '/^ *2\.|--/s/10\.77\.2\.2/???/' "$dir/mtr-icmp.txt" >"$tmp/mtr-miss"
+	expect "mtr, router 2 unanswered" "miss 2" "$tmp/mtr-miss"
+	{ cat "$dir/tracers.txt"; echo " 6  10.77.5.2  0.1 ms"; } >"$tmp/extra"
+	expect "tracers, a TTL past the destination" "WRONG extra-ttl-6" "$tmp/extra"
+	setup 4 2 ""
+	expect "silent-tracers (router 2 silent)" ok "$dir/silent-tracers.txt"
+	expect "silent-traceroute-icmp (router 2 silent)" ok "$dir/silent-traceroute-icmp.txt"
+	expect "tracers (router 2 silent in the truth)" "WRONG ttl2=10.77.2.2" "$dir/tracers.txt"
+	setup 4 "" ""
+	expect "silent-tracers (no silent router in the truth)" "miss 2" "$dir/silent-tracers.txt"
+	expect "lossy-tracers (router 3 losing 50 %)" "ok|miss 3" "$dir/lossy-tracers.txt"
+	expect "lossy-traceroute-icmp (router 3 losing 50 %)" "ok|miss 3" "$dir/lossy-traceroute-icmp.txt"
+	setup 2 "" 1
+	expect "noanswer-tracers (2 routers)" ok "$dir/noanswer-tracers.txt"
+	expect "noanswer-traceroute-icmp (2 routers)" ok "$dir/noanswer-traceroute-icmp.txt"
+	setup 2 "" ""
+	expect "noanswer-tracers (destination answers in the truth)" "WRONG extra-ttl-4 extra-ttl-5 extra-ttl-6 destination-not-reached" "$dir/noanswer-tracers.txt"
+	rm -rf "$tmp"
+	((fails == 0)) || die "self-test: $fails failed"
+	echo "self-test: all passed"
+}
+if [[ -n "$SELF_TEST" ]]; then
+	self_test
+	exit 0
+fi
+
+[[ "$(id -u)" == 0 ]] || die "must run as root (network namespaces, raw sockets, tcpdump)"
+need_cmds=(go ip tcpdump timeout awk)
+for t in "${TOOLS[@]}"; do
+	case "$t" in
+	traceroute-*) need_cmds+=(traceroute) ;;
+	mtr | tracepath | scamper) need_cmds+=("$t") ;;
+	esac
+done
+for t in "${need_cmds[@]}"; do
+	command -v "$t" >/dev/null 2>&1 ||
+		die "'$t' not found (apt-get install -y traceroute iputils-tracepath mtr-tiny scamper tcpdump iptables)"
+done
+
+# ---------------------------------------------------------------- cleanup
+TMP="$(mktemp -d /tmp/tracers-bench-delay.XXXXXX)"
+TCPDUMP_PID=""
+cleanup() {
+	local rc=$?
+	trap - EXIT INT TERM
+	if [[ -n "$TCPDUMP_PID" ]]; then
+		kill -INT "$TCPDUMP_PID" 2>/dev/null || true
+		wait "$TCPDUMP_PID" 2>/dev/null || true
+	fi
+	bash "$LAB" down --prefix "$PREFIX" >/dev/null 2>&1 || true
+	if [[ -n "$KEEP" ]]; then
+		log "raw outputs kept in $TMP"
+	else
+		rm -rf "$TMP"
+	fi
+	exit "$rc"
+}
+trap cleanup EXIT
+trap 'exit 130' INT
+trap 'exit 143' TERM
+
+# ---------------------------------------------------------------- build
+BIN="$TMP/tracers"
+log "building tracers and delaylink from $ROOT"
+(cd "$ROOT" && go build -o "$BIN" ./cmd/tracers) || die "go build ./cmd/tracers failed"
+if [[ -z "${LAB_DELAYLINK:-}" ]]; then
+	(cd "$ROOT" && go build -o "$TMP/delaylink" ./internal/delaylink/cmd/delaylink) ||
+		die "go build ./internal/delaylink/cmd/delaylink failed"
+	export LAB_DELAYLINK="$TMP/delaylink"
+fi
 
 # ---------------------------------------------------------------- run
 mkdir -p "$OUTDIR"

@@ -5,6 +5,10 @@
 #
 #   sudo scripts/bench.sh            # topologies a, b, c
 #   sudo scripts/bench.sh --quick    # smoke test: topology a, 3 runs
+#   sudo scripts/bench.sh --delay-scenarios [--rounds N] [--markdown] ...
+#                                    # paths with real RTTs, tools in
+#                                    # turns, hops against the lab's truth:
+#                                    # scripts/bench-delay.sh (--help there)
 #
 # Topologies (lab prefix "trb", torn down at the end and on any exit):
 #   a  5 routers, all answering              destination 10.77.6.2
@@ -36,6 +40,10 @@ die() {
 	exit 1
 }
 log() { echo "$PROG: $*" >&2; }
+
+if [[ " $* " == *" --delay-scenarios "* ]]; then
+	exec bash "$(dirname "${BASH_SOURCE[0]}")/bench-delay.sh" "$@"
+fi
 
 QUICK=""
 for arg in "$@"; do

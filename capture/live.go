@@ -221,7 +221,12 @@ func (l *Live) nextPolled(ctx context.Context, deadline time.Time) (p analyze.Pa
 	// try reads the next packet when the ring has one: libpcap would
 	// otherwise wait in its own poll for its timeout.
 	try := func() bool {
-		for readable(fd) {
+		// Bounded: a socket that stays readable without a packet to read
+		// (an error libpcap does not report) must not spin.
+		for range 64 {
+			if !readable(fd) {
+				return false
+			}
 			data, ci, rerr := l.h.ReadPacketData()
 			switch {
 			case rerr == nil:

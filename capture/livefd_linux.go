@@ -56,9 +56,10 @@ func newPacketFD(before map[int]bool) *os.File {
 	return os.NewFile(uintptr(dup), "pcap")
 }
 
-// readable reports whether fd has data to read now.
+// readable reports whether fd has data to read now, or an error to report
+// (the interface went down: libpcap's read then says so).
 func readable(fd int) bool {
 	p := [1]unix.PollFd{{Fd: int32(fd), Events: unix.POLLIN}}
 	n, err := unix.Poll(p[:], 0)
-	return err == nil && n > 0 && p[0].Revents&unix.POLLIN != 0
+	return err == nil && n > 0 && p[0].Revents&(unix.POLLIN|unix.POLLERR|unix.POLLHUP) != 0
 }

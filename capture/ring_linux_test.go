@@ -9,9 +9,10 @@ import (
 )
 
 // TestRingBurst sends Echo Requests from tcA to tcB at the highest rate a
-// run allows (100000 probes/s) while the test reads nothing, so that the
-// reader goroutine soon blocks on its full channel and the rest must wait
-// in libpcap's ring, then reads every packet. A ring of RingBytes for the
+// run allows (100000 probes/s) while the test reads nothing, so that
+// everything must wait in libpcap's ring (Next reads the ring itself; where
+// a reader goroutine does, it soon blocks on its full channel), then reads
+// every packet. A ring of RingBytes for the
 // largest trace a run can send (255 hops x 10 queries, three packets a
 // probe: see run's ringPackets; here as many requests and answers) holds
 // it all: no drop. A ring of the smallest size drops, and says so: every

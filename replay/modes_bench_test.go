@@ -103,3 +103,45 @@ func BenchmarkModes(b *testing.B) {
 		}
 	})
 }
+
+// BenchmarkReadPath is the work of a replay's reading goroutine alone on
+// the real-traffic capture: capture.Reader, analyze.Decoder and
+// Analyzer.Prepare, one op the whole capture. That goroutine bounds a
+// replay's speed (the analyzer's and the renderer's run beside it), so
+// this is where a change to the read path shows, undiluted.
+//
+//	go test -run - -bench ReadPath -count 6 ./replay/
+func BenchmarkReadPath(b *testing.B) {
+	name, err := realCapture()
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.ReportAllocs()
+	packets := 0
+	for b.Loop() {
+		r, err := capture.OpenFile(name)
+		if err != nil {
+			b.Fatal(err)
+		}
+		an := analyze.New(analyze.Options{})
+		dec := analyze.NewDecoder()
+		var (
+			p    analyze.Packet
+			inf  analyze.Info
+			note analyze.Note
+		)
+		for {
+			if err := r.Read(&p); err != nil {
+				if !errors.Is(err, io.EOF) {
+					b.Fatal(err)
+				}
+				break
+			}
+			err := dec.Decode(p.Link, p.Data, &inf)
+			an.Prepare(&note, p.Time, &inf, err)
+			packets++
+		}
+		r.Close()
+	}
+	b.ReportMetric(b.Elapsed().Seconds()*1e9/float64(packets), "ns/packet")
+}

@@ -1,7 +1,9 @@
 package report
 
 import (
+	"encoding/binary"
 	"io"
+	"net/netip"
 	"strconv"
 
 	"github.com/gopacket/gopacket/layers"
@@ -35,6 +37,49 @@ type PacketWriter struct {
 	lastTr   *analyze.Trace
 	last     *attempts
 	spare    []*attempts
+	// ends is AppendFrame's (and only its: AppendEvent may run on
+	// another goroutine) text of the IPv6 addresses it wrote last.
+	ends addrCache
+}
+
+// addrCache holds the text of the IPv6 addresses appended last, by a
+// hash of the address: a capture names a few addresses again and again,
+// and netip's formatting of an IPv6 address is the dearest part of a
+// line (netip's appendTo6 was 5 % of --packets' CPU time). The figure
+// that keeps it, a small one: --packets on the 2M-packet real-traffic
+// capture of scripts/bench-replay.sh (replay's BenchmarkModes/packets,
+// GOMAXPROCS=1, 14 runs interleaved with appendAddr alone on a loaded
+// machine) took 1.308 s against 1.334 s at best, and less in each of
+// the three series' medians (1.36-2.38 s against 1.46-3.05 s); 1024
+// entries did no better than 64.
+type addrCache struct {
+	e [64]addrText
+}
+
+// addrText is an entry of addrCache; n == 0: empty.
+type addrText struct {
+	a    [16]byte
+	n    uint8
+	text [39]byte // the longest IPv6 address without a zone
+}
+
+// append appends a as appendAddr does.
+func (c *addrCache) append(b []byte, a netip.Addr) []byte {
+	if !a.Is6() || a.Zone() != "" {
+		return appendAddr(b, a)
+	}
+	v := a.As16()
+	h := (binary.LittleEndian.Uint64(v[:8])*0x9E3779B97F4A7C15 ^ binary.LittleEndian.Uint64(v[8:])) * 0x9E3779B97F4A7C15
+	e := &c.e[h>>58]
+	if e.n != 0 && e.a == v {
+		return append(b, e.text[:e.n]...)
+	}
+	start := len(b)
+	b = appendAddr(b, a)
+	if t := b[start:]; len(t) <= len(e.text) {
+		e.a, e.n = v, uint8(copy(e.text[:], t))
+	}
+	return b
 }
 
 // attempts counts a trace's probes by TTL, TTLs in the order first
@@ -119,7 +164,7 @@ func (pw *PacketWriter) AppendFrame(b []byte, fr Frame) []byte {
 	b = append(b, "  "...)
 	b = appendSeconds(b, fr.Rel)
 	b = append(b, "  "...)
-	b = appendEnds(b, l, ip)
+	b = pw.ends.appendEnds(b, l, ip)
 	b = append(b, "  "...)
 	proto := protoName(l, n)
 	b = appendPadRight(b, proto, 6)
@@ -192,15 +237,15 @@ func protoName(l *analyze.Layers, n int) string {
 }
 
 // appendEnds appends "SRC → DST": IP addresses, else Ethernet ones.
-func appendEnds(b []byte, l *analyze.Layers, ip int) []byte {
+func (c *addrCache) appendEnds(b []byte, l *analyze.Layers, ip int) []byte {
 	switch {
 	case ip >= 0:
 		h := &l.Hdr[ip]
 		start := len(b)
-		b = padLeft(appendAddrOr(b, h, analyze.HasSrc, true), start, 15)
+		b = padLeft(c.appendAddrOr(b, h, analyze.HasSrc, true), start, 15)
 		b = append(b, " → "...)
 		start = len(b)
-		b = appendAddrOr(b, h, analyze.HasDst, false)
+		b = c.appendAddrOr(b, h, analyze.HasDst, false)
 		for len(b)-start < 15 {
 			b = append(b, ' ')
 		}
@@ -213,14 +258,14 @@ func appendEnds(b []byte, l *analyze.Layers, ip int) []byte {
 	return append(b, "- → -"...)
 }
 
-func appendAddrOr(b []byte, h *analyze.Header, has analyze.Has, src bool) []byte {
+func (c *addrCache) appendAddrOr(b []byte, h *analyze.Header, has analyze.Has, src bool) []byte {
 	if h.Have&has == 0 {
 		return append(b, '?')
 	}
 	if src {
-		return appendAddr(b, h.Src)
+		return c.append(b, h.Src)
 	}
-	return appendAddr(b, h.Dst)
+	return c.append(b, h.Dst)
 }
 
 func appendMAC(b []byte, m [6]byte) []byte {

@@ -86,14 +86,8 @@ func appendHopsSays(b []byte, tr *analyze.Trace, o Options, sc *textScratch) []b
 		if !o.Explain {
 			continue
 		}
-		sc.says = explain(sc.says[:0], tr, h, all)
-		for _, s := range sc.says {
-			b = append(b, "      "...)
-			b = append(b, s...)
-			b = append(b, '\n')
-		}
+		b = explain(b, tr, h, all)
 	}
-	clear(sc.says)
 	return b
 }
 
@@ -101,7 +95,6 @@ func appendHopsSays(b []byte, tr *analyze.Trace, o Options, sc *textScratch) []b
 type textScratch struct {
 	hops []analyze.Hop
 	all  []*analyze.Probe
-	says []string
 }
 
 // appendTitle appends the line that opens Text and Stats.

@@ -218,9 +218,6 @@ func TestReadHandMade(t *testing.T) {
 		{"little-endian microseconds", littleMicro, []analyze.Packet{
 			{Time: time.Unix(1700000000, 500000000), Link: layers.LinkTypeLinuxSLL, Data: data1, Len: 4},
 		}},
-		{"little-endian nanoseconds", cat(pcapLE(0xa1b23c4d, 1), recLE(1700000000, 999999999, 4, 60, data1)), []analyze.Packet{
-			{Time: time.Unix(1700000000, 999999999), Link: layers.LinkTypeEthernet, Data: data1, Len: 60},
-		}},
 		{"pcapng", pcapngFile(), []analyze.Packet{
 			{Time: time.Unix(1700000000, 1), Link: layers.LinkTypeEthernet, Data: data1, Len: 60},
 			{Time: time.Unix(1700000000, 2), Link: layers.LinkTypeRaw, Data: data2, Len: 5},

@@ -65,28 +65,7 @@ func Probe(out io.Writer, s craft.Spec, pkt []byte, written string) error {
 	} else {
 		b.WriteString("\nchecksums (RFC 1071; craft.Checksum over the covered bytes with the field zeroed):\n")
 	}
-	tw := tabwriter.NewWriter(&b, 0, 8, 2, ' ', 0)
-	fmt.Fprintln(tw, "layer\tfield offset\tcovers\tin packet (gopacket)\tcraft.Checksum\tverdict")
-	for _, c := range checks {
-		covers := fmt.Sprintf("%d bytes", c.Covers)
-		if c.Pseudo > 0 {
-			covers = fmt.Sprintf("%d-byte pseudo-header + %d bytes", c.Pseudo, c.Covers)
-		}
-		fmt.Fprintf(tw, "%s\t%d\t%s\t0x%04x\t0x%04x\t%s\n", c.Layer, c.Offset, covers, c.InPacket, c.Computed, agreement(c))
-	}
-	tw.Flush()
-	for _, c := range checks {
-		if c.Note != "" {
-			fmt.Fprintf(&b, "%s: %s\n", c.Layer, c.Note)
-		}
-	}
-	if written != "" {
-		family := "IPv4"
-		if v6 {
-			family = "IPv6"
-		}
-		fmt.Fprintf(&b, "\nwrote %s: 1 packet, link type raw %s (%d)\n", written, family, layers.LinkTypeRaw)
-	}
+	writeChecks(&b, checks, written, v6)
 	_, err = io.WriteString(out, b.String())
 	return err
 }
@@ -201,4 +180,31 @@ func ProbeJSON(out io.Writer, s craft.Spec, pkt []byte, written string) error {
 	enc.SetIndent("", "  ")
 	enc.SetEscapeHTML(false)
 	return enc.Encode(doc)
+}
+
+// writeChecks writes the table of a probe's checksums, gopacket's against
+// craft's, their notes, and the file the probe went to when written is set.
+func writeChecks(b *strings.Builder, checks []craft.Check, written string, v6 bool) {
+	tw := tabwriter.NewWriter(b, 0, 8, 2, ' ', 0)
+	fmt.Fprintln(tw, "layer\tfield offset\tcovers\tin packet (gopacket)\tcraft.Checksum\tverdict")
+	for _, c := range checks {
+		covers := fmt.Sprintf("%d bytes", c.Covers)
+		if c.Pseudo > 0 {
+			covers = fmt.Sprintf("%d-byte pseudo-header + %d bytes", c.Pseudo, c.Covers)
+		}
+		fmt.Fprintf(tw, "%s\t%d\t%s\t0x%04x\t0x%04x\t%s\n", c.Layer, c.Offset, covers, c.InPacket, c.Computed, agreement(c))
+	}
+	tw.Flush()
+	for _, c := range checks {
+		if c.Note != "" {
+			fmt.Fprintf(b, "%s: %s\n", c.Layer, c.Note)
+		}
+	}
+	if written != "" {
+		family := "IPv4"
+		if v6 {
+			family = "IPv6"
+		}
+		fmt.Fprintf(b, "\nwrote %s: 1 packet, link type raw %s (%d)\n", written, family, layers.LinkTypeRaw)
+	}
 }

@@ -6,9 +6,6 @@ import (
 	"io"
 	"net/netip"
 	"strings"
-	"text/tabwriter"
-
-	"github.com/gopacket/gopacket/layers"
 
 	"github.com/tracers/tracers/analyze"
 	"github.com/tracers/tracers/craft"
@@ -62,28 +59,7 @@ func MethodProbe(out io.Writer, m craft.Method, src, dst netip.Addr, ttl uint8, 
 	} else {
 		b.WriteString("\nchecksums (RFC 1071; craft.Checksum over the covered bytes with the field zeroed):\n")
 	}
-	tw := tabwriter.NewWriter(&b, 0, 8, 2, ' ', 0)
-	fmt.Fprintln(tw, "layer\tfield offset\tcovers\tin packet (gopacket)\tcraft.Checksum\tverdict")
-	for _, c := range checks {
-		covers := fmt.Sprintf("%d bytes", c.Covers)
-		if c.Pseudo > 0 {
-			covers = fmt.Sprintf("%d-byte pseudo-header + %d bytes", c.Pseudo, c.Covers)
-		}
-		fmt.Fprintf(tw, "%s\t%d\t%s\t0x%04x\t0x%04x\t%s\n", c.Layer, c.Offset, covers, c.InPacket, c.Computed, agreement(c))
-	}
-	tw.Flush()
-	for _, c := range checks {
-		if c.Note != "" {
-			fmt.Fprintf(&b, "%s: %s\n", c.Layer, c.Note)
-		}
-	}
-	if written != "" {
-		family := "IPv4"
-		if v6 {
-			family = "IPv6"
-		}
-		fmt.Fprintf(&b, "\nwrote %s: 1 packet, link type raw %s (%d)\n", written, family, layers.LinkTypeRaw)
-	}
+	writeChecks(&b, checks, written, v6)
 	_, err = io.WriteString(out, b.String())
 	return err
 }

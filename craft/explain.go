@@ -157,7 +157,7 @@ func Fields(pkt []byte) ([]Field, error) {
 	}
 	checks, _ := Checks(pkt)
 	hdr, msg := v.ip, v.icmp
-	ihl, total := len(hdr), len(hdr)+len(msg)
+	ihl := len(hdr)
 	echo := msg.Type() == layers.ICMPv4TypeEchoRequest || msg.Type() == layers.ICMPv4TypeEchoReply
 
 	f := make([]Field, 0, 20)
@@ -165,39 +165,12 @@ func Fields(pkt []byte) ([]Field, error) {
 		f = append(f, Field{Layer: layer, Offset: off, Bit: bit, Bits: bits, Name: name, Value: value, Meaning: meaning})
 	}
 
-	// IPv4, RFC 791 section 3.1.
-	add(LayerIPv4, 0, 0, 4, "version", dec(uint64(hdr.Version())), "IPv4")
-	add(LayerIPv4, 0, 4, 4, "IHL", dec(uint64(ihl/4)),
-		fmt.Sprintf("header length in 32-bit words: %d bytes%s", ihl, plural(ihl > ipv4MinLen, ", options included", ", no options")))
-	tos := hdr.TOS()
-	add(LayerIPv4, 1, 0, 8, "DSCP/ECN (TOS)", hex8(tos),
-		fmt.Sprintf("DSCP %d%s, ECN %d%s", tos>>2, plural(tos>>2 == 0, " (default, best effort)", ""), tos&3, ecnName(tos&3)))
-	add(LayerIPv4, 2, 0, 16, "total length", hex16(uint16(total)),
-		fmt.Sprintf("bytes in the packet: %d header + %d ICMP", ihl, len(msg)))
 	ipid := hdr.ID()
 	idMeaning := "groups the fragments of one datagram"
 	if echo && ipid == msg.Seq() {
 		idMeaning = "same as the ICMP sequence, as tracers sets it"
 	}
-	add(LayerIPv4, 4, 0, 16, "identification", hex16(ipid), idMeaning)
-	flags := hdr.Flags()
-	add(LayerIPv4, 6, 0, 3, "flags", fmt.Sprintf("0b%03b", flags),
-		fmt.Sprintf("reserved %d, DF %d%s, MF %d%s", flags>>2, flags>>1&1,
-			plural(flags>>1&1 == 1, " (don't fragment)", " (may fragment)"), flags&1,
-			plural(flags&1 == 1, " (more fragments follow)", " (last fragment)")))
-	frag := hdr.FragOffset()
-	add(LayerIPv4, 6, 3, 13, "fragment offset", dec(uint64(frag)),
-		fmt.Sprintf("in 8-byte units: %s", plural(frag == 0, "first fragment", fmt.Sprintf("data starts at byte %d of the datagram", int(frag)*8))))
-	add(LayerIPv4, 8, 0, 8, "TTL", dec(uint64(hdr.TTL())),
-		"hops left: the router that takes it to 0 answers ICMP Time Exceeded")
-	add(LayerIPv4, 9, 0, 8, "protocol", dec(uint64(hdr.Protocol())), hdr.Protocol().String())
-	add(LayerIPv4, ipv4Checksum, 0, 16, "header checksum", hex16only(checks[0].InPacket), checkMeaning(checks[0], "header"))
-	src, dst := hdr.Src(), hdr.Dst()
-	add(LayerIPv4, 12, 0, 32, "source", src.String(), fmt.Sprintf("sender (0x%08x)", field32(hdr, 12)))
-	add(LayerIPv4, 16, 0, 32, "destination", dst.String(), fmt.Sprintf("where the probe is going (0x%08x)", field32(hdr, 16)))
-	if ihl > ipv4MinLen {
-		add(LayerIPv4, ipv4MinLen, 0, (ihl-ipv4MinLen)*8, "options", shortHex(hdr[ipv4MinLen:]), "IPv4 options and padding")
-	}
+	f = ipv4Fields(f, hdr, len(msg), "ICMP", idMeaning, "", checks[0])
 
 	// ICMP, RFC 792.
 	base := ihl
@@ -347,4 +320,42 @@ func parisData(data []byte, seq uint16) bool {
 	}
 	w := fold(uint64(field16(data, 0)) + uint64(seq))
 	return w == 0x4041
+}
+
+// ipv4Fields appends the fields of the IPv4 header hdr (RFC 791 section
+// 3.1) of a packet carrying payload bytes of proto: idMeaning says what
+// its identification holds, viaPseudo (or "") how the addresses reach the
+// transport checksum, check is the header checksum's Check.
+func ipv4Fields(f []Field, hdr analyze.IPv4Header, payload int, proto, idMeaning, viaPseudo string, check Check) []Field {
+	add := func(off, bit, bits int, name, value, meaning string) {
+		f = append(f, Field{Layer: LayerIPv4, Offset: off, Bit: bit, Bits: bits, Name: name, Value: value, Meaning: meaning})
+	}
+	ihl := len(hdr)
+	add(0, 0, 4, "version", dec(uint64(hdr.Version())), "IPv4")
+	add(0, 4, 4, "IHL", dec(uint64(ihl/4)),
+		fmt.Sprintf("header length in 32-bit words: %d bytes%s", ihl, plural(ihl > ipv4MinLen, ", options included", ", no options")))
+	tos := hdr.TOS()
+	add(1, 0, 8, "DSCP/ECN (TOS)", hex8(tos),
+		fmt.Sprintf("DSCP %d%s, ECN %d%s", tos>>2, plural(tos>>2 == 0, " (default, best effort)", ""), tos&3, ecnName(tos&3)))
+	add(2, 0, 16, "total length", hex16(uint16(ihl+payload)),
+		fmt.Sprintf("bytes in the packet: %d header + %d %s", ihl, payload, proto))
+	add(4, 0, 16, "identification", hex16(hdr.ID()), idMeaning)
+	flags := hdr.Flags()
+	add(6, 0, 3, "flags", fmt.Sprintf("0b%03b", flags),
+		fmt.Sprintf("reserved %d, DF %d%s, MF %d%s", flags>>2, flags>>1&1,
+			plural(flags>>1&1 == 1, " (don't fragment)", " (may fragment)"), flags&1,
+			plural(flags&1 == 1, " (more fragments follow)", " (last fragment)")))
+	frag := hdr.FragOffset()
+	add(6, 3, 13, "fragment offset", dec(uint64(frag)),
+		fmt.Sprintf("in 8-byte units: %s", plural(frag == 0, "first fragment", fmt.Sprintf("data starts at byte %d of the datagram", int(frag)*8))))
+	add(8, 0, 8, "TTL", dec(uint64(hdr.TTL())),
+		"hops left: the router that takes it to 0 answers ICMP Time Exceeded")
+	add(9, 0, 8, "protocol", dec(uint64(hdr.Protocol())), hdr.Protocol().String())
+	add(ipv4Checksum, 0, 16, "header checksum", hex16only(check.InPacket), checkMeaning(check, "header"))
+	add(12, 0, 32, "source", hdr.Src().String(), fmt.Sprintf("sender (0x%08x)%s", field32(hdr, 12), viaPseudo))
+	add(16, 0, 32, "destination", hdr.Dst().String(), fmt.Sprintf("where the probe is going (0x%08x)%s", field32(hdr, 16), viaPseudo))
+	if ihl > ipv4MinLen {
+		add(ipv4MinLen, 0, (ihl-ipv4MinLen)*8, "options", shortHex(hdr[ipv4MinLen:]), "IPv4 options and padding")
+	}
+	return f
 }

@@ -164,35 +164,8 @@ func (v transportView) fields() []Field {
 		add(LayerIPv6, ipv6Src, 0, 128, "source", hdr.Src().String(), "sender"+viaPseudo)
 		add(LayerIPv6, ipv6Dst, 0, 128, "destination", hdr.Dst().String(), "where the probe is going"+viaPseudo)
 	} else {
-		hdr := v.ip4
-		ihl := len(hdr)
 		// IPv4, RFC 791 section 3.1.
-		add(LayerIPv4, 0, 0, 4, "version", dec(uint64(hdr.Version())), "IPv4")
-		add(LayerIPv4, 0, 4, 4, "IHL", dec(uint64(ihl/4)),
-			fmt.Sprintf("header length in 32-bit words: %d bytes%s", ihl, plural(ihl > ipv4MinLen, ", options included", ", no options")))
-		tos := hdr.TOS()
-		add(LayerIPv4, 1, 0, 8, "DSCP/ECN (TOS)", hex8(tos),
-			fmt.Sprintf("DSCP %d%s, ECN %d%s", tos>>2, plural(tos>>2 == 0, " (default, best effort)", ""), tos&3, ecnName(tos&3)))
-		add(LayerIPv4, 2, 0, 16, "total length", hex16(uint16(ihl+len(msg))),
-			fmt.Sprintf("bytes in the packet: %d header + %d %s", ihl, len(msg), proto))
-		add(LayerIPv4, 4, 0, 16, "identification", hex16(hdr.ID()), v.ipidMeaning())
-		flags := hdr.Flags()
-		add(LayerIPv4, 6, 0, 3, "flags", fmt.Sprintf("0b%03b", flags),
-			fmt.Sprintf("reserved %d, DF %d%s, MF %d%s", flags>>2, flags>>1&1,
-				plural(flags>>1&1 == 1, " (don't fragment)", " (may fragment)"), flags&1,
-				plural(flags&1 == 1, " (more fragments follow)", " (last fragment)")))
-		frag := hdr.FragOffset()
-		add(LayerIPv4, 6, 3, 13, "fragment offset", dec(uint64(frag)),
-			fmt.Sprintf("in 8-byte units: %s", plural(frag == 0, "first fragment", fmt.Sprintf("data starts at byte %d of the datagram", int(frag)*8))))
-		add(LayerIPv4, 8, 0, 8, "TTL", dec(uint64(hdr.TTL())),
-			"hops left: the router that takes it to 0 answers ICMP Time Exceeded")
-		add(LayerIPv4, 9, 0, 8, "protocol", dec(uint64(hdr.Protocol())), hdr.Protocol().String())
-		add(LayerIPv4, ipv4Checksum, 0, 16, "header checksum", hex16only(checks[0].InPacket), checkMeaning(checks[0], "header"))
-		add(LayerIPv4, 12, 0, 32, "source", hdr.Src().String(), fmt.Sprintf("sender (0x%08x)%s", field32(hdr, 12), viaPseudo))
-		add(LayerIPv4, 16, 0, 32, "destination", hdr.Dst().String(), fmt.Sprintf("where the probe is going (0x%08x)%s", field32(hdr, 16), viaPseudo))
-		if ihl > ipv4MinLen {
-			add(LayerIPv4, ipv4MinLen, 0, (ihl-ipv4MinLen)*8, "options", shortHex(hdr[ipv4MinLen:]), "IPv4 options and padding")
-		}
+		f = ipv4Fields(f, v.ip4, len(msg), proto, v.ipidMeaning(), viaPseudo, checks[0])
 	}
 	if v.proto == layers.IPProtocolUDP {
 		u := analyze.UDPHeader(msg)

@@ -420,7 +420,9 @@ trap 'exit 143' TERM
 # ---------------------------------------------------------------- build
 BIN="$TMP/tracers"
 log "building tracers and delaylink from $ROOT"
-(cd "$ROOT" && go build -o "$BIN" ./cmd/tracers) || die "go build ./cmd/tracers failed"
+# make build: the binary users get (static libpcap when its archive is
+# installed: the pcapstatic tag, README "Start-up").
+make -s -C "$ROOT" build BIN="$BIN" >/dev/null || die "make build failed"
 if [[ -z "${LAB_DELAYLINK:-}" ]]; then
 	(cd "$ROOT" && go build -o "$TMP/delaylink" ./internal/delaylink/cmd/delaylink) ||
 		die "go build ./internal/delaylink/cmd/delaylink failed"

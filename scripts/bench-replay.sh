@@ -110,7 +110,7 @@ go run ./scripts/gencap "${GENARGS[@]}" 2>"$TMP/gencap.log" || {
 GENINFO="$(sed 's/^gencap: [^:]*: //' "$TMP/gencap.log")"
 chmod 644 "$FILE"
 log "building tracers"
-go build -o "$TMP/tracers" ./cmd/tracers
+make -s -C "$ROOT" build BIN="$TMP/tracers" >/dev/null || die "make build failed"
 VERSION="$(git -C "$ROOT" describe --tags --always --dirty 2>/dev/null || echo dev)"
 SIZE=$(stat -c %s "$FILE")
 

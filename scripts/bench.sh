@@ -109,7 +109,9 @@ trap 'exit 143' TERM
 # ---------------------------------------------------------------- build
 BIN="$TMP/tracers"
 log "building tracers -> $BIN"
-(cd "$ROOT" && go build -o "$BIN" ./cmd/tracers) || die "go build failed"
+# make build: the binary users get (static libpcap when its archive is
+# installed: the pcapstatic tag, README "Start-up").
+make -s -C "$ROOT" build BIN="$BIN" >/dev/null || die "make build failed"
 
 # Tools: name and argv (DEST is replaced with the destination).
 TOOL_NAMES=(tracers traceroute-I traceroute-UDP mtr tracepath scamper)

@@ -171,13 +171,7 @@ func TestCraftJSON(t *testing.T) {
 }
 
 func TestCraftWriteTshark(t *testing.T) {
-	tshark, err := exec.LookPath("tshark")
-	if err != nil {
-		if os.Getenv("CI") != "" {
-			t.Fatalf("tshark missing in CI: %v", err)
-		}
-		t.Skipf("needs tshark: %v", err)
-	}
+	tshark := needTool(t, "tshark")
 	for _, name := range []string{"probe.pcap", "probe.pcapng"} {
 		t.Run(name, func(t *testing.T) {
 			file := filepath.Join(t.TempDir(), name)
@@ -360,13 +354,7 @@ func TestCraftJSON6(t *testing.T) {
 }
 
 func TestCraftWriteTshark6(t *testing.T) {
-	tshark, err := exec.LookPath("tshark")
-	if err != nil {
-		if os.Getenv("CI") != "" {
-			t.Fatalf("tshark missing in CI: %v", err)
-		}
-		t.Skipf("needs tshark: %v", err)
-	}
+	tshark := needTool(t, "tshark")
 	file := filepath.Join(t.TempDir(), "probe6.pcap")
 	out, err := runCLI(t, "", "craft", "-6", "--dst", "fd77:5::2", "--ttl", "7", "--src", "fd77:1::1", "--id", "0xbeef", "--seq", "0x0702", "--flow", "0x12345", "--write", file)
 	if err != nil {

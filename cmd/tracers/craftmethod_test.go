@@ -66,13 +66,7 @@ func TestCraftMethodGolden(t *testing.T) {
 // checksum validation on for ip, icmp, icmpv6, udp and tcp, mark its
 // checksums good.
 func TestCraftMethodTshark(t *testing.T) {
-	tshark, err := exec.LookPath("tshark")
-	if err != nil {
-		if os.Getenv("CI") != "" {
-			t.Fatalf("tshark missing in CI: %v", err)
-		}
-		t.Skipf("needs tshark: %v", err)
-	}
+	tshark := needTool(t, "tshark")
 	if testing.Short() {
 		t.Skip("runs tshark once per method: not in -short")
 	}

@@ -82,8 +82,7 @@ func TestShellCompletions(t *testing.T) {
 		t.Skipf("needs %s: %v", what, err)
 	}
 	for _, sh := range []string{"bash", "zsh", "fish"} {
-		_, err := exec.LookPath(sh)
-		need(sh, err)
+		needTool(t, sh)
 	}
 	_, err := os.Stat(bashCompletion)
 	need("bash-completion", err)

@@ -27,6 +27,20 @@ var (
 	buildErr  error
 )
 
+// needTool returns the path of the program name, or skips the test
+// without it (fails it when CI is set: CI installs every tool the tests use).
+func needTool(t *testing.T, name string) string {
+	t.Helper()
+	path, err := exec.LookPath(name)
+	if err != nil {
+		if os.Getenv("CI") != "" {
+			t.Fatalf("cannot run in CI: needs %s: %v", name, err)
+		}
+		t.Skipf("needs %s: %v", name, err)
+	}
+	return path
+}
+
 // needLab skips (or, with CI set, fails) a test that needs root and the
 // lab's tools, and returns the path of a freshly built tracers binary.
 func needLab(t *testing.T, tools ...string) string {
@@ -45,9 +59,7 @@ func needLab(t *testing.T, tools ...string) string {
 		miss("lab test needs root (network namespaces, raw sockets)")
 	}
 	for _, tool := range append([]string{"ip", "bash"}, tools...) {
-		if _, err := exec.LookPath(tool); err != nil {
-			miss("lab test needs %s: %v", tool, err)
-		}
+		needTool(t, tool)
 	}
 	buildOnce.Do(func() {
 		dir, err := os.MkdirTemp("", "tracers-lab-")

@@ -166,28 +166,6 @@ func quoting(t *testing.T, router netip.Addr, typ, code uint8, req []byte) []byt
 	return icmpFrom(t, router, netip.AddrFrom16([16]byte(req[8:24])), typ, code, body)
 }
 
-// tcpPacket is a TCP SYN from src to dst.
-func tcpPacket(t *testing.T, src, dst netip.Addr) []byte {
-	t.Helper()
-	buf := gopacket.NewSerializeBuffer()
-	opts := gopacket.SerializeOptions{FixLengths: true, ComputeChecksums: true}
-	tcp := layers.TCP{SrcPort: 40000, DstPort: 80, Seq: 1, SYN: true, Window: 1024}
-	var err error
-	if src.Is4() {
-		ip := layers.IPv4{Version: 4, IHL: 5, TTL: 64, Protocol: layers.IPProtocolTCP, SrcIP: src.AsSlice(), DstIP: dst.AsSlice()}
-		_ = tcp.SetNetworkLayerForChecksum(&ip)
-		err = gopacket.SerializeLayers(buf, opts, &ip, &tcp)
-	} else {
-		ip := layers.IPv6{Version: 6, HopLimit: 64, NextHeader: layers.IPProtocolTCP, SrcIP: src.AsSlice(), DstIP: dst.AsSlice()}
-		_ = tcp.SetNetworkLayerForChecksum(&ip)
-		err = gopacket.SerializeLayers(buf, opts, &ip, &tcp)
-	}
-	if err != nil {
-		t.Fatal(err)
-	}
-	return buf.Bytes()
-}
-
 // neighborSolicitation is an ICMPv6 Neighbor Solicitation (RFC 4861
 // section 4.3) from src for target, to its solicited-node address.
 func neighborSolicitation(t *testing.T, src, target netip.Addr) []byte {
@@ -231,8 +209,8 @@ func filterCases(t *testing.T, src, dst, router, other netip.Addr, id uint16) []
 		{name: "echo reply from another host", pkt: echoReply(t, otherDst), pass: false},
 		{name: "time exceeded quoting a probe to another destination", pkt: quoting(t, router, timeExceeded, 0, otherDst), pass: false},
 		{name: "echo request to us", pkt: icmpFrom(t, dst, src, echoRequest, 0, req[len(req)-36:]), pass: false},
-		{name: "tcp to the destination", pkt: tcpPacket(t, src, dst), pass: false},
-		{name: "tcp from the destination", pkt: tcpPacket(t, dst, src), pass: false},
+		{name: "tcp to the destination", pkt: tcpFrom(t, src, dst, 40000, 80, true, false, false, 0), pass: false},
+		{name: "tcp from the destination", pkt: tcpFrom(t, dst, src, 80, 40000, true, false, false, 0), pass: false},
 	}
 	if src.Is6() {
 		cases = append(cases,

@@ -27,6 +27,17 @@ const (
 	TCP
 )
 
+// ParseProto is the Proto named s ("icmp", "udp" or "tcp", as String
+// gives it); ok is false for any other name.
+func ParseProto(s string) (p Proto, ok bool) {
+	for _, p := range [...]Proto{ICMP, UDP, TCP} {
+		if s == p.String() {
+			return p, true
+		}
+	}
+	return 0, false
+}
+
 func (p Proto) String() string {
 	switch p {
 	case ICMP:

@@ -189,15 +189,8 @@ func parseAddr(flag, s string, family int) (netip.Addr, error) {
 // classic ICMP, whose probe o.Spec describes as it always has.
 func craftMethod(cmd *cobra.Command, o *craftOptions, proto string, paris, fixed bool, port, sport uint16) error {
 	changed := cmd.Flags().Changed
-	var p analyze.Proto
-	switch proto {
-	case "icmp":
-		p = analyze.ICMP
-	case "udp":
-		p = analyze.UDP
-	case "tcp":
-		p = analyze.TCP
-	default:
+	p, ok := analyze.ParseProto(proto)
+	if !ok {
 		return usageError{fmt.Errorf("-P/--protocol %q: must be icmp, udp or tcp", proto)}
 	}
 	switch {

@@ -144,15 +144,8 @@ func (mf methodFlags) method(cmd *cobra.Command) (craft.Method, error) {
 	if short != proto && cmd.Flags().Changed("protocol") {
 		return m, fmt.Errorf("-P %s and -I, -T or -U disagree", mf.proto)
 	}
-	proto = short
-	switch proto {
-	case "icmp":
-		m.Proto = analyze.ICMP
-	case "udp":
-		m.Proto = analyze.UDP
-	case "tcp":
-		m.Proto = analyze.TCP
-	default:
+	var ok bool
+	if m.Proto, ok = analyze.ParseProto(short); !ok {
 		return m, fmt.Errorf("-P %q: want icmp, udp or tcp", mf.proto)
 	}
 	if mf.paris && mf.classic {

@@ -5,11 +5,21 @@ BIN     ?= ./tracers
 VERSION ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
 COMMIT  ?= $(shell git rev-parse HEAD 2>/dev/null)
 LDFLAGS := -X main.version=$(VERSION) -X main.commit=$(COMMIT)
-# Build tags: pcapstatic links libpcap and libdbus-1 into the binary when
-# their archives are installed (libpcap0.8-dev, libdbus-1-dev): the shared
-# libpcap loads nine libraries at every start (capture/pcapstatic_linux.go).
+# Build tags. Where libpcap.a, libdbus-1.a and libc.a are installed
+# (libpcap0.8-dev, libdbus-1-dev, libc6-dev), static (with netgo and
+# osusergo) makes one statically linked executable: no dynamic loader at
+# start (capture/static_linux.go). Where only the first two are,
+# pcapstatic links libpcap and libdbus-1 in: the shared libpcap loads nine
+# libraries at every start (capture/pcapstatic_linux.go).
 CC      ?= cc
-TAGS    ?= $(shell for a in libpcap.a libdbus-1.a; do [ "$$($(CC) -print-file-name=$$a 2>/dev/null)" != "$$a" ] || exit 0; done; echo pcapstatic)
+HAVE_A   = $(shell for a in $(1); do [ "$$($(CC) -print-file-name=$$a 2>/dev/null)" != "$$a" ] || exit 0; done; echo yes)
+TAGS    ?= $(if $(call HAVE_A,libpcap.a libdbus-1.a libc.a),static netgo osusergo,$(if $(call HAVE_A,libpcap.a libdbus-1.a),pcapstatic))
+EXTLD   := $(if $(filter static,$(TAGS)),-linkmode external -extldflags -static)
+# GOBUILD tags,output: go build of cmd/tracers; a static link's warnings
+# about glibc's NSS functions (never called, see above) are left out.
+GOBUILD  = @echo 'go build -tags "$(1)" -o $(2) ./cmd/tracers'; \
+	out=$$($(GO) build -tags "$(1)" -ldflags "$(LDFLAGS) $(EXTLD)" -o $(2) ./cmd/tracers 2>&1); st=$$?; \
+	printf '%s\n' "$$out" | grep -v -e 'statically linked applications requires at runtime' -e ': in function ' -e '^\# github.com/tracers' -e '^$$' || true; exit $$st
 # Generated man pages and completions (never committed), and the .deb.
 BUILD   ?= build
 # make install: where, and under which staging root.
@@ -41,7 +51,7 @@ help:
 	@echo "make bench  scripts/bench.sh: tracers against traceroute, mtr, tracepath, scamper (as root)"
 
 build:
-	$(GO) build -tags "$(TAGS)" -ldflags "$(LDFLAGS)" -o $(BIN) ./cmd/tracers
+	$(call GOBUILD,$(TAGS),$(BIN))
 
 # Man pages and completions come from the cobra commands (a hidden
 # "tracers gendoc" command), generated at build time, never hand-edited.
@@ -50,7 +60,7 @@ build:
 GENDOC := $(BUILD)/tracers-gendoc
 $(GENDOC): build
 	@mkdir -p $(BUILD)
-	$(GO) build -tags "gendoc $(TAGS)" -ldflags "$(LDFLAGS)" -o $(GENDOC) ./cmd/tracers
+	$(call GOBUILD,gendoc $(TAGS),$(GENDOC))
 
 man: $(GENDOC)
 	rm -rf $(BUILD)/man

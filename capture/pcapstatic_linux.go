@@ -1,4 +1,4 @@
-//go:build linux && pcapstatic
+//go:build linux && pcapstatic && !static
 
 package capture
 

@@ -51,17 +51,48 @@ func (o *Options) Check() error {
 	return o.Options.Check()
 }
 
-// liveWire joins the raw sender and the live capture.
+// liveWire joins the raw sender and the live capture. The capture opens
+// (libpcap's activation and filter, 3-5 ms here) while the engine gets
+// ready; the first Send or Next waits for it, so no probe leaves before
+// the capture sees it.
 type liveWire struct {
-	s *capture.Sender
-	l *capture.Live
+	s      *capture.Sender
+	opened <-chan openedLive
+	l      *capture.Live
+	err    error
 }
 
-func (w liveWire) Send(pkt []byte) error { return w.s.Send(pkt) }
-func (w liveWire) Next(ctx context.Context, d time.Time) (analyze.Packet, bool, error) {
-	return w.l.Next(ctx, d)
+// openedLive is what opening the capture gave.
+type openedLive struct {
+	l   *capture.Live
+	err error
 }
-func (w liveWire) Now() time.Time { return time.Now() }
+
+// live waits for the capture to be open and returns it, or why it is not.
+func (w *liveWire) live() (*capture.Live, error) {
+	if w.opened != nil {
+		r := <-w.opened
+		w.opened, w.l, w.err = nil, r.l, r.err
+	}
+	return w.l, w.err
+}
+
+func (w *liveWire) Send(pkt []byte) error {
+	if _, err := w.live(); err != nil {
+		return err
+	}
+	return w.s.Send(pkt)
+}
+
+func (w *liveWire) Next(ctx context.Context, d time.Time) (analyze.Packet, bool, error) {
+	l, err := w.live()
+	if err != nil {
+		return analyze.Packet{}, false, err
+	}
+	return l.Next(ctx, d)
+}
+
+func (w *liveWire) Now() time.Time { return time.Now() }
 
 // ringPackets is how many packets a trace with o can capture at most: each
 // probe it may send and up to two packets its filter lets through for it
@@ -135,29 +166,41 @@ func Live(ctx context.Context, o Options, out io.Writer) error {
 	if err != nil {
 		return err
 	}
-	sendIface := o.Iface
-	if dst.Zone() != "" {
-		sendIface = rt.Iface // a link-local destination leaves through its zone
-	}
-	snd, err := capture.NewSender(sendIface, family(dst))
-	if err != nil {
-		return err
-	}
-	defer snd.Close()
 	expr := prober.Filter()
-	live, err := capture.OpenLiveSize(rt.Iface, expr, capture.RingBytes(ringPackets(o.Options)))
-	if err != nil {
-		return err
-	}
+	opened := make(chan openedLive, 1)
+	go func() {
+		l, err := capture.OpenLiveSize(rt.Iface, expr, capture.RingBytes(ringPackets(o.Options)))
+		opened <- openedLive{l, err}
+	}()
+	w := &liveWire{opened: opened}
 	// Closing the capture socket waits in the kernel for two RCU grace
 	// periods (packet_release), 3-4 ms here; the trace is printed by then,
 	// so let it run in the background, overlapping the exit, rather than
 	// hold the return up.
-	defer func() { go live.Close() }()
+	defer func() {
+		if l, _ := w.live(); l != nil {
+			go l.Close()
+		}
+	}()
+	sendIface := o.Iface
+	if dst.Zone() != "" {
+		sendIface = rt.Iface // a link-local destination leaves through its zone
+	}
+	if w.s, err = capture.NewSender(sendIface, family(dst)); err != nil {
+		return err
+	}
+	defer w.s.Close()
 
 	var wr *capture.Writer
 	if o.Write != "" {
-		wr, err = capture.Create(o.Write, live.LinkType(), capture.Meta{
+		// The file's header needs the capture's link type: a run that
+		// writes waits for the capture here, so that a file it cannot
+		// create stops it before anything is printed.
+		l, err := w.live()
+		if err != nil {
+			return err
+		}
+		wr, err = capture.Create(o.Write, l.LinkType(), capture.Meta{
 			Application: o.App, Comment: o.Command, Iface: rt.Iface, Filter: expr,
 		})
 		if err != nil {
@@ -175,12 +218,14 @@ func Live(ctx context.Context, o Options, out io.Writer) error {
 		nm = capture.NewNames(500 * time.Millisecond)
 	}
 	o.Stderr = stderr
-	res, runErr, outErr := traceTo(ctx, liveWire{snd, live}, o, nm, out)
+	res, runErr, outErr := traceTo(ctx, w, o, nm, out)
 	if res != nil && res.GapSilent > 0 {
 		fmt.Fprintf(stderr, "tracers: stopped after %d silent hops past hop %d (--gap-limit %d; --gap-limit 0 probes on to --max-hops)\n",
 			res.GapSilent, res.GapAfter, res.GapSilent)
 	}
-	if st, err := live.Stats(); err == nil && (st.Dropped > 0 || st.IfDropped > 0) {
+	if l, _ := w.live(); l == nil {
+		// The capture never opened: its error is runErr.
+	} else if st, err := l.Stats(); err == nil && (st.Dropped > 0 || st.IfDropped > 0) {
 		fmt.Fprintf(stderr, "tracers: warning: capture dropped %d packets (%d by the interface)\n", st.Dropped, st.IfDropped)
 	}
 	if wr != nil {

@@ -9,6 +9,8 @@ import (
 	"os"
 	"syscall"
 	"unsafe"
+
+	"golang.org/x/sys/unix"
 )
 
 // kernelRoute asks the kernel for its route to dst from src (ip route get
@@ -54,11 +56,30 @@ func kernelRoute(dst, src netip.Addr) (Route, error) {
 	case syscall.RTN_MULTICAST:
 		return Route{}, errMulticast
 	}
-	ifc, err := net.InterfaceByIndex(r.oif)
+	name, err := ifName(fd, r.oif)
 	if err != nil {
 		return Route{}, fmt.Errorf("interface %d: %w", r.oif, err)
 	}
-	return Route{Src: r.prefsrc, Iface: ifc.Name}, nil
+	return Route{Src: r.prefsrc, Iface: name}, nil
+}
+
+// ifName names the interface of index i: SIOCGIFNAME on the socket fd, one
+// system call where net.InterfaceByIndex reads every interface (a netlink
+// dump: 0.3 ms and a dozen page faults at each start here).
+func ifName(fd, i int) (string, error) {
+	ifr, err := unix.NewIfreq("")
+	if err != nil {
+		return "", err
+	}
+	ifr.SetUint32(uint32(i))
+	if err := unix.IoctlIfreq(fd, unix.SIOCGIFNAME, ifr); err != nil {
+		ifc, err := net.InterfaceByIndex(i)
+		if err != nil {
+			return "", err
+		}
+		return ifc.Name, nil
+	}
+	return ifr.Name(), nil
 }
 
 // routeRequest is an RTM_GETROUTE message asking for the route to dst from

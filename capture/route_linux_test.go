@@ -219,3 +219,28 @@ func TestRouteToLoopback6(t *testing.T) {
 		}
 	}
 }
+
+// TestIfName: SIOCGIFNAME names every interface as net.Interfaces does,
+// and an index no interface has is an error.
+func TestIfName(t *testing.T) {
+	fd, err := syscall.Socket(syscall.AF_NETLINK, syscall.SOCK_RAW|syscall.SOCK_CLOEXEC, syscall.NETLINK_ROUTE)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer syscall.Close(fd)
+	ifs, err := net.Interfaces()
+	if err != nil || len(ifs) == 0 {
+		t.Fatalf("net.Interfaces: %v, %d interfaces", err, len(ifs))
+	}
+	top := 0
+	for _, ifc := range ifs {
+		got, err := ifName(fd, ifc.Index)
+		if err != nil || got != ifc.Name {
+			t.Errorf("ifName(%d) = %q, %v; want %q", ifc.Index, got, err, ifc.Name)
+		}
+		top = max(top, ifc.Index)
+	}
+	if got, err := ifName(fd, top+1000); err == nil {
+		t.Errorf("ifName(%d) = %q, want an error", top+1000, got)
+	}
+}

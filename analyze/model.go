@@ -6,16 +6,13 @@ import (
 	"time"
 
 	"github.com/gopacket/gopacket/layers"
+
+	"github.com/tracers/tracers/packet"
 )
 
-// Packet is one captured packet: its capture timestamp, the link type of the
-// interface it was captured on, and its bytes (owned by the caller).
-type Packet struct {
-	Time time.Time
-	Link layers.LinkType
-	Data []byte
-	Len  int // length on the wire, when more than len(Data) was sent
-}
+// Packet is one captured packet (package packet, which capture produces
+// without importing analyze).
+type Packet = packet.Packet
 
 // Proto is a probe method.
 type Proto uint8

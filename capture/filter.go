@@ -7,7 +7,7 @@ import (
 	"github.com/gopacket/gopacket/layers"
 	"github.com/gopacket/gopacket/pcap"
 
-	"github.com/tracers/tracers/analyze"
+	"github.com/tracers/tracers/packet"
 )
 
 // Filter applies a BPF expression to packets read from a file, as
@@ -43,7 +43,7 @@ func (f *Filter) compile(lt layers.LinkType) (*pcap.BPF, error) {
 
 // Match reports whether p passes the filter. A link type the expression
 // cannot be compiled for passes nothing.
-func (f *Filter) Match(p analyze.Packet) bool {
+func (f *Filter) Match(p packet.Packet) bool {
 	b, err := f.compile(p.Link)
 	if err != nil {
 		return false

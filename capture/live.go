@@ -14,7 +14,7 @@ import (
 	"github.com/gopacket/gopacket/layers"
 	"github.com/gopacket/gopacket/pcap"
 
-	"github.com/tracers/tracers/analyze"
+	"github.com/tracers/tracers/packet"
 )
 
 // Snaplen and BufferSize are the live handle's settings: in immediate mode,
@@ -83,7 +83,7 @@ type Live struct {
 	f    *os.File // the polled duplicate of the handle's socket, or nil
 	rc   syscall.RawConn
 
-	ch      chan analyze.Packet
+	ch      chan packet.Packet
 	stop    chan struct{}
 	wg      sync.WaitGroup
 	errMu   sync.Mutex
@@ -164,7 +164,7 @@ func OpenLiveSize(iface, filter string, bufBytes int) (*Live, error) {
 		}
 	}
 	if l.f == nil {
-		l.ch = make(chan analyze.Packet, 4096)
+		l.ch = make(chan packet.Packet, 4096)
 		l.wg.Add(1)
 		go l.read()
 	}
@@ -203,7 +203,7 @@ func (l *Live) read() {
 			return
 		}
 		select {
-		case l.ch <- analyze.Packet{Time: ci.Timestamp, Link: l.link, Data: data, Len: ci.Length}:
+		case l.ch <- packet.Packet{Time: ci.Timestamp, Link: l.link, Data: data, Len: ci.Length}:
 		case <-l.stop:
 			return
 		}
@@ -212,7 +212,7 @@ func (l *Live) read() {
 
 // Next returns the next captured packet; ok is false when deadline passes
 // first. It returns ctx's error when ctx is done.
-func (l *Live) Next(ctx context.Context, deadline time.Time) (p analyze.Packet, ok bool, err error) {
+func (l *Live) Next(ctx context.Context, deadline time.Time) (p packet.Packet, ok bool, err error) {
 	if l.f != nil {
 		return l.nextPolled(ctx, deadline)
 	}
@@ -239,7 +239,7 @@ func (l *Live) Next(ctx context.Context, deadline time.Time) (p analyze.Packet, 
 // nextPolled is Next when the socket is polled: a packet already in the
 // ring is returned even when deadline has passed; otherwise Next waits for
 // the socket to become readable, deadline or ctx.
-func (l *Live) nextPolled(ctx context.Context, deadline time.Time) (p analyze.Packet, ok bool, err error) {
+func (l *Live) nextPolled(ctx context.Context, deadline time.Time) (p packet.Packet, ok bool, err error) {
 	if err := ctx.Err(); err != nil {
 		return p, false, err
 	}
@@ -256,7 +256,7 @@ func (l *Live) nextPolled(ctx context.Context, deadline time.Time) (p analyze.Pa
 			data, ci, rerr := l.h.ReadPacketData()
 			switch {
 			case rerr == nil:
-				p, ok = analyze.Packet{Time: ci.Timestamp, Link: l.link, Data: data, Len: ci.Length}, true
+				p, ok = packet.Packet{Time: ci.Timestamp, Link: l.link, Data: data, Len: ci.Length}, true
 				return true
 			case errors.Is(rerr, pcap.NextErrorTimeoutExpired):
 				continue // a frame libpcap filtered out

@@ -12,7 +12,7 @@ import (
 	"github.com/gopacket/gopacket/layers"
 	"github.com/gopacket/gopacket/pcapgo"
 
-	"github.com/tracers/tracers/analyze"
+	"github.com/tracers/tracers/packet"
 )
 
 // MaxPacket bounds the bytes kept of one packet read from a file; a length
@@ -137,15 +137,15 @@ func unexpected(err error) error {
 
 // Next returns the next packet, or io.EOF at the clean end of the file. The
 // packet's bytes are valid until the next call.
-func (r *Reader) Next() (analyze.Packet, error) {
-	var p analyze.Packet
+func (r *Reader) Next() (packet.Packet, error) {
+	var p packet.Packet
 	err := r.Read(&p)
 	return p, err
 }
 
 // Read is Next filling *p, which saves copying the packet on the hot path
 // of a replay.
-func (r *Reader) Read(p *analyze.Packet) error {
+func (r *Reader) Read(p *packet.Packet) error {
 	if r.pcap != nil {
 		pos := r.cnt.n - int64(r.br.Buffered())
 		data, ci, err := r.pcap.ZeroCopyReadPacketData()

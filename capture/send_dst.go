@@ -4,8 +4,6 @@ import (
 	"errors"
 	"fmt"
 	"net/netip"
-
-	"github.com/tracers/tracers/analyze"
 )
 
 var (
@@ -22,10 +20,10 @@ func (s *Sender) dst(pkt []byte) (netip.Addr, error) {
 	switch v := int(pkt[0] >> 4); {
 	case v != s.family:
 		return netip.Addr{}, fmt.Errorf("IPv%d %w (IPv%d)", v, errFamily, s.family)
-	case v == 4 && len(pkt) >= analyze.IPv4MinLen:
-		return analyze.IPv4Header(pkt).Dst(), nil
-	case v == 6 && len(pkt) >= analyze.IPv6HeaderLen:
-		return analyze.IPv6Header(pkt).Dst(), nil
+	case v == 4 && len(pkt) >= 20:
+		return netip.AddrFrom4([4]byte(pkt[16:20])), nil
+	case v == 6 && len(pkt) >= 40:
+		return netip.AddrFrom16([16]byte(pkt[24:40])), nil
 	}
 	return netip.Addr{}, errShortPacket
 }

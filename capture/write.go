@@ -11,7 +11,7 @@ import (
 	"github.com/gopacket/gopacket/layers"
 	"github.com/gopacket/gopacket/pcapgo"
 
-	"github.com/tracers/tracers/analyze"
+	"github.com/tracers/tracers/packet"
 )
 
 // Meta describes a written capture: what made it and on which interface.
@@ -64,7 +64,7 @@ func Create(name string, lt layers.LinkType, m Meta) (*Writer, error) {
 
 // Write appends one packet. After a failure (a full disk) every later call
 // returns the same error.
-func (w *Writer) Write(p analyze.Packet) error {
+func (w *Writer) Write(p packet.Packet) error {
 	if w.err != nil {
 		return w.err
 	}

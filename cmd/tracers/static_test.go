@@ -20,15 +20,7 @@ func TestPcapStatic(t *testing.T) {
 	if runtime.GOOS != "linux" {
 		t.Skip("the pcapstatic tag is for Linux")
 	}
-	for _, a := range []string{"libpcap.a", "libdbus-1.a"} {
-		out, err := exec.Command("cc", "-print-file-name="+a).Output()
-		if err != nil || strings.TrimSpace(string(out)) == a {
-			if os.Getenv("CI") != "" {
-				t.Fatalf("cannot run in CI: no %s (libpcap0.8-dev, libdbus-1-dev): %v", a, err)
-			}
-			t.Skipf("no %s: %v", a, err)
-		}
-	}
+	needArchives(t, "libpcap.a", "libdbus-1.a")
 	bin := filepath.Join(t.TempDir(), "tracers")
 	if out, err := exec.Command("go", "build", "-tags", "pcapstatic", "-o", bin, ".").CombinedOutput(); err != nil {
 		t.Fatalf("go build -tags pcapstatic: %v\n%s", err, out)
@@ -63,15 +55,7 @@ func TestStatic(t *testing.T) {
 	if runtime.GOOS != "linux" {
 		t.Skip("the static tag is for Linux")
 	}
-	for _, a := range []string{"libpcap.a", "libdbus-1.a", "libc.a"} {
-		out, err := exec.Command("cc", "-print-file-name="+a).Output()
-		if err != nil || strings.TrimSpace(string(out)) == a {
-			if os.Getenv("CI") != "" {
-				t.Fatalf("cannot run in CI: no %s (libpcap0.8-dev, libdbus-1-dev, libc6-dev): %v", a, err)
-			}
-			t.Skipf("no %s: %v", a, err)
-		}
-	}
+	needArchives(t, "libpcap.a", "libdbus-1.a", "libc.a")
 	bin := filepath.Join(t.TempDir(), "tracers")
 	cmd := exec.Command("go", "build", "-tags", "static netgo osusergo",
 		"-ldflags", "-linkmode external -extldflags -static", "-o", bin, ".")
@@ -93,5 +77,21 @@ func TestStatic(t *testing.T) {
 	}
 	if out, err := exec.Command(bin, "version").CombinedOutput(); err != nil || !strings.Contains(string(out), "libpcap version") {
 		t.Errorf("tracers version: %v\n%s", err, out)
+	}
+}
+
+// needArchives skips the test, or fails it in CI, unless the C compiler
+// finds every static library in names (libpcap0.8-dev, libdbus-1-dev,
+// libc6-dev install them).
+func needArchives(t *testing.T, names ...string) {
+	t.Helper()
+	for _, a := range names {
+		out, err := exec.Command("cc", "-print-file-name="+a).Output()
+		if err != nil || strings.TrimSpace(string(out)) == a {
+			if os.Getenv("CI") != "" {
+				t.Fatalf("cannot run in CI: no %s (libpcap0.8-dev, libdbus-1-dev, libc6-dev): %v", a, err)
+			}
+			t.Skipf("no %s: %v", a, err)
+		}
 	}
 }

@@ -124,17 +124,12 @@ func OpenLiveSize(iface, filter string, bufBytes int) (*Live, error) {
 		}
 	}
 	// The filter compiles (libpcap's parser and optimizer, 0.5-1 ms here)
-	// while the handle activates, for the link type the interface's kind
-	// gives; when it is unknown, or the handle says otherwise, the filter
-	// compiles once the handle is active.
-	lt, known := guessLinkType(dev)
+	// while the handle activates, for the link type nearly every Linux
+	// interface has (Ethernet: veth, bridges, loopback too); another link
+	// type compiles again once known.
 	guess := make(chan compiledFilter, 1)
 	go func() {
-		if !known {
-			guess <- compiledFilter{}
-			return
-		}
-		ins, err := pcap.CompileBPFFilter(lt, Snaplen, filter)
+		ins, err := pcap.CompileBPFFilter(layers.LinkTypeEthernet, Snaplen, filter)
 		guess <- compiledFilter{ins, err}
 	}()
 	before := packetSockets()
@@ -147,7 +142,7 @@ func OpenLiveSize(iface, filter string, bufBytes int) (*Live, error) {
 		return nil, fmt.Errorf("capture on %s: %w", iface, err)
 	}
 	g := <-guess
-	if known && g.err == nil && h.LinkType() == lt {
+	if g.err == nil && h.LinkType() == layers.LinkTypeEthernet {
 		err = h.SetBPFInstructionFilter(g.ins)
 	} else {
 		err = h.SetBPFFilter(filter)

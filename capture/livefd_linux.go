@@ -3,9 +3,6 @@ package capture
 import (
 	"os"
 	"strconv"
-	"strings"
-
-	"github.com/gopacket/gopacket/layers"
 
 	"golang.org/x/sys/unix"
 )
@@ -65,25 +62,4 @@ func readable(fd int) bool {
 	p := [1]unix.PollFd{{Fd: int32(fd), Events: unix.POLLIN}}
 	n, err := unix.Poll(p[:], 0)
 	return err == nil && n > 0 && p[0].Revents&(unix.POLLIN|unix.POLLERR|unix.POLLHUP) != 0
-}
-
-// guessLinkType is the link type libpcap gives a capture on dev, from the
-// interface's ARPHRD type in sysfs: Ethernet for Ethernet, veth, bridges
-// and loopback, DLT_RAW for TUN and other interfaces without a link
-// header. known is false for any other kind.
-func guessLinkType(dev string) (lt layers.LinkType, known bool) {
-	if dev == "" || strings.ContainsRune(dev, '/') {
-		return 0, false
-	}
-	b, err := os.ReadFile("/sys/class/net/" + dev + "/type")
-	if err != nil {
-		return 0, false
-	}
-	switch strings.TrimSpace(string(b)) {
-	case "1", "772": // ARPHRD_ETHER, ARPHRD_LOOPBACK
-		return layers.LinkTypeEthernet, true
-	case "65534": // ARPHRD_NONE
-		return dltRaw, true
-	}
-	return 0, false
 }

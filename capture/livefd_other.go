@@ -2,11 +2,7 @@
 
 package capture
 
-import (
-	"os"
-
-	"github.com/gopacket/gopacket/layers"
-)
+import "os"
 
 // packetSockets is Linux's (livefd_linux.go): elsewhere the capture is
 // read by its own goroutine.
@@ -15,5 +11,3 @@ func packetSockets() map[int]bool { return nil }
 func newPacketFD(map[int]bool) *os.File { return nil }
 
 func readable(int) bool { return false }
-
-func guessLinkType(string) (layers.LinkType, bool) { return 0, false }

@@ -123,15 +123,6 @@ func OpenLiveSize(iface, filter string, bufBytes int) (*Live, error) {
 			return nil, fmt.Errorf("capture on %s: %w", iface, err)
 		}
 	}
-	// The filter compiles (libpcap's parser and optimizer, 0.5-1 ms here)
-	// while the handle activates, for the link type nearly every Linux
-	// interface has (Ethernet: veth, bridges, loopback too); another link
-	// type compiles again once known.
-	guess := make(chan compiledFilter, 1)
-	go func() {
-		ins, err := pcap.CompileBPFFilter(layers.LinkTypeEthernet, Snaplen, filter)
-		guess <- compiledFilter{ins, err}
-	}()
 	before := packetSockets()
 	h, err := in.Activate()
 	if err != nil {
@@ -141,13 +132,7 @@ func OpenLiveSize(iface, filter string, bufBytes int) (*Live, error) {
 		}
 		return nil, fmt.Errorf("capture on %s: %w", iface, err)
 	}
-	g := <-guess
-	if g.err == nil && h.LinkType() == layers.LinkTypeEthernet {
-		err = h.SetBPFInstructionFilter(g.ins)
-	} else {
-		err = h.SetBPFFilter(filter)
-	}
-	if err != nil {
+	if err := h.SetBPFFilter(filter); err != nil {
 		h.Close()
 		return nil, fmt.Errorf("capture: set filter %q on %s: %w", filter, iface, err)
 	}
@@ -164,12 +149,6 @@ func OpenLiveSize(iface, filter string, bufBytes int) (*Live, error) {
 		go l.read()
 	}
 	return l, nil
-}
-
-// compiledFilter is a BPF program compiled for one link type.
-type compiledFilter struct {
-	ins []pcap.BPFInstruction
-	err error
 }
 
 // LinkType is the link type of the captured packets.

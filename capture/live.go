@@ -123,7 +123,6 @@ func OpenLiveSize(iface, filter string, bufBytes int) (*Live, error) {
 			return nil, fmt.Errorf("capture on %s: %w", iface, err)
 		}
 	}
-	before := packetSockets()
 	h, err := in.Activate()
 	if err != nil {
 		msg := err.Error()
@@ -137,7 +136,7 @@ func OpenLiveSize(iface, filter string, bufBytes int) (*Live, error) {
 		return nil, fmt.Errorf("capture: set filter %q on %s: %w", filter, iface, err)
 	}
 	l := &Live{h: h, link: h.LinkType(), stop: make(chan struct{})}
-	if l.f = newPacketFD(before); l.f != nil {
+	if l.f = newPacketFD(); l.f != nil {
 		if l.rc, err = l.f.SyscallConn(); err != nil {
 			l.f.Close()
 			l.f = nil

@@ -76,6 +76,9 @@
 #                     are always written: bench-out/delay.txt and .md)
 #   --out DIR         result directory (default bench-out under the repo)
 #   --keep            keep the raw outputs and captures (printed path)
+#   --alt PATH        time another tracers binary too, as tool
+#                     "tracers-alt", in the same turns (e.g. the build of
+#                     an earlier commit)
 #   --self-test       check the hop parser and checker on the tools'
 #                     outputs in testdata/captures (no root, no lab)
 #
@@ -102,6 +105,7 @@ ALL_SCENARIOS=(zero all silent loss mixed jitter noanswer long)
 ALL_TOOLS=(tracers traceroute-I traceroute-UDP mtr tracepath scamper)
 SCENARIOS=("${ALL_SCENARIOS[@]}")
 TOOLS=("${ALL_TOOLS[@]}")
+ALT_BIN=""
 ROUNDS=1
 TIMEOUT=30
 WAIT=""
@@ -124,6 +128,7 @@ while [[ $# -gt 0 ]]; do
 	--markdown) MARKDOWN=1; shift ;;
 	--out) need_val "$@"; OUTDIR="$2"; shift 2 ;;
 	--keep) KEEP=1; shift ;;
+	--alt) need_val "$@"; ALT_BIN="$(realpath "$2")"; shift 2 ;;
 	--self-test) SELF_TEST=1; shift ;;
 	-h | --help)
 		awk 'NR > 1 && /^#/ {sub(/^# ?/, ""); print; next} NR > 1 {exit}' "$0"
@@ -144,6 +149,10 @@ for t in "${TOOLS[@]}"; do
 	[[ " ${ALL_TOOLS[*]} " == *" $t "* ]] || die "unknown tool '$t' (${ALL_TOOLS[*]})"
 done
 [[ " ${TOOLS[*]} " == *" tracers "* ]] || die "--tools must include tracers (the ratio column)"
+if [[ -n "$ALT_BIN" ]]; then
+	[[ -x "$ALT_BIN" ]] || die "--alt $ALT_BIN: not an executable"
+	TOOLS+=(tracers-alt)
+fi
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 LAB="$ROOT/scripts/lab.sh"
@@ -158,6 +167,7 @@ tool_cmd() {
 	local d="$2" w=""
 	case "$1" in
 	tracers) echo "$BIN run -n -m 30${WAIT:+ -w $WAIT} $d" ;;
+	tracers-alt) echo "$ALT_BIN run -n -m 30${WAIT:+ -w $WAIT} $d" ;;
 	traceroute-I) echo "traceroute -I -n -m 30${WAIT:+ -w $WAIT} $d" ;;
 	traceroute-UDP) echo "traceroute -n -m 30${WAIT:+ -w $WAIT} $d" ;;
 	mtr) echo "mtr -r -c 1 -n -m 30${WAIT:+ --gracetime $WAIT} $d" ;;

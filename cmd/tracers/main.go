@@ -8,8 +8,6 @@ import (
 	"errors"
 	"fmt"
 	"os"
-	"os/signal"
-	"syscall"
 
 	"github.com/tracers/tracers/capture"
 )
@@ -18,9 +16,8 @@ import (
 var version = "0.1.0-dev"
 
 func main() {
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	err := newRoot().ExecuteContext(ctx)
-	stop()
+	// Each command that runs for long takes Ctrl-C itself (runs.Interruptible).
+	err := newRoot().ExecuteContext(context.Background())
 	if err != nil {
 		fmt.Fprintf(os.Stderr, "tracers: %v\n", err)
 		os.Exit(exitCode(err))

@@ -9,6 +9,7 @@ import (
 
 	"github.com/tracers/tracers/internal/hugepage"
 	"github.com/tracers/tracers/replay"
+	runs "github.com/tracers/tracers/run" // named apart from the lab tests' run helper
 )
 
 // replayMemoryLimit is the soft memory limit of tracers replay.
@@ -76,7 +77,9 @@ func newReplay() *cobra.Command {
 					format = "fields"
 				}
 				po := replay.PacketOptions{File: o.File, Filter: o.Filter, Format: format, Fields: fields, Warn: cmd.ErrOrStderr()}
-				return replay.Packets(cmd.Context(), po, cmd.OutOrStdout())
+				ctx, stop := runs.Interruptible(cmd.Context())
+				defer stop()
+				return replay.Packets(ctx, po, cmd.OutOrStdout())
 			}
 			if len(fields) > 0 {
 				return usageError{fmt.Errorf("-e needs --format fields")}
@@ -84,7 +87,9 @@ func newReplay() *cobra.Command {
 			o.App = "tracers " + version
 			o.Command = commandLine(os.Args)
 			o.Warn = cmd.ErrOrStderr()
-			return replay.Run(cmd.Context(), o, cmd.OutOrStdout())
+			ctx, stop := runs.Interruptible(cmd.Context())
+			defer stop()
+			return replay.Run(ctx, o, cmd.OutOrStdout())
 		},
 	}
 	f := c.Flags()

@@ -22,7 +22,7 @@ import (
 // as standard input, and returns what it printed and its error.
 func runCLI(t *testing.T, stdin string, args ...string) (string, error) {
 	t.Helper()
-	root := newRoot()
+	root := newRoot(args)
 	var out, errb bytes.Buffer
 	root.SetArgs(args)
 	root.SetOut(&out)

@@ -17,7 +17,7 @@ var version = "0.1.0-dev"
 
 func main() {
 	// Each command that runs for long takes Ctrl-C itself (runs.Interruptible).
-	err := newRoot().ExecuteContext(context.Background())
+	err := newRoot(os.Args[1:]).ExecuteContext(context.Background())
 	if err != nil {
 		fmt.Fprintf(os.Stderr, "tracers: %v\n", err)
 		os.Exit(exitCode(err))

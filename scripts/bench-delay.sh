@@ -454,10 +454,13 @@ CMDLINE="scripts/bench.sh --delay-scenarios --rounds $ROUNDS"
 	IFS=,
 	echo "${SCENARIOS[*]}"
 )"
-[[ "${TOOLS[*]}" == "${ALL_TOOLS[*]}" ]] || CMDLINE+=" --tools $(
+NAMED=("${TOOLS[@]}")
+[[ -z "$ALT_BIN" ]] || unset 'NAMED[-1]' # tracers-alt comes from --alt
+[[ "${NAMED[*]}" == "${ALL_TOOLS[*]}" ]] || CMDLINE+=" --tools $(
 	IFS=,
-	echo "${TOOLS[*]}"
+	echo "${NAMED[*]}"
 )"
+[[ -z "$ALT_BIN" ]] || CMDLINE+=" --alt $ALT_BIN"
 [[ "$TIMEOUT" == 30 ]] || CMDLINE+=" --timeout $TIMEOUT"
 [[ -z "$WAIT" ]] || CMDLINE+=" --wait $WAIT"
 LOAD="$(cut -d' ' -f1-3 /proc/loadavg 2>/dev/null || echo '?')"

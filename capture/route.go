@@ -14,6 +14,11 @@ import (
 type Route struct {
 	Src   netip.Addr
 	Iface string
+	// OnLink is set when the kernel's route reaches the destination
+	// directly, without a gateway, over an Ethernet-type link (or it is
+	// one of the host's own addresses): the destination is then one hop
+	// away, but for a proxy-ARP router in between. False when unknown.
+	OnLink bool
 }
 
 // RouteTo asks the kernel how it reaches dst, of either family: through
@@ -56,7 +61,7 @@ func RouteTo(dst netip.Addr, iface string, src netip.Addr) (Route, error) {
 		case err != nil:
 			return Route{}, fmt.Errorf("route to %s: %w", dst, err)
 		}
-		rt.Iface = k.Iface
+		rt.Iface, rt.OnLink = k.Iface, k.OnLink
 		if !rt.Src.IsValid() {
 			rt.Src = k.Src
 		}

@@ -60,7 +60,21 @@ func kernelRoute(dst, src netip.Addr) (Route, error) {
 	if err != nil {
 		return Route{}, fmt.Errorf("interface %d: %w", r.oif, err)
 	}
-	return Route{Src: r.prefsrc, Iface: name}, nil
+	onLink := r.typ == syscall.RTN_LOCAL || (!r.gateway && r.typ == syscall.RTN_UNICAST && ethernetLike(fd, name))
+	return Route{Src: r.prefsrc, Iface: name, OnLink: onLink}, nil
+}
+
+// ethernetLike reports whether interface name has an Ethernet-type link
+// (ARPHRD_ETHER: Ethernet, veth, bridges, Wi-Fi) by SIOCGIFHWADDR on the
+// socket fd: a host on such a link without a gateway is the next hop
+// itself. A tunnel's link (ARPHRD_NONE, a VPN's tun, or IP-in-IP) is not:
+// hosts routed "dev tun0" without a gateway may lie many hops beyond it.
+func ethernetLike(fd int, name string) bool {
+	ifr, err := unix.NewIfreq(name)
+	if err != nil || unix.IoctlIfreq(fd, unix.SIOCGIFHWADDR, ifr) != nil {
+		return false
+	}
+	return ifr.Uint16() == unix.ARPHRD_ETHER // sa_family of ifr_hwaddr
 }
 
 // ifName names the interface of index i: SIOCGIFNAME on the socket fd, one
@@ -123,6 +137,7 @@ type routeReply struct {
 	oif     int        // RTA_OIF: output interface index
 	typ     uint8      // rtm_type: RTN_UNICAST, RTN_LOCAL, RTN_BROADCAST...
 	prefsrc netip.Addr // RTA_PREFSRC, invalid when absent
+	gateway bool       // RTA_GATEWAY, RTA_VIA or RTA_MULTIPATH: reached through a router
 }
 
 // errNoOif is a route answer that names no output interface.
@@ -163,6 +178,8 @@ func parseRoute(b []byte) (routeReply, error) {
 					if ip, ok := netip.AddrFromSlice(a.Value); ok {
 						r.prefsrc = ip
 					}
+				case syscall.RTA_GATEWAY, unix.RTA_VIA, syscall.RTA_MULTIPATH:
+					r.gateway = true
 				}
 			}
 			if r.oif == 0 {

@@ -7,6 +7,8 @@ import (
 	"net"
 	"net/netip"
 	"os"
+	"os/exec"
+	"strings"
 	"syscall"
 	"testing"
 )
@@ -131,6 +133,8 @@ func TestParseRoute(t *testing.T) {
 	prefsrc4 := cat(ne16(8), ne16(syscall.RTA_PREFSRC), []byte{10, 77, 1, 1})
 	prefsrc6 := cat(ne16(20), ne16(syscall.RTA_PREFSRC), netip.MustParseAddr("fd77:1::1").AsSlice())
 	table := cat(ne16(8), ne16(syscall.RTA_TABLE), ne32(254))
+	gw4 := cat(ne16(8), ne16(syscall.RTA_GATEWAY), []byte{10, 77, 1, 2})
+	gw6 := cat(ne16(20), ne16(syscall.RTA_GATEWAY), netip.MustParseAddr("fe80::1").AsSlice())
 	tests := []struct {
 		name string
 		in   []byte
@@ -141,6 +145,10 @@ func TestParseRoute(t *testing.T) {
 			want: routeReply{oif: 7, typ: syscall.RTN_UNICAST, prefsrc: netip.MustParseAddr("10.77.1.1")}},
 		{name: "ipv4 without source", in: msg(syscall.RTM_NEWROUTE, rtmsg(syscall.AF_INET, 32, syscall.RTN_UNICAST), oif7),
 			want: routeReply{oif: 7, typ: syscall.RTN_UNICAST}},
+		{name: "ipv4 through a gateway", in: msg(syscall.RTM_NEWROUTE, rtmsg(syscall.AF_INET, 32, syscall.RTN_UNICAST), table, gw4, oif7, prefsrc4),
+			want: routeReply{oif: 7, typ: syscall.RTN_UNICAST, prefsrc: netip.MustParseAddr("10.77.1.1"), gateway: true}},
+		{name: "ipv6 through a gateway", in: msg(syscall.RTM_NEWROUTE, rtmsg(syscall.AF_INET6, 128, syscall.RTN_UNICAST), gw6, oif7),
+			want: routeReply{oif: 7, typ: syscall.RTN_UNICAST, gateway: true}},
 		{name: "ipv4 broadcast", in: msg(syscall.RTM_NEWROUTE, rtmsg(syscall.AF_INET, 32, syscall.RTN_BROADCAST), oif7),
 			want: routeReply{oif: 7, typ: syscall.RTN_BROADCAST}},
 		{name: "ipv6 with source", in: msg(syscall.RTM_NEWROUTE, rtmsg(syscall.AF_INET6, 128, syscall.RTN_UNICAST), prefsrc6, oif7),
@@ -242,5 +250,39 @@ func TestIfName(t *testing.T) {
 	}
 	if got, err := ifName(fd, top+1000); err == nil {
 		t.Errorf("ifName(%d) = %q, want an error", top+1000, got)
+	}
+}
+
+// TestRouteOnLink: a neighbour on a veth link and the host's own address
+// are on-link; a host reached through a gateway, and one on a link with no
+// link-layer header (a VPN's tun device), are not.
+func TestRouteOnLink(t *testing.T) {
+	needRoot(t)
+	nsPair(t)
+	for _, args := range [][]string{
+		{"-n", "tcA", "route", "add", "10.98.0.0/24", "via", "10.99.0.2"},
+		{"-n", "tcA", "-6", "route", "add", "fd77:98::/64", "via", "fd77:99::2"},
+		{"-n", "tcA", "tuntap", "add", "dev", "tcT0", "mode", "tun"},
+		{"-n", "tcA", "link", "set", "tcT0", "up"},
+		{"-n", "tcA", "route", "add", "10.97.0.0/24", "dev", "tcT0"},
+	} {
+		if out, err := exec.Command("ip", args...).CombinedOutput(); err != nil {
+			t.Fatalf("ip %s: %v\n%s", strings.Join(args, " "), err, out)
+		}
+	}
+	for dst, want := range map[string]bool{
+		"10.99.0.2":  true,  // the veth neighbour
+		"fd77:99::2": true,  // the same, over IPv6
+		"10.99.0.1":  true,  // this host
+		"10.98.0.7":  false, // through the gateway 10.99.0.2
+		"fd77:98::7": false,
+		"10.97.0.7":  false, // through an IP-in-IP tunnel
+	} {
+		var rt Route
+		var err error
+		inNS(t, "tcA", func() { rt, err = RouteTo(netip.MustParseAddr(dst), "", netip.Addr{}) })
+		if err != nil || rt.OnLink != want {
+			t.Errorf("RouteTo(%s) = %+v, %v; want OnLink %v", dst, rt, err, want)
+		}
 	}
 }

@@ -154,7 +154,7 @@ func Live(ctx context.Context, o Options, out io.Writer) error {
 	if err != nil {
 		return err
 	}
-	o.Src, o.Dst = rt.Src, dst
+	o.Src, o.Dst, o.OnLink = rt.Src, dst, rt.OnLink
 	if o.ID == 0 {
 		o.ID = uint16(os.Getpid())
 	}

@@ -56,6 +56,10 @@ type Options struct {
 	// had every probe given up unanswered. 0 means DefaultGapLimit; a
 	// negative value, no limit (probe up to MaxHops).
 	GapLimit int
+	// OnLink says the destination is on the source's link (a route
+	// without a gateway over an Ethernet-type link): the first burst is
+	// then the first hop alone.
+	OnLink   bool
 	OnHop    func(analyze.Hop)
 	OnPacket func(analyze.Packet) // every captured packet, before analysis
 	// MinWait is the least an unanswered probe is given once replies set

@@ -577,3 +577,39 @@ func TestEngineShape(t *testing.T) {
 		})
 	}
 }
+
+// TestEngineOnLink: a destination on the source's link is traced with the
+// first hop's probes alone, where the first burst would send 27; and a
+// router that answers at TTL 1 all the same (proxy ARP: the hint was
+// wrong) moves the trace on to the destination.
+func TestEngineOnLink(t *testing.T) {
+	tests := []struct {
+		name    string
+		routers int
+		onLink  bool
+		want    string
+		sent    int // probes sent
+	}{
+		{name: "on link", routers: 0, onLink: true, want: "1 10.77.1.2 R R R\n", sent: 3},
+		{name: "same path, no hint", routers: 0, want: "1 10.77.1.2 R R R\n", sent: 27},
+		// TTL 1 (3 probes), TTLs 2-6 once TTL 1 answers as a router
+		// (15), TTL 7 once TTL 2 does, before the destination (3)
+		{name: "a router answers at the first hop", routers: 2, onLink: true,
+			want: "1 10.77.1.2 R R R\n2 10.77.2.2 R R R\n3 10.77.3.2 R R R\n", sent: 21},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			s := tracetest.New(tc.routers)
+			out, res, _, err := runSim(t, context.Background(), s, Options{OnLink: tc.onLink})
+			if err != nil {
+				t.Fatalf("Run: %v", err)
+			}
+			if got := shape(out); got != tc.want {
+				t.Errorf("hops:\n%s\nwant:\n%s", got, tc.want)
+			}
+			if res.Sent != tc.sent || len(s.Sends) != tc.sent || !res.Trace.Reached() {
+				t.Errorf("sent %d (network saw %d), reached %v; want %d sent and reached", res.Sent, len(s.Sends), res.Trace.Reached(), tc.sent)
+			}
+		})
+	}
+}

@@ -28,11 +28,22 @@ const (
 	traceN = 16
 )
 
+// burst is how many TTLs the first burst covers: firstTTLs, or the first
+// hop alone when the destination is on the source's link (Options.OnLink):
+// it answers there, and 24 more probes would all be past it. Should a
+// router answer there instead (proxy ARP), the horizon moves on from it.
+func (e *engine) burst() int {
+	if e.o.OnLink {
+		return 1
+	}
+	return firstTTLs
+}
+
 // horizon is the highest TTL the engine may send to now: the first burst,
-// or (traceN-q)/q TTLs (at least one) past the highest TTL known to be
-// short of the destination (a router answered there, or it stayed
-// silent), never past the limit, and, once something answered, never past
-// the gap limit beyond the last answer.
+// or, once a TTL is known to be short of the destination (a router
+// answered there, or it stayed silent), (traceN-q)/q TTLs (at least one)
+// past the highest such TTL; never past the limit, and, once something
+// answered, never past the gap limit beyond the last answer.
 func (e *engine) horizon() int {
 	known := e.short
 	for ttl := max(known+1, e.o.FirstHop); ttl <= e.o.MaxHops && e.slotsAt(ttl)[0].sent; ttl++ {
@@ -40,7 +51,10 @@ func (e *engine) horizon() int {
 			known = ttl
 		}
 	}
-	h := max(e.o.FirstHop+firstTTLs-1, known+1+max(1, (traceN-e.o.Queries)/e.o.Queries))
+	h := e.o.FirstHop + e.burst() - 1
+	if known >= e.o.FirstHop {
+		h = max(h, known+1+max(1, (traceN-e.o.Queries)/e.o.Queries))
+	}
 	if a := e.lastAnswer(); e.o.GapLimit > 0 && a >= e.o.FirstHop {
 		h = min(h, a+e.o.GapLimit)
 	}
@@ -58,7 +72,7 @@ func (e *engine) send(now time.Time) error {
 	h := e.horizon()
 	for e.next < len(e.slots) && e.flight < e.o.InFlight && e.tokens >= 1 {
 		s := &e.slots[e.next]
-		if s.ttl > h || (s.ttl >= e.o.FirstHop+firstTTLs && e.flight >= traceN) {
+		if s.ttl > h || (s.ttl >= e.o.FirstHop+e.burst() && e.flight >= traceN) {
 			return nil
 		}
 		pkt, err := e.pr.Build(uint8(s.ttl), len(e.order))
@@ -83,5 +97,5 @@ func (e *engine) canSend() bool {
 		return false
 	}
 	ttl := e.slots[e.next].ttl
-	return ttl <= e.horizon() && (ttl < e.o.FirstHop+firstTTLs || e.flight < traceN)
+	return ttl <= e.horizon() && (ttl < e.o.FirstHop+e.burst() || e.flight < traceN)
 }

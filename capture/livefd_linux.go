@@ -33,7 +33,8 @@ func packetSockets() []int {
 // a handle; the socket is the process's one AF_PACKET socket. A process
 // with two captures open gets nil, and reads the new one with a goroutine.
 // (One look at /proc/self/fd: looking before Activate too, to tell a new
-// socket from older ones, took 0.25 ms of a run's start-up more.)
+// socket from older ones, made a whole run 1.1-1.6 ms longer:
+// scripts/bench-startup.sh, 3 x 100 runs in turns.)
 func newPacketFD() *os.File {
 	fds := packetSockets()
 	if len(fds) != 1 {

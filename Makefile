@@ -32,7 +32,7 @@ export SOURCE_DATE_EPOCH
 # a clean run with "context deadline exceeded" (seen here on FuzzVerify).
 FUZZTIME ?= 100000x
 # Debian packages tracers, its tests and its benchmark need.
-APT_PKGS := libpcap-dev tshark tcpdump iproute2 iptables iputils-ping \
+APT_PKGS := libc6-dev libpcap-dev tshark tcpdump iproute2 iptables iputils-ping \
 	traceroute iputils-tracepath mtr-tiny scamper tcptraceroute hyperfine jq \
 	man-db bash-completion zsh fish dpkg-dev libcap2-bin gzip ethtool nftables
 

@@ -165,17 +165,29 @@ func ProbeJSON(out io.Writer, s craft.Spec, pkt []byte, written string) error {
 	} else {
 		doc.IPID = &s.IPID
 	}
+	doc.Fields, doc.Pseudo, doc.Checksums = jsonParts(fields, pseudo, checks)
+	return encodeJSON(out, doc)
+}
+
+// jsonParts are a probe's fields, pseudo-header fields and checksums as
+// their JSON documents hold them.
+func jsonParts(fields, pseudo []craft.Field, checks []craft.Check) (fj, pj []fieldJSON, cj []checkJSON) {
 	for _, f := range fields {
-		doc.Fields = append(doc.Fields, fieldJSON{f.Layer, f.Offset, f.Bit, f.Bits, f.Name, f.Value, f.Meaning})
+		fj = append(fj, fieldJSON{f.Layer, f.Offset, f.Bit, f.Bits, f.Name, f.Value, f.Meaning})
 	}
 	for _, f := range pseudo {
-		doc.Pseudo = append(doc.Pseudo, fieldJSON{f.Layer, f.Offset, f.Bit, f.Bits, f.Name, f.Value, f.Meaning})
+		pj = append(pj, fieldJSON{f.Layer, f.Offset, f.Bit, f.Bits, f.Name, f.Value, f.Meaning})
 	}
 	for _, c := range checks {
-		doc.Checksums = append(doc.Checksums, checkJSON{
+		cj = append(cj, checkJSON{
 			c.Layer, c.Offset, c.Covers, c.Pseudo, fmt.Sprintf("0x%04x", c.InPacket), fmt.Sprintf("0x%04x", c.Computed), c.Agree(), c.Valid, c.Note,
 		})
 	}
+	return fj, pj, cj
+}
+
+// encodeJSON writes doc indented, as every probe document is.
+func encodeJSON(out io.Writer, doc any) error {
 	enc := json.NewEncoder(out)
 	enc.SetIndent("", "  ")
 	enc.SetEscapeHTML(false)

@@ -85,3 +85,37 @@ func methodIdentity(m craft.Method, v6 bool) string {
 	}
 	return fmt.Sprintf("ICMP Echo id 0x%04x, identity in the sequence", m.ID)
 }
+
+// methodProbeJSON is MethodProbeJSON's document.
+type methodProbeJSON struct {
+	SchemaVersion int         `json:"schema_version"` // SchemaVersion
+	Method        string      `json:"method"`         // craft.Method.String()
+	Probe         int         `json:"probe"`          // its number in the run
+	Identity      string      `json:"identity"`       // what the method keeps constant, where the identity goes
+	Src           string      `json:"src"`
+	Dst           string      `json:"dst"`
+	TTL           uint8       `json:"ttl"` // the hop limit for IPv6
+	Length        int         `json:"length"`
+	Fields        []fieldJSON `json:"fields"`
+	Pseudo        []fieldJSON `json:"pseudo_header,omitempty"`
+	Hex           string      `json:"hex"`
+	Checksums     []checkJSON `json:"checksums"`
+	Written       string      `json:"written,omitempty"`
+}
+
+// MethodProbeJSON writes what MethodProbe shows as one indented JSON
+// document: the method, the probe's number and where its identity goes,
+// its fields, the pseudo-header its transport checksum covers (UDP and TCP
+// over either family, ICMPv6), its bytes in hex and its checksums.
+func MethodProbeJSON(out io.Writer, m craft.Method, src, dst netip.Addr, ttl uint8, n int, pkt []byte, written string) error {
+	fields, pseudo, checks, err := probeParts(pkt)
+	if err != nil {
+		return err
+	}
+	doc := methodProbeJSON{
+		SchemaVersion: SchemaVersion, Method: m.String(), Probe: n, Identity: methodIdentity(m, dst.Is6()),
+		Src: src.String(), Dst: dst.String(), TTL: ttl, Length: len(pkt), Hex: hex.EncodeToString(pkt), Written: written,
+	}
+	doc.Fields, doc.Pseudo, doc.Checksums = jsonParts(fields, pseudo, checks)
+	return encodeJSON(out, doc)
+}

@@ -209,8 +209,6 @@ func craftMethod(cmd *cobra.Command, o *craftOptions, proto string, paris, fixed
 		return usageError{fmt.Errorf("--seq: for classic ICMP only (the method numbers its probes; use --probe N)")}
 	case o.Probe < 0 || o.Probe > 65533:
 		return usageError{fmt.Errorf("--probe %d: must be in 0..65533", o.Probe)}
-	case o.Format != "text":
-		return usageError{fmt.Errorf("--format %s: shows classic ICMP probes only; -P udp, -P tcp and --paris are shown as text", o.Format)}
 	}
 	o.Method = craft.Method{Proto: p, Paris: paris, Fixed: fixed, Port: port, SrcPort: sport, ID: o.Spec.ID, Flow: o.Spec.Flow, Payload: o.Spec.Payload}
 	return nil
@@ -270,6 +268,9 @@ func showMethodProbe(o craftOptions, out io.Writer) error {
 		if err := writeProbe(o, pkt); err != nil {
 			return err
 		}
+	}
+	if o.Format == "json" {
+		return report.MethodProbeJSON(out, p.Method(), o.Spec.Src, o.Spec.Dst, o.Spec.TTL, o.Probe, pkt, o.Write)
 	}
 	return report.MethodProbe(out, p.Method(), o.Spec.Src, o.Spec.Dst, o.Spec.TTL, o.Probe, pkt, o.Write)
 }

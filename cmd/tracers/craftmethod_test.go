@@ -109,7 +109,6 @@ func TestCraftMethodUsageErrors(t *testing.T) {
 		{"probe for classic icmp", []string{"--probe", "3"}, "--probe: with -P udp, -P tcp or --paris"},
 		{"seq for udp", []string{"-P", "udp", "--seq", "3"}, "--seq: for classic ICMP only"},
 		{"probe range", []string{"-P", "tcp", "--probe", "-1"}, "--probe -1: must be in 0..65533"},
-		{"json", []string{"-P", "udp", "--format", "json"}, "--format json: shows classic ICMP probes only"},
 		{"paris payload", []string{"-P", "udp", "--paris", "--payload", "1"}, "udp-paris: payload too short"},
 		{"sport 0", []string{"-P", "tcp", "--sport", "0"}, "tcp: source port 0"},
 		{"classic port past 65535", []string{"-P", "udp", "-p", "65535", "--probe", "1"}, "destination port 65535+1 past 65535"},

@@ -17,25 +17,7 @@ func TestLivePolled(t *testing.T) {
 	nsPair(t)
 	dst := netip.MustParseAddr("10.99.0.2")
 	const id = 0x7300
-	var (
-		rt  Route
-		snd *Sender
-		lv  *Live
-		err error
-	)
-	inNS(t, "tcA", func() {
-		if rt, err = RouteTo(dst, "", netip.Addr{}); err != nil {
-			t.Fatalf("RouteTo(%v): %v", dst, err)
-		}
-		if snd, err = NewSender(rt.Iface, 4); err != nil {
-			t.Fatal(err)
-		}
-		if lv, err = OpenLiveSize(rt.Iface, "icmp and icmp[4:2] = 0x7300", RingBytes(10)); err != nil {
-			t.Fatal(err)
-		}
-	})
-	defer snd.Close()
-	defer lv.Close()
+	rt, snd, lv := openInNS(t, "tcA", dst, "icmp and icmp[4:2] = 0x7300", RingBytes(10))
 	if lv.f == nil || lv.ch != nil {
 		t.Fatalf("capture read by a goroutine (f %v, ch %v), want the socket polled", lv.f, lv.ch)
 	}
@@ -69,4 +51,26 @@ func TestLivePolled(t *testing.T) {
 	if d := time.Since(start); d > 2*time.Second {
 		t.Errorf("Next returned %v after ctx was cancelled, want at once", d)
 	}
+}
+
+// openInNS opens, inside network namespace ns, the route to dst (IPv4), a
+// raw sender on its interface and a capture with filter into a ring of
+// ring bytes; the test's cleanup closes both.
+func openInNS(t *testing.T, ns string, dst netip.Addr, filter string, ring int) (rt Route, snd *Sender, lv *Live) {
+	t.Helper()
+	var err error
+	inNS(t, ns, func() {
+		if rt, err = RouteTo(dst, "", netip.Addr{}); err != nil {
+			t.Fatalf("RouteTo(%v): %v", dst, err)
+		}
+		if snd, err = NewSender(rt.Iface, 4); err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { snd.Close() })
+		if lv, err = OpenLiveSize(rt.Iface, filter, ring); err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(lv.Close)
+	})
+	return rt, snd, lv
 }

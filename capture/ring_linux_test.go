@@ -33,26 +33,8 @@ func TestRingBurst(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			dst := netip.MustParseAddr("10.99.0.2")
 			id := uint16(0x7200 + i)
-			var (
-				rt  Route
-				snd *Sender
-				lv  *Live
-				err error
-			)
-			inNS(t, "tcA", func() {
-				if rt, err = RouteTo(dst, "", netip.Addr{}); err != nil {
-					t.Fatalf("RouteTo(%v): %v", dst, err)
-				}
-				if snd, err = NewSender(rt.Iface, 4); err != nil {
-					t.Fatal(err)
-				}
-				filter := fmt.Sprintf("icmp and (icmp[0] = 8 or icmp[0] = 0) and icmp[4:2] = %d", id)
-				if lv, err = OpenLiveSize(rt.Iface, filter, tt.ring); err != nil {
-					t.Fatal(err)
-				}
-			})
-			defer snd.Close()
-			defer lv.Close()
+			filter := fmt.Sprintf("icmp and (icmp[0] = 8 or icmp[0] = 0) and icmp[4:2] = %d", id)
+			rt, snd, lv := openInNS(t, "tcA", dst, filter, tt.ring)
 			start := time.Now()
 			for seq := 0; seq < tt.requests; seq++ {
 				for time.Since(start) < time.Duration(seq)*10*time.Microsecond {

@@ -430,8 +430,8 @@ trap 'exit 143' TERM
 # ---------------------------------------------------------------- build
 BIN="$TMP/tracers"
 log "building tracers and delaylink from $ROOT"
-# make build: the binary users get (static libpcap when its archive is
-# installed: the pcapstatic tag, README "Start-up").
+# make build: the binary users get (one static executable where the static
+# archives are installed: the static tag, README "Install", "Start-up").
 make -s -C "$ROOT" build BIN="$BIN" >/dev/null || die "make build failed"
 if [[ -z "${LAB_DELAYLINK:-}" ]]; then
 	(cd "$ROOT" && go build -o "$TMP/delaylink" ./internal/delaylink/cmd/delaylink) ||

@@ -109,8 +109,8 @@ trap 'exit 143' TERM
 # ---------------------------------------------------------------- build
 BIN="$TMP/tracers"
 log "building tracers -> $BIN"
-# make build: the binary users get (static libpcap when its archive is
-# installed: the pcapstatic tag, README "Start-up").
+# make build: the binary users get (one static executable where the static
+# archives are installed: the static tag, README "Install", "Start-up").
 make -s -C "$ROOT" build BIN="$BIN" >/dev/null || die "make build failed"
 
 # Tools: name and argv (DEST is replaced with the destination).

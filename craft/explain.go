@@ -322,6 +322,30 @@ func parisData(data []byte, seq uint16) bool {
 	return w == 0x4041
 }
 
+// ipv6Fields appends the fields of the IPv6 header hdr (RFC 8200 section
+// 3) of a packet carrying payload bytes of proto, with no extension
+// headers: flowMeaning says what its flow label means for this probe (zero
+// or not), viaPseudo how the addresses reach the transport checksum.
+func ipv6Fields(f []Field, hdr analyze.IPv6Header, payload int, proto string, flowMeaning [2]string, viaPseudo string) []Field {
+	add := func(off, bit, bits int, name, value, meaning string) {
+		f = append(f, Field{Layer: LayerIPv6, Offset: off, Bit: bit, Bits: bits, Name: name, Value: value, Meaning: meaning})
+	}
+	add(0, 0, 4, "version", dec(uint64(hdr.Version())), "IPv6")
+	tc := hdr.TrafficClass()
+	add(0, 4, 8, "traffic class", hex8(tc),
+		fmt.Sprintf("DSCP %d%s, ECN %d%s", tc>>2, plural(tc>>2 == 0, " (default, best effort)", ""), tc&3, ecnName(tc&3)))
+	flow := hdr.FlowLabel()
+	add(1, 4, 20, "flow label", fmt.Sprintf("0x%05x (%d)", flow, flow), plural(flow == 0, flowMeaning[0], flowMeaning[1]))
+	add(ipv6PayLen, 0, 16, "payload length", hex16(hdr.PayloadLen()),
+		fmt.Sprintf("bytes after this 40-byte header: %d %s, no extension headers", payload, proto))
+	add(ipv6Next, 0, 8, "next header", dec(uint64(hdr.NextHeader())), proto+", right after this header: no extension headers")
+	add(ipv6HopLimit, 0, 8, "hop limit", dec(uint64(hdr.HopLimit())),
+		"hops left (IPv4's TTL): the router that takes it to 0 answers ICMPv6 Time Exceeded")
+	add(ipv6Src, 0, 128, "source", hdr.Src().String(), "sender"+viaPseudo)
+	add(ipv6Dst, 0, 128, "destination", hdr.Dst().String(), "where the probe is going"+viaPseudo)
+	return f
+}
+
 // ipv4Fields appends the fields of the IPv4 header hdr (RFC 791 section
 // 3.1) of a packet carrying payload bytes of proto: idMeaning says what
 // its identification holds, viaPseudo (or "") how the addresses reach the

@@ -56,23 +56,10 @@ func (v probeView6) fields() []Field {
 	}
 
 	// IPv6, RFC 8200 section 3.
-	add(LayerIPv6, 0, 0, 4, "version", dec(uint64(hdr.Version())), "IPv6")
-	tc := hdr.TrafficClass()
-	add(LayerIPv6, 0, 4, 8, "traffic class", hex8(tc),
-		fmt.Sprintf("DSCP %d%s, ECN %d%s", tc>>2, plural(tc>>2 == 0, " (default, best effort)", ""), tc&3, ecnName(tc&3)))
-	flow := hdr.FlowLabel()
-	add(LayerIPv6, 1, 4, 20, "flow label", fmt.Sprintf("0x%05x (%d)", flow, flow),
-		plural(flow == 0, "no flow label: routers that balance load by flow hash the addresses alone",
-			"labels the flow (RFC 6437): routers that balance load by flow keep one label on one path"))
-	plen := hdr.PayloadLen()
-	add(LayerIPv6, ipv6PayLen, 0, 16, "payload length", hex16(plen),
-		fmt.Sprintf("bytes after this 40-byte header: %d ICMPv6, no extension headers", len(msg)))
-	add(LayerIPv6, ipv6Next, 0, 8, "next header", dec(uint64(hdr.NextHeader())), "ICMPv6, right after this header: no extension headers")
-	add(LayerIPv6, ipv6HopLimit, 0, 8, "hop limit", dec(uint64(hdr.HopLimit())),
-		"hops left (IPv4's TTL): the router that takes it to 0 answers ICMPv6 Time Exceeded")
-	src, dst := hdr.Src(), hdr.Dst()
-	add(LayerIPv6, ipv6Src, 0, 128, "source", src.String(), "sender; summed into the ICMPv6 checksum through the pseudo-header")
-	add(LayerIPv6, ipv6Dst, 0, 128, "destination", dst.String(), "where the probe is going; summed into the ICMPv6 checksum through the pseudo-header")
+	f = ipv6Fields(f, hdr, len(msg), "ICMPv6", [2]string{
+		"no flow label: routers that balance load by flow hash the addresses alone",
+		"labels the flow (RFC 6437): routers that balance load by flow keep one label on one path",
+	}, "; summed into the ICMPv6 checksum through the pseudo-header")
 
 	// ICMPv6, RFC 4443.
 	base := ipv6HeaderLen

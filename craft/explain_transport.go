@@ -146,23 +146,11 @@ func (v transportView) fields() []Field {
 	proto, msg, base := v.name(), v.msg, v.base()
 	viaPseudo := fmt.Sprintf("; summed into the %s checksum through the pseudo-header", proto)
 	if v.v6() {
-		hdr := v.ip6
 		// IPv6, RFC 8200 section 3.
-		add(LayerIPv6, 0, 0, 4, "version", dec(uint64(hdr.Version())), "IPv6")
-		tc := hdr.TrafficClass()
-		add(LayerIPv6, 0, 4, 8, "traffic class", hex8(tc),
-			fmt.Sprintf("DSCP %d%s, ECN %d%s", tc>>2, plural(tc>>2 == 0, " (default, best effort)", ""), tc&3, ecnName(tc&3)))
-		flow := hdr.FlowLabel()
-		add(LayerIPv6, 1, 4, 20, "flow label", fmt.Sprintf("0x%05x (%d)", flow, flow),
-			plural(flow == 0, "no flow label: routers that balance load by flow hash the addresses and ports",
-				"one label for the whole run (RFC 6437): routers that balance load by flow keep one label on one path"))
-		add(LayerIPv6, ipv6PayLen, 0, 16, "payload length", hex16(hdr.PayloadLen()),
-			fmt.Sprintf("bytes after this 40-byte header: %d %s, no extension headers", len(msg), proto))
-		add(LayerIPv6, ipv6Next, 0, 8, "next header", dec(uint64(hdr.NextHeader())), proto+", right after this header: no extension headers")
-		add(LayerIPv6, ipv6HopLimit, 0, 8, "hop limit", dec(uint64(hdr.HopLimit())),
-			"hops left (IPv4's TTL): the router that takes it to 0 answers ICMPv6 Time Exceeded")
-		add(LayerIPv6, ipv6Src, 0, 128, "source", hdr.Src().String(), "sender"+viaPseudo)
-		add(LayerIPv6, ipv6Dst, 0, 128, "destination", hdr.Dst().String(), "where the probe is going"+viaPseudo)
+		f = ipv6Fields(f, v.ip6, len(msg), proto, [2]string{
+			"no flow label: routers that balance load by flow hash the addresses and ports",
+			"one label for the whole run (RFC 6437): routers that balance load by flow keep one label on one path",
+		}, viaPseudo)
 	} else {
 		// IPv4, RFC 791 section 3.1.
 		f = ipv4Fields(f, v.ip4, len(msg), proto, v.ipidMeaning(), viaPseudo, checks[0])

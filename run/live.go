@@ -36,6 +36,11 @@ type Options struct {
 	App     string // written into pcapng files, e.g. "tracers 0.1.0"
 	Command string // the command line, written into pcapng files
 	Stderr  io.Writer
+	// Exiting says the process exits as soon as Live returns (the
+	// command line, through internal/linger): the capture is then left
+	// open for the exit to release rather than closed, which waits for
+	// the kernel (see Live).
+	Exiting bool
 
 	// Set by Live from the Prober, for the header line and the JSON.
 	pktLen int           // every probe's length, IP header included
@@ -182,11 +187,12 @@ func Live(ctx context.Context, o Options, out io.Writer) error {
 	ctx, stopSignals := Interruptible(ctx)
 	defer stopSignals()
 	// Closing the capture socket waits in the kernel for RCU grace periods
-	// (packet_release; 0.2-1.1 ms here, in a build with timestamps around
-	// a synchronous close); the trace is printed by then, so let it run in
-	// the background, overlapping the exit, rather than hold the return up.
+	// (packet_release; 0.4-2.2 ms here, in a build with timestamps around
+	// a synchronous close). A process about to exit leaves it to the exit,
+	// which internal/linger takes off the way to the shell; otherwise the
+	// close runs in the background: the trace is printed by then.
 	defer func() {
-		if l, _ := w.live(); l != nil {
+		if l, _ := w.live(); l != nil && !o.Exiting {
 			go l.Close()
 		}
 	}()

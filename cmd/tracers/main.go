@@ -10,18 +10,30 @@ import (
 	"os"
 
 	"github.com/tracers/tracers/capture"
+	"github.com/tracers/tracers/internal/linger"
 )
 
 // version is set at build time with -ldflags "-X main.version=...".
 var version = "0.1.0-dev"
 
+// exiting is set by main: the process exits as soon as the command
+// returns, so a command may leave to the exit what it would otherwise
+// release itself (run's capture).
+var exiting bool
+
 func main() {
+	exiting = true
 	// Each command that runs for long takes Ctrl-C itself (runs.Interruptible).
 	err := newRoot(os.Args[1:]).ExecuteContext(context.Background())
+	code := 0
 	if err != nil {
 		fmt.Fprintf(os.Stderr, "tracers: %v\n", err)
-		os.Exit(exitCode(err))
+		code = exitCode(err)
 	}
+	// Everything is written (stdout and stderr are unbuffered, the
+	// commands flush their own writers); the kernel's release of the
+	// process's memory and capture socket need not hold up the shell.
+	linger.Exit(code)
 }
 
 // usageError marks a bad command line.

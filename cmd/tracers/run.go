@@ -81,6 +81,7 @@ func newRun() *cobra.Command {
 			o.App = "tracers " + version
 			o.Command = commandLine(os.Args)
 			o.Stderr = cmd.ErrOrStderr()
+			o.Exiting = exiting
 			return runs.Live(cmd.Context(), o, cmd.OutOrStdout())
 		},
 	}

@@ -1,16 +1,6 @@
 # tracers — build, test, demo. Run `make help` for the targets.
 
 GO      ?= go
-# The Go toolchain make builds and tests with: go1.27.3, which the go
-# command fetches once from the Go module proxy (about 76 MB, seconds)
-# whatever Go the machine has; go.mod's go line stays 1.26.8, so `go
-# build` with the machine's Go 1.26 works too. Its runtime starts tracers
-# 1.1-2.3 ms sooner than go1.26.8's (whole zero-delay runs,
-# scripts/bench-startup.sh --runs 60 and 100, five rounds in turns,
-# 2026-12-02), with fewer page faults (`tracers version`: 342 against
-# 417, perf stat -r 40). GOTOOLCHAIN=local make uses the machine's Go.
-GOTOOLCHAIN ?= go1.27.3
-export GOTOOLCHAIN
 BIN     ?= ./tracers
 VERSION ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
 COMMIT  ?= $(shell git rev-parse HEAD 2>/dev/null)
@@ -100,7 +90,6 @@ deps:
 	fi
 
 lint:
-	$(GO) version
 	@out="$$(gofmt -l .)"; if [ -n "$$out" ]; then echo "gofmt needed:"; echo "$$out"; exit 1; fi
 	$(GO) vet ./...
 	$(GO) vet -tags gendoc ./cmd/tracers

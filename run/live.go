@@ -192,8 +192,8 @@ func Live(ctx context.Context, o Options, out io.Writer) error {
 	// close runs in the background: the trace is printed by then. So do
 	// the signal handling (signal.Stop waits for the runtime's signal
 	// goroutine: 0.2-0.5 ms) and the raw socket: whole zero-delay runs
-	// 25.76/25.51/24.53 -> 25.53/24.86/24.27 ms (bench-startup.sh --runs
-	// 100, three rounds in turns, 2026-12-02).
+	// 25.55/25.29 -> 24.49/24.12 ms, 3 ms less CPU (bench-startup.sh
+	// --runs 150, two rounds in turns, 2026-12-02).
 	defer func() {
 		if o.Exiting {
 			return

@@ -24,7 +24,9 @@
 # per run); times come from bash's EPOCHREALTIME (no fork per timestamp),
 # CPU times (user + system, cpu_ms) from bash's times builtin: on a loaded
 # machine the wall time grows with the CPU a command needs, so both are
-# shown.
+# shown. Each run starts 50 ms after the one before (untimed), so that
+# what a run leaves the kernel to do once it has exited (internal/linger)
+# does not land in the next command's time.
 # The machine may be shared: compare the figures of one run, not across runs.
 # Needs root, go (unless every binary is given), traceroute.
 #
@@ -69,6 +71,11 @@ if [[ "${1:-}" == "--inner" ]]; then
 			# Flip the order every round so neither command always runs
 			# right after the other.
 			if ((r % 2)); then i=$((n - 1 - k)); else i=$k; fi
+			# A pause first, untimed: what a run leaves the kernel to do
+			# after it has exited (tracers' lingering child releasing its
+			# memory and capture socket, internal/linger) must not land in
+			# the next command's time.
+			sleep 0.05
 			times >"$dir/times0"
 			t0="$EPOCHREALTIME"
 			# shellcheck disable=SC2086 # the command's words split on purpose

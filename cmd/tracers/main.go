@@ -11,8 +11,6 @@ import (
 
 	"github.com/tracers/tracers/capture"
 	"github.com/tracers/tracers/internal/linger"
-	// One P until a command asks for more (internal/procs).
-	_ "github.com/tracers/tracers/internal/procs"
 )
 
 // version is set at build time with -ldflags "-X main.version=...".

@@ -8,7 +8,6 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/tracers/tracers/internal/hugepage"
-	"github.com/tracers/tracers/internal/procs"
 	"github.com/tracers/tracers/replay"
 	runs "github.com/tracers/tracers/run" // named apart from the lab tests' run helper
 )
@@ -50,9 +49,6 @@ func newReplay() *cobra.Command {
 			default:
 				return usageError{fmt.Errorf("--format %q: want text, json, csv or fields", o.Format)}
 			}
-			// The replay's pipeline runs on every CPU (internal/procs
-			// starts the process with one P).
-			procs.All()
 			// A soft memory limit keeps the peak RSS of a replay under 64 MB
 			// (the analyzer holds ~20 MB on a busy capture; the collector
 			// would let the heap double). GOMEMLIMIT, when set, wins.

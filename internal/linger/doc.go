@@ -11,8 +11,10 @@
 // copies of the descriptors: the process's own exit then only drops its
 // references, and the child, no longer anyone's concern, does the
 // releasing. Measured in turns with the build before it: whole zero-delay
-// runs (scripts/bench-startup.sh --runs 100, three rounds) 29.89/28.98/
-// 28.82 ms without, 25.65/25.46/25.10 ms with; the delay lab's all
-// answering scenario (8 routers, 2 ms links, 9 rounds) 70.4 ms without,
-// 68.1 ms with (README "Start-up").
+// runs (scripts/bench-startup.sh --runs 100, two rounds, each run 50 ms
+// after the one before) 28.72/27.96 ms without, 26.69/25.67 ms with; the
+// delay lab's all answering scenario (8 routers, 2 ms links, 9 rounds
+// 0.3 s apart) 70.4 ms without, 68.1 ms with (README "Start-up"). The
+// release still costs the machine its CPU: a command started right after
+// tracers shares the CPUs with it for a few milliseconds.
 package linger

@@ -224,9 +224,12 @@ for topo in "${TOPOS[@]}"; do
 		PROBES[$name]="$PROBE_COUNT"
 	done
 
-	# Timing: one hyperfine invocation for all tools.
+	# Timing: one hyperfine invocation for all tools. Each run starts 50 ms
+	# after the one before (--prepare, untimed), so that what a run leaves
+	# the kernel to do once it has exited (tracers' lingering release,
+	# internal/linger) does not land in the next run's time.
 	json="$TMP/$topo.json"
-	hf=(hyperfine -N --style basic --warmup "$WARMUP" --runs "$RUNS" --export-json "$json")
+	hf=(hyperfine -N --style basic --warmup "$WARMUP" --runs "$RUNS" --prepare "sleep 0.05" --export-json "$json")
 	for name in "${TOOL_NAMES[@]}"; do
 		# shellcheck disable=SC2046
 		hf+=(--command-name "$name" "$(wrap $(tool_cmd "$name" "$dest"))")

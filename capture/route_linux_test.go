@@ -276,7 +276,7 @@ func TestRouteOnLink(t *testing.T) {
 		"10.99.0.1":  true,  // this host
 		"10.98.0.7":  false, // through the gateway 10.99.0.2
 		"fd77:98::7": false,
-		"10.97.0.7":  false, // through an IP-in-IP tunnel
+		"10.97.0.7":  false, // routed "dev tcT0", a tun device
 	} {
 		var rt Route
 		var err error

@@ -72,7 +72,7 @@ func (e *engine) send(now time.Time) error {
 	h := e.horizon()
 	for e.next < len(e.slots) && e.flight < e.o.InFlight && e.tokens >= 1 {
 		s := &e.slots[e.next]
-		if s.ttl > h || (s.ttl >= e.o.FirstHop+e.burst() && e.flight >= traceN) {
+		if e.held(s.ttl, h) {
 			return nil
 		}
 		pkt, err := e.pr.Build(uint8(s.ttl), len(e.order))
@@ -96,6 +96,11 @@ func (e *engine) canSend() bool {
 	if e.next >= len(e.slots) || e.flight >= e.o.InFlight {
 		return false
 	}
-	ttl := e.slots[e.next].ttl
-	return ttl <= e.horizon() && (ttl < e.o.FirstHop+e.burst() || e.flight < traceN)
+	return !e.held(e.slots[e.next].ttl, e.horizon())
+}
+
+// held reports whether a probe at ttl must wait: past the horizon h, or
+// past the first burst while traceN probes await an answer.
+func (e *engine) held(ttl, h int) bool {
+	return ttl > h || (ttl >= e.o.FirstHop+e.burst() && e.flight >= traceN)
 }

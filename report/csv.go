@@ -89,7 +89,7 @@ func (c *CSVWriter) Add(tr *analyze.Trace) error {
 			if r := p.Reply; r != nil {
 				b = r.From.AppendTo(b)
 				b = append(b, ',')
-				b = strconv.AppendFloat(b, msValue(r.RTT), 'f', -1, 64)
+				b = appendRTT(b, r.RTT)
 				b = append(b, ',')
 				b = append(b, r.Kind.String()...)
 				b = append(b, ',')

@@ -2,7 +2,9 @@ package capture
 
 import (
 	"bufio"
+	"errors"
 	"fmt"
+	"io/fs"
 	"os"
 	"runtime"
 	"strings"
@@ -57,9 +59,19 @@ func Create(name string, lt layers.LinkType, m Meta) (*Writer, error) {
 	}
 	if err != nil {
 		f.Close()
-		return nil, fmt.Errorf("write %s: %w", name, err)
+		return nil, w.wrap(err)
 	}
 	return w, nil
+}
+
+// wrap names the file in err, unless err already does (the file's own
+// errors are *fs.PathError: "write NAME: no space left on device").
+func (w *Writer) wrap(err error) error {
+	var pe *fs.PathError
+	if errors.As(err, &pe) && pe.Path == w.name {
+		return err
+	}
+	return fmt.Errorf("write %s: %w", w.name, err)
 }
 
 // Write appends one packet. After a failure (a full disk) every later call
@@ -76,7 +88,7 @@ func (w *Writer) Write(p packet.Packet) error {
 		err = w.pw.WritePacket(ci, p.Data)
 	}
 	if err != nil {
-		w.err = fmt.Errorf("write %s: %w", w.name, err)
+		w.err = w.wrap(err)
 		return w.err
 	}
 	w.n++
@@ -102,7 +114,7 @@ func (w *Writer) Close() error {
 		return w.err
 	}
 	if err != nil {
-		return fmt.Errorf("write %s: %w", w.name, err)
+		return w.wrap(err)
 	}
 	return nil
 }

@@ -102,7 +102,7 @@ func TestEngine(t *testing.T) {
 			name: "lossy router", routers: 4,
 			setup: func(s *tracetest.Network) { s.Routers[2].Drop = func(n int) bool { return n == 2 } },
 			want:  "1 10.77.1.2 R R R\n2 10.77.2.2 R R R\n3 10.77.3.2 R * R\n4 10.77.4.2 R R R\n5 10.77.5.2 R R R\n",
-			// the lost probe gets 2 x its hop's 300µs, raised to MinWait
+			// the lost probe gets 1.5 x its hop's 300µs, raised to MinWait
 			reached: true, maxSent: tracerouteProbes(5, 3), took: [2]time.Duration{10 * time.Millisecond, 11 * time.Millisecond},
 		},
 		{
@@ -115,9 +115,9 @@ func TestEngine(t *testing.T) {
 				s.Routers[3].Drop = func(n int) bool { return n == 2 }
 			},
 			want: "1 10.77.1.2 R R R\n2 10.77.2.2 R R R\n3 10.77.3.2 R R R\n4 10.77.4.2 R * R\n5 10.77.5.2 R R R\n",
-			// judged by its own hop's 80ms (2 x 80ms = 160ms), not by the
-			// slowest reply of the path (100ms; 10 x 100ms before)
-			reached: true, maxSent: tracerouteProbes(5, 3), took: [2]time.Duration{160 * time.Millisecond, 161 * time.Millisecond},
+			// judged by its own hop's 80ms (1.5 x 80ms = 120ms), not by
+			// the slowest reply of the path (100ms; 10 x 100ms before)
+			reached: true, maxSent: tracerouteProbes(5, 3), took: [2]time.Duration{120 * time.Millisecond, 121 * time.Millisecond},
 		},
 		{
 			name: "silent router on a slow path", routers: 4,

@@ -613,3 +613,53 @@ func TestEngineOnLink(t *testing.T) {
 		})
 	}
 }
+
+// TestEngineLossWindow: a lost reply holds traceroute's window as long as
+// traceroute would wait for it (3 x its hop's RTT), though the engine
+// gives up on it at 1.5 x: traceroute -I sends its next probe only then,
+// so each reply lost before the destination answers costs it one probe
+// past the destination, and tracers must send no more.
+func TestEngineLossWindow(t *testing.T) {
+	const perHop = 4 * time.Millisecond
+	for _, lost := range [][]int{{5}, {3, 5}, {5, 7}, {2}} {
+		t.Run(fmt.Sprint(lost), func(t *testing.T) {
+			s := tracetest.New(8)
+			for i, r := range s.Routers {
+				r.Delay = time.Duration(i+1) * perHop
+			}
+			s.DstDelay = 9 * perHop
+			for _, hop := range lost {
+				s.Routers[hop-1].Drop = func(n int) bool { return n == 2 }
+			}
+			out, res, took, err := runSim(t, context.Background(), s, Options{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !res.Trace.Reached() || res.Trace.DestTTL() != 9 {
+				t.Fatalf("destination at TTL %d, want 9:\n%s", res.Trace.DestTTL(), out)
+			}
+			// traceroute -I: 16 + 3 x 8, one fewer for each reply lost
+			// whose 3 x RTT outlasts the destination's answer (36ms): at
+			// hop 3 (12ms) the lost probe frees its place at 36ms.
+			want := tracerouteProbes(9, 3)
+			for _, hop := range lost {
+				if 3*time.Duration(hop)*perHop > s.DstDelay {
+					want--
+				}
+			}
+			if res.Sent > want {
+				t.Errorf("sent %d probes, want at most %d (traceroute -I)", res.Sent, want)
+			}
+			// The engine gives up on a lost reply at 1.5 x its hop's RTT
+			// (traceroute waits 3 x): the trace takes the destination's
+			// RTT or that, whichever is longer.
+			wantTook := s.DstDelay
+			for _, hop := range lost {
+				wantTook = max(wantTook, time.Duration(hop)*perHop*3/2)
+			}
+			if took != wantTook {
+				t.Errorf("took %s, want %s", took, wantTook)
+			}
+		})
+	}
+}

@@ -21,11 +21,16 @@ const (
 	// traceN is traceroute's -N default: the horizon runs (traceN-q)/q
 	// TTLs past the highest TTL known to lie before the destination, as
 	// many probes past it as traceroute keeps in flight past it; and past
-	// the first burst a probe leaves only while fewer than traceN await
-	// an answer, so that silent probes hold the sending back as they hold
-	// traceroute's window: past the destination, tracers never sends more
-	// than traceroute would.
+	// the first burst a probe leaves only while fewer than traceN hold
+	// traceroute's window (window), so that silent and lost probes hold
+	// the sending back as they hold traceroute's: past the destination,
+	// tracers never sends more than traceroute would.
 	traceN = 16
+	// holdHere: an unanswered probe at a hop that answered others holds
+	// its place in the window for this many times the hop's slowest RTT,
+	// traceroute's -w HERE, though the engine gives up on it sooner
+	// (waitHere): traceroute sends its next probe only then.
+	holdHere = 3
 )
 
 // burst is how many TTLs the first burst covers: firstTTLs, or the first
@@ -69,10 +74,10 @@ func (e *engine) send(now time.Time) error {
 		e.tokens = m
 	}
 	e.last = now
-	h := e.horizon()
+	h, win := e.horizon(), e.window(now)
 	for e.next < len(e.slots) && e.flight < e.o.InFlight && e.tokens >= 1 {
 		s := &e.slots[e.next]
-		if e.held(s.ttl, h) {
+		if e.held(s.ttl, h, win) {
 			return nil
 		}
 		pkt, err := e.pr.Build(uint8(s.ttl), len(e.order))
@@ -86,21 +91,61 @@ func (e *engine) send(now time.Time) error {
 		e.order = append(e.order, e.next)
 		e.next++
 		e.flight++
+		win++
 		e.tokens--
 	}
 	return nil
 }
 
 // canSend reports whether the next probe waits only for a token.
-func (e *engine) canSend() bool {
+func (e *engine) canSend(now time.Time) bool {
 	if e.next >= len(e.slots) || e.flight >= e.o.InFlight {
 		return false
 	}
-	return !e.held(e.slots[e.next].ttl, e.horizon())
+	return !e.held(e.slots[e.next].ttl, e.horizon(), e.window(now))
 }
 
 // held reports whether a probe at ttl must wait: past the horizon h, or
-// past the first burst while traceN probes await an answer.
-func (e *engine) held(ttl, h int) bool {
-	return ttl > h || (ttl >= e.o.FirstHop+e.burst() && e.flight >= traceN)
+// past the first burst while win probes, traceN or more, hold the window.
+func (e *engine) held(ttl, h, win int) bool {
+	return ttl > h || (ttl >= e.o.FirstHop+e.burst() && win >= traceN)
+}
+
+// window is how many probes hold traceroute's window at now: sent,
+// unanswered, and either still awaited or given up less than hold ago.
+func (e *engine) window(now time.Time) int {
+	n := 0
+	for _, i := range e.order {
+		if s := &e.slots[i]; !s.answered && (!s.done || now.Sub(s.at) < e.hold(s.ttl)) {
+			n++
+		}
+	}
+	return n
+}
+
+// hold is how long an unanswered probe at ttl holds its place in the
+// window: holdHere times its hop's slowest RTT where the hop answered,
+// and never less than the engine waits for it.
+func (e *engine) hold(ttl int) time.Duration {
+	w := e.wait(ttl)
+	if r := e.rttAt[ttl]; r > 0 {
+		w = max(w, min(holdHere*r, e.o.Wait))
+	}
+	return w
+}
+
+// holdEnd is the earliest time after now that a probe given up stops
+// holding the window, or the zero time for none.
+func (e *engine) holdEnd(now time.Time) time.Time {
+	var d time.Time
+	for _, i := range e.order {
+		s := &e.slots[i]
+		if s.answered || !s.done {
+			continue
+		}
+		if t := s.at.Add(e.hold(s.ttl)); t.After(now) && (d.IsZero() || t.Before(d)) {
+			d = t
+		}
+	}
+	return d
 }

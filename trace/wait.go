@@ -94,7 +94,14 @@ func (e *engine) deadline(now time.Time) time.Time {
 			d = t
 		}
 	}
-	if e.tokens < 1 && e.canSend() {
+	if e.next < len(e.slots) && e.flight < e.o.InFlight && e.slots[e.next].ttl <= e.horizon() {
+		// Held by the window alone: look again when a probe given up
+		// stops holding it.
+		if t := e.holdEnd(now); !t.IsZero() && t.Before(d) {
+			d = t
+		}
+	}
+	if e.tokens < 1 && e.canSend(now) {
 		// Round up, and at least 1ns: a deadline of now would spin.
 		t := now.Add(max(time.Duration(math.Ceil((1-e.tokens)/e.o.Rate*float64(time.Second))), 1))
 		if t.Before(d) {

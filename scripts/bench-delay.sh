@@ -75,6 +75,9 @@
 #   --scenarios LIST  comma-separated scenario names (default: all)
 #   --tools LIST      comma-separated tool names (default: all)
 #   --rounds N        rounds per scenario (default 1; 3 or more for medians)
+#   --loss-rounds N   rounds of loss and linkloss, whose runs lose at
+#                     random, so that their medians mean something
+#                     (default 5 x --rounds)
 #   --timeout S       longest run of one tool, in seconds (default 30);
 #                     a run cut short shows as ">S s"
 #   --wait S          see above (default: none, every tool's own waits)
@@ -89,8 +92,8 @@
 #   --self-test       check the hop parser and checker on the tools'
 #                     outputs in testdata/captures (no root, no lab)
 #
-# Time: with the tools' own waits, every scenario takes about 4.5 minutes
-# for 1 round and 12.5 minutes for 3 on 2 cores (loaded), most of it the
+# Time: with the tools' own waits, every scenario takes about 6 minutes
+# for 1 round and 17 minutes for 3 on 2 cores (loaded), most of it the
 # peers' fixed waits: in noanswer traceroute 25 s each, tracepath and
 # scamper cut at the 30 s timeout once; scamper 5 s per silent hop and
 # attempt (20 s in silent); mtr's 5 s grace time in every scenario.
@@ -114,6 +117,7 @@ SCENARIOS=("${ALL_SCENARIOS[@]}")
 TOOLS=("${ALL_TOOLS[@]}")
 ALT_BIN=""
 ROUNDS=1
+LOSS_ROUNDS=""
 TIMEOUT=30
 WAIT=""
 PREFIX=trd
@@ -129,6 +133,7 @@ while [[ $# -gt 0 ]]; do
 	--scenarios) need_val "$@"; IFS=, read -r -a SCENARIOS <<<"$2"; shift 2 ;;
 	--tools) need_val "$@"; IFS=, read -r -a TOOLS <<<"$2"; shift 2 ;;
 	--rounds) need_val "$@"; ROUNDS="$2"; shift 2 ;;
+	--loss-rounds) need_val "$@"; LOSS_ROUNDS="$2"; shift 2 ;;
 	--timeout) need_val "$@"; TIMEOUT="$2"; shift 2 ;;
 	--wait) need_val "$@"; WAIT="$2"; shift 2 ;;
 	--prefix) need_val "$@"; PREFIX="$2"; shift 2 ;;
@@ -146,6 +151,8 @@ while [[ $# -gt 0 ]]; do
 done
 
 [[ "$ROUNDS" =~ ^[1-9][0-9]*$ ]] || die "bad --rounds '$ROUNDS'"
+LOSS_ROUNDS="${LOSS_ROUNDS:-$((5 * ROUNDS))}"
+[[ "$LOSS_ROUNDS" =~ ^[1-9][0-9]*$ ]] || die "bad --loss-rounds '$LOSS_ROUNDS'"
 [[ "$TIMEOUT" =~ ^[1-9][0-9]*$ ]] || die "bad --timeout '$TIMEOUT'"
 [[ -z "$WAIT" || "$WAIT" =~ ^[1-9][0-9]*$ ]] || die "bad --wait '$WAIT' (whole seconds)"
 [[ "$PREFIX" =~ ^[A-Za-z0-9_]{1,10}$ ]] || die "bad --prefix '$PREFIX'"
@@ -276,14 +283,14 @@ check() {
 	}' "$1" "$2"
 }
 
-# runner: the script the source namespace runs; it times ROUNDS rounds of
-# every tool and writes "round tool start end rc" lines to $T/runs.
+# runner: the script the source namespace runs; it times SC_ROUNDS rounds
+# of every tool and writes "round tool start end rc" lines to $T/runs.
 write_runner() { # write_runner FILE DEST
 	local f="$1" dest="$2" i
 	{
 		echo 'set -u'
 		echo "T=$TMP/cur"
-		echo "ROUNDS=$ROUNDS"
+		echo "ROUNDS=$SC_ROUNDS"
 		echo "NT=${#TOOLS[@]}"
 		echo "NAMES=(${TOOLS[*]})"
 		echo "CMDS=()"
@@ -459,6 +466,7 @@ REV="$(cd "$ROOT" && git rev-parse --short HEAD 2>/dev/null || echo '?')"
 [[ -z "$(cd "$ROOT" && git status --porcelain --untracked-files=no 2>/dev/null)" ]] || REV+="+dirty"
 STAMP="$(date -u +%Y-%m-%dT%H:%MZ)"
 CMDLINE="scripts/bench.sh --delay-scenarios --rounds $ROUNDS"
+[[ "$LOSS_ROUNDS" == "$((5 * ROUNDS))" ]] || CMDLINE+=" --loss-rounds $LOSS_ROUNDS"
 [[ "${SCENARIOS[*]}" == "${ALL_SCENARIOS[*]}" ]] || CMDLINE+=" --scenarios $(
 	IFS=,
 	echo "${SCENARIOS[*]}"
@@ -473,7 +481,7 @@ NAMED=("${TOOLS[@]}")
 [[ "$TIMEOUT" == 30 ]] || CMDLINE+=" --timeout $TIMEOUT"
 [[ -z "$WAIT" ]] || CMDLINE+=" --wait $WAIT"
 LOAD="$(cut -d' ' -f1-3 /proc/loadavg 2>/dev/null || echo '?')"
-HEAD="tracers $REV, $STAMP, $(nproc) cpus, load average $LOAD at the start, $ROUNDS rounds in turns, median wall time per tool"
+HEAD="tracers $REV, $STAMP, $(nproc) cpus, load average $LOAD at the start, $ROUNDS rounds in turns ($LOSS_ROUNDS in loss and linkloss), median wall time per tool"
 echo "# $HEAD" >>"$TXT"
 echo "# $CMDLINE" >>"$TXT"
 [[ -n "$MARKDOWN" ]] || {
@@ -485,6 +493,8 @@ START=$SECONDS
 FAIL=0
 for sc in "${SCENARIOS[@]}"; do
 	scenario "$sc"
+	SC_ROUNDS=$ROUNDS
+	[[ "$sc" != loss && "$sc" != linkloss ]] || SC_ROUNDS=$LOSS_ROUNDS
 	dest="10.77.$((ROUTERS + 1)).2"
 	lim="$(limit_ms)"
 	[[ "$lim" != bad ]] || die "scenario $sc: wrong number of delays"
@@ -503,7 +513,7 @@ for sc in "${SCENARIOS[@]}"; do
 	truth "$TMP/cur/truth"
 	write_runner "$TMP/cur/runner.sh" "$dest"
 	start_capture "$TMP/cur/src.pcap"
-	log "scenario $sc: ${#TOOLS[@]} tools x $ROUNDS rounds"
+	log "scenario $sc: ${#TOOLS[@]} tools x $SC_ROUNDS rounds"
 	ip netns exec "$SRC_NS" bash "$TMP/cur/runner.sh"
 	stop_capture "$TMP/cur/src.pcap"
 	bash "$LAB" down --prefix "$PREFIX" >/dev/null 2>&1 || log "warning: lab.sh down failed"
@@ -668,7 +678,7 @@ echo "# total $((SECONDS - START)) s" >>"$TXT"
 {
 	echo "Measured $STAMP on tracers $REV, $(nproc) cpus, load average $LOAD at the start"
 	echo "(other work on the machine), with \`$CMDLINE\`."
-	echo "Each cell: the median wall time of $ROUNDS runs, the tools in turns, (its multiple of the"
+	echo "Each cell: the median wall time of $ROUNDS runs ($LOSS_ROUNDS in loss and linkloss), the tools in turns, (its multiple of the"
 	echo "limit), and the probes the source sent (median). The limit is the RTT of the slowest reply"
 	echo "a complete trace needs: 2 × the one-way link delays up to the destination (up to the last"
 	echo "router when the destination never answers). Every run's hops are checked against the"

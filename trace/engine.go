@@ -50,7 +50,12 @@ type Options struct {
 	Wait     time.Duration // ceiling of the wait for one probe
 	Rate     float64       // probes per second
 	InFlight int           // probes awaiting an answer at once, at most
-	Payload  int           // echo payload bytes
+	// Window is traceroute's -N as the user gave it: past the first
+	// burst, how many probes may hold the window, and so how far the
+	// horizon runs past the highest TTL known short of the destination
+	// ((Window-Queries)/Queries TTLs). 0 means traceroute's default, 16.
+	Window  int
+	Payload int // echo payload bytes
 	// GapLimit ends the trace after this many consecutive TTLs past the
 	// last answer (or before the first hop, when nothing answered) have
 	// had every probe given up unanswered. 0 means DefaultGapLimit; a

@@ -663,3 +663,35 @@ func TestEngineLossWindow(t *testing.T) {
 		})
 	}
 }
+
+// TestEngineWindow: Options.Window (traceroute -N as the user gave it)
+// sizes the window and the horizon past the first burst. Past a
+// destination that never answers, with no gap limit, the default window
+// walks the silent TTLs 4 at a time, one tail wait each; a window of 120
+// sends them all after the first tail wait, as traceroute -N 120 would.
+func TestEngineWindow(t *testing.T) {
+	run := func(window int) (*Result, time.Duration) {
+		s := tracetest.New(2)
+		s.DstSilent = true
+		o := Options{MaxHops: 40, GapLimit: -1, Window: window, InFlight: max(window, DefaultInFlight)}
+		_, res, took, err := runSim(t, context.Background(), s, o)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return res, took
+	}
+	def, defTook := run(0)
+	wide, wideTook := run(120)
+	if def.Sent != 120 || wide.Sent != 120 {
+		t.Errorf("sent %d (default window) and %d (120), want every TTL's 3 probes: 120", def.Sent, wide.Sent)
+	}
+	// Default: TTLs 10-40 leave at most 5 TTLs per tail wait (500ms):
+	// the horizon 4 TTLs past the last silent one.
+	if defTook < 3*time.Second {
+		t.Errorf("default window took %s, want at least 3s (31 TTLs, 5 a tail wait)", defTook)
+	}
+	// 120: the first burst's tail wait, then the rest at once and one more.
+	if wideTook > 1001*time.Millisecond {
+		t.Errorf("window of 120 took %s, want at most 2 tail waits (1s)", wideTook)
+	}
+}

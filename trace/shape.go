@@ -46,9 +46,10 @@ func (e *engine) burst() int {
 
 // horizon is the highest TTL the engine may send to now: the first burst,
 // or, once a TTL is known to be short of the destination (a router
-// answered there, or it stayed silent), (traceN-q)/q TTLs (at least one)
-// past the highest such TTL; never past the limit, and, once something
-// answered, never past the gap limit beyond the last answer.
+// answered there, or it stayed silent), (W-q)/q TTLs (at least one; W is
+// the window's size) past the highest such TTL; never past the limit,
+// and, once something answered, never past the gap limit beyond the last
+// answer.
 func (e *engine) horizon() int {
 	known := e.short
 	for ttl := max(known+1, e.o.FirstHop); ttl <= e.o.MaxHops && e.slotsAt(ttl)[0].sent; ttl++ {
@@ -58,7 +59,7 @@ func (e *engine) horizon() int {
 	}
 	h := e.o.FirstHop + e.burst() - 1
 	if known >= e.o.FirstHop {
-		h = max(h, known+1+max(1, (traceN-e.o.Queries)/e.o.Queries))
+		h = max(h, known+1+max(1, (e.windowSize()-e.o.Queries)/e.o.Queries))
 	}
 	if a := e.lastAnswer(); e.o.GapLimit > 0 && a >= e.o.FirstHop {
 		h = min(h, a+e.o.GapLimit)
@@ -106,9 +107,19 @@ func (e *engine) canSend(now time.Time) bool {
 }
 
 // held reports whether a probe at ttl must wait: past the horizon h, or
-// past the first burst while win probes, traceN or more, hold the window.
+// past the first burst while win probes, the window's size or more, hold
+// the window.
 func (e *engine) held(ttl, h, win int) bool {
-	return ttl > h || (ttl >= e.o.FirstHop+e.burst() && win >= traceN)
+	return ttl > h || (ttl >= e.o.FirstHop+e.burst() && win >= e.windowSize())
+}
+
+// windowSize is the size of traceroute's window: Options.Window, or
+// traceN.
+func (e *engine) windowSize() int {
+	if e.o.Window > 0 {
+		return e.o.Window
+	}
+	return traceN
 }
 
 // window is how many probes hold traceroute's window at now: sent,

@@ -70,6 +70,11 @@ func newRun() *cobra.Command {
 			if o.FirstHop < 1 || o.MaxHops < 1 || o.Queries < 1 || o.InFlight < 1 || o.Rate <= 0 {
 				return usageError{fmt.Errorf("-f, -m, -q, -N and --rate must be positive")}
 			}
+			if cmd.Flags().Changed("sim-queries") {
+				// -N given: traceroute's window is that size too, as
+				// with traceroute -N (README, "How long tracers waits").
+				o.Window = o.InFlight
+			}
 			m, err := mf.method(cmd)
 			if err != nil {
 				return usageError{err}

@@ -121,6 +121,8 @@ func (o *Options) Check() error {
 		return fmt.Errorf("wait %s out of range (0, 60s]", o.Wait)
 	case o.InFlight < 0 || o.InFlight > 255:
 		return fmt.Errorf("probes in flight %d out of range 1..255", o.InFlight)
+	case o.Window < 0 || o.Window > 255:
+		return fmt.Errorf("window %d out of range 1..255", o.Window)
 	case o.GapLimit > 255:
 		return fmt.Errorf("gap limit %d out of range 1..255", o.GapLimit)
 	case o.Rate < 0 || o.Rate > 100000:

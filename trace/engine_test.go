@@ -352,7 +352,7 @@ func TestEngineCancel(t *testing.T) {
 }
 
 func TestOptionsCheck(t *testing.T) {
-	bad := []Options{{FirstHop: 300}, {MaxHops: 256}, {FirstHop: 9, MaxHops: 3}, {Queries: 11}, {Rate: -1}, {Payload: 2000}, {Wait: 2 * time.Minute}, {InFlight: 256}, {InFlight: -1}}
+	bad := []Options{{FirstHop: 300}, {MaxHops: 256}, {FirstHop: 9, MaxHops: 3}, {Queries: 11}, {Rate: -1}, {Payload: 2000}, {Wait: 2 * time.Minute}, {InFlight: 256}, {InFlight: -1}, {Window: 256}, {Window: -1}}
 	for _, o := range bad {
 		if err := o.Check(); err == nil {
 			t.Errorf("Check(%+v) = nil, want an error", o)

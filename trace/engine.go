@@ -165,14 +165,16 @@ type Result struct {
 // engine's clock and serves the scheduling only; what the trace shows of
 // the probe is the analyzer's Probe, once the capture has shown it.
 type slot struct {
-	ttl  int
-	sent bool
-	at   time.Time // engine clock at send
-	done bool      // answered, or given up
-	// answered: a reply came, perhaps after the probe was given up
-	answered bool
-	probe    *analyze.Probe
+	ttl   int
+	sent  bool
+	at    time.Time // engine clock at send
+	done  bool      // answered, or given up
+	probe *analyze.Probe
 }
+
+// answered reports whether a reply came, perhaps after the probe was
+// given up (the analyzer points the Reply into the captured Probe).
+func (s *slot) answered() bool { return s.probe != nil && s.probe.Reply != nil }
 
 type engine struct {
 	o       Options
@@ -376,7 +378,6 @@ func (e *engine) packet(p analyze.Packet) {
 			return
 		}
 		r := ev.Probe.Reply
-		s.answered = true
 		e.rttAt[s.ttl] = max(e.rttAt[s.ttl], r.RTT, 1) // 1ns: a reply at 0 still counts as one
 		if !s.done {
 			s.done = true

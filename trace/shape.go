@@ -127,7 +127,7 @@ func (e *engine) windowSize() int {
 func (e *engine) window(now time.Time) int {
 	n := 0
 	for _, i := range e.order {
-		if s := &e.slots[i]; !s.answered && (!s.done || now.Sub(s.at) < e.hold(s.ttl)) {
+		if s := &e.slots[i]; !s.answered() && (!s.done || now.Sub(s.at) < e.hold(s.ttl)) {
 			n++
 		}
 	}
@@ -151,7 +151,7 @@ func (e *engine) holdEnd(now time.Time) time.Time {
 	var d time.Time
 	for _, i := range e.order {
 		s := &e.slots[i]
-		if s.answered || !s.done {
+		if s.answered() || !s.done {
 			continue
 		}
 		if t := s.at.Add(e.hold(s.ttl)); t.After(now) && (d.IsZero() || t.Before(d)) {

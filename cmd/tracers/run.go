@@ -100,7 +100,7 @@ func newRun() *cobra.Command {
 	f.BoolVarP(&o.Numeric, "numeric", "n", false, "print addresses only, no reverse DNS")
 	f.StringVarP(&o.Iface, "interface", "i", "", "interface to send and capture on (default: the route's)")
 	f.StringVarP(&o.Source, "source", "s", "", "source address (default: the kernel's choice for the route)")
-	f.IntVarP(&o.InFlight, "sim-queries", "N", trace.DefaultInFlight, "probes awaiting an answer at once, at most (traceroute -N; the sending follows the path, see README)")
+	f.IntVarP(&o.InFlight, "sim-queries", "N", trace.DefaultInFlight, "probes awaiting an answer at once, at most; given, also the window the sending keeps past the first burst, as traceroute -N (default 16 there; see README)")
 	f.Float64Var(&o.Rate, "rate", trace.DefaultRate, "probes per second at most")
 	f.IntVar(&gapLimit, "gap-limit", trace.DefaultGapLimit, "stop after N silent TTLs past the last answer, as mtr --max-unknown (0: probe on to --max-hops)")
 	f.StringVar(&o.Write, "write", "", "save every captured packet to FILE (.pcap, or .pcapng)")

@@ -11,6 +11,9 @@ import (
 
 	"github.com/tracers/tracers/capture"
 	"github.com/tracers/tracers/internal/linger"
+	// Populates the heap before the packages that allocate at start-up
+	// touch it (TestPrefaultFirst checks the order).
+	_ "github.com/tracers/tracers/internal/prefault"
 )
 
 // version is set at build time with -ldflags "-X main.version=...".

@@ -15,7 +15,7 @@
 // touched before it, by the runtime's own start-up, still fault.
 //
 // Measured in turns with the build before it (scripts/bench-startup.sh
-// --runs 100, three rounds, 2026-12-02 12:25Z): whole zero-delay runs
+// --runs 100, three rounds, 2026-12-02 11:44Z): whole zero-delay runs
 // 23.81/21.96/21.74 ms without, 22.00/20.16/20.38 ms with (traceroute -I
 // 8.32/7.56/7.60), 2 ms less CPU a run; page faults 533 -> 340-390.
 // A replay of a small capture (testdata's mtr-icmp.pcap, perf stat -r 40,

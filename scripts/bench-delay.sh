@@ -65,7 +65,9 @@
 # never-answering destination show none, every answering router shows its
 # address and the destination is reached (when it answers); "miss" when
 # an answering router shows no address but nothing is wrong (a lost
-# reply: expected now and then at a lossy router from a one-probe tool);
+# reply: expected now and then at a lossy router from a one-probe tool;
+# also when every probe at the destination's TTL was lost, on a lossy
+# link, and a later TTL found the destination, as a traceroute should);
 # "WRONG" for a wrong or extra address, an unreached destination or TTLs
 # past it; "cut" when the run hit --timeout (a tool that does is not run
 # again in that scenario: its time shows as ">S s"). The column gives the
@@ -268,14 +270,22 @@ check() {
 	awk 'NR == FNR { want[$1] = $2; dest[$1] = ($3 == "dest"); if ($3 == "dest") d = $1; next }
 	{
 		t = $1
+		# Every probe at the destination TTL lost (a lossy link): the
+		# trace goes on, and a later TTL finds the destination, as a
+		# traceroute should. Stars up to it continue the gap.
+		if (d != "" && t > d && lost == t - 1) {
+			if ($2 == "*") { lost = t; gap = gap " extra-ttl-" t; next }
+			if ($2 == want[d]) { reached = 1; lost = gap = ""; next }
+		}
 		if (!(t in want)) { bad = bad " extra-ttl-" t; next }
-		if ($2 == "*") { if (want[t] != "*") miss = miss " " t; next }
+		if ($2 == "*") { if (want[t] != "*") miss = miss " " t; if (t == d) lost = t; next }
 		n = split($2, a, ",")
 		for (i = 1; i <= n; i++) if (a[i] != want[t]) bad = bad " ttl" t "=" a[i]
 		if (dest[t]) reached = 1
 		printed[t] = 1
 	}
 	END {
+		bad = gap bad
 		if (d != "" && !reached) bad = bad " destination-not-reached"
 		if (bad != "") print "WRONG" bad
 		else if (miss != "") print "miss" miss
@@ -386,6 +396,14 @@ self_test() {
 	expect "mtr, router 2 unanswered" "miss 2" "$tmp/mtr-miss"
 	{ cat "$dir/tracers.txt"; echo " 6  10.77.5.2  0.1 ms"; } >"$tmp/extra"
 	expect "tracers, a TTL past the destination" "WRONG extra-ttl-6" "$tmp/extra"
+	{ sed '$d' "$dir/tracers.txt"; echo " 5  * * *"; echo " 6  10.77.5.2  0.1 ms"; } >"$tmp/dest-late"
+	expect "tracers, the destination's TTL lost, found one later" "miss 5" "$tmp/dest-late"
+	{ sed '$d' "$dir/tracers.txt"; echo " 5  * * *"; echo " 6  * * *"; echo " 7  10.77.5.2  0.1 ms"; } >"$tmp/dest-later"
+	expect "tracers, the destination's TTL and the next lost" "miss 5" "$tmp/dest-later"
+	{ sed '$d' "$dir/tracers.txt"; echo " 5  * * *"; echo " 6  10.77.4.2  0.1 ms"; } >"$tmp/dest-wrong"
+	expect "tracers, the destination's TTL lost, a router after it" "WRONG extra-ttl-6 destination-not-reached" "$tmp/dest-wrong"
+	{ sed '$d' "$dir/tracers.txt"; echo " 5  * * *"; } >"$tmp/dest-lost"
+	expect "tracers, the destination's TTL lost, never found" "WRONG destination-not-reached" "$tmp/dest-lost"
 	setup 4 2 ""
 	expect "silent-tracers (router 2 silent)" ok "$dir/silent-tracers.txt"
 	expect "silent-traceroute-icmp (router 2 silent)" ok "$dir/silent-traceroute-icmp.txt"

@@ -61,6 +61,13 @@ func needLab(t *testing.T, tools ...string) string {
 	for _, tool := range append([]string{"ip", "bash"}, tools...) {
 		needTool(t, tool)
 	}
+	return builtTracers(t)
+}
+
+// builtTracers returns the path of a tracers binary built from this
+// package once per test run (go build, the default tags).
+func builtTracers(t *testing.T) string {
+	t.Helper()
 	buildOnce.Do(func() {
 		dir, err := os.MkdirTemp("", "tracers-lab-")
 		if err != nil {

@@ -3,7 +3,6 @@ package main
 import (
 	"os"
 	"os/exec"
-	"path/filepath"
 	"runtime"
 	"strings"
 	"testing"
@@ -21,11 +20,7 @@ func TestPrefaultFirst(t *testing.T) {
 	if runtime.GOOS != "linux" {
 		t.Skip("prefault is for Linux")
 	}
-	bin := filepath.Join(t.TempDir(), "tracers")
-	if out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput(); err != nil {
-		t.Fatalf("go build: %v\n%s", err, out)
-	}
-	cmd := exec.Command(bin, "version")
+	cmd := exec.Command(builtTracers(t), "version")
 	cmd.Env = append(os.Environ(), "GODEBUG=inittrace=1")
 	out, err := cmd.CombinedOutput()
 	if err != nil {

@@ -36,7 +36,7 @@ APT_PKGS := libc6-dev libpcap-dev tshark tcpdump iproute2 iptables iputils-ping 
 	traceroute iputils-tracepath mtr-tiny scamper tcptraceroute hyperfine jq \
 	man-db bash-completion zsh fish dpkg-dev libcap2-bin gzip ethtool nftables
 
-.PHONY: help build man completions install uninstall deb deps test unit fuzz lint cross demo bench lab-up lab-down clean
+.PHONY: help build man completions install uninstall deb deps test unit fuzz lint cross demo bench pgo lab-up lab-down clean
 
 help:
 	@echo "make deps   install the Debian packages (as root)"
@@ -49,6 +49,7 @@ help:
 	@echo "make test   gofmt, go vet, cross builds, every test (the lab tests need root), short fuzz runs"
 	@echo "make cross [WINE=wine]   build and vet windows/amd64, cross-compile the pure packages' tests for it (run under WINE when set), vet darwin"
 	@echo "make bench  scripts/bench.sh: tracers against traceroute, mtr, tracepath, scamper (as root)"
+	@echo "make pgo    refresh cmd/tracers/default.pgo, the profile go build optimises tracers with"
 
 build:
 	$(call GOBUILD,$(TAGS),$(BIN))
@@ -135,6 +136,19 @@ demo: deps build
 
 bench: deps
 	bash scripts/bench.sh
+
+# The CPU profile every go build of cmd/tracers optimises with (Go's
+# profile-guided optimisation; go build reads a main package's
+# default.pgo by itself): replay's every output mode (replay's
+# BenchmarkModes) on a 2,000,000-packet capture of real traffic
+# (scripts/gencap -from testdata/captures, as scripts/bench-replay.sh
+# makes it). The figure that keeps it is in the README ("Replay
+# figures"). Refresh it after a change to the replay path.
+pgo:
+	tmp=$$(mktemp -d) && trap 'rm -rf "$$tmp"' EXIT && \
+	$(GO) run ./scripts/gencap -o $$tmp/replay.pcap -packets 2000000 -from testdata/captures && \
+	REPLAY_BENCH_FILE=$$tmp/replay.pcap $(GO) test ./replay -run '^$$' -bench Modes -benchtime 4x \
+		-o $$tmp/replay.test -cpuprofile $(CURDIR)/cmd/tracers/default.pgo
 
 lab-up:
 	bash scripts/lab.sh up

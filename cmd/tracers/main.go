@@ -12,7 +12,8 @@ import (
 	"github.com/tracers/tracers/capture"
 	"github.com/tracers/tracers/internal/linger"
 	// Populates the heap before the packages that allocate at start-up
-	// touch it (TestPrefaultFirst checks the order).
+	// touch it (TestPrefaultFirst checks the order), and keeps one malloc
+	// arena for libpcap's threads.
 	_ "github.com/tracers/tracers/internal/prefault"
 )
 

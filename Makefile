@@ -96,8 +96,10 @@ lint:
 	$(GO) vet -tags gendoc ./cmd/tracers
 
 # -tags gendoc: the man page and completion tests need the gendoc command.
+# The delay bench's hop checker tests itself on testdata's tool outputs.
 unit:
 	$(GO) test -tags gendoc -count=1 -timeout 25m ./...
+	bash scripts/bench-delay.sh --self-test
 
 # cross: windows/amd64 builds and vets without cgo (gopacket's pcap package
 # loads Npcap's wpcap.dll at run time), tracers.exe and the test binaries

@@ -40,5 +40,5 @@ static int prefault_arenas(void) {
 import "C"
 
 // arenas is how many malloc arenas glibc has made, or -1 when it cannot
-// tell.
+// tell. Only TestOneArena calls it: a test file cannot use cgo.
 func arenas() int { return int(C.prefault_arenas()) }

@@ -50,13 +50,13 @@ func TestPopulateWithin(t *testing.T) {
 	page := syscall.Getpagesize()
 	b := mapping(t, 64*page, 64*page)
 	if n := resident(t, b); n != 0 {
-		t.Fatalf("%d pages resident before Populate, want 0", n)
+		t.Fatalf("%d pages resident before populate, want 0", n)
 	}
 	// From the middle of page 3 for 20 pages: pages 3..23 (21 pages).
 	addr := uintptr(unsafe.Pointer(&b[3*page+100]))
-	if err := Populate(addr, uintptr(20*page)); err != nil {
+	if err := populate(addr, uintptr(20*page)); err != nil {
 		unsupported(t, err)
-		t.Fatalf("Populate: %v", err)
+		t.Fatalf("populate: %v", err)
 	}
 	if n := resident(t, b[:3*page]); n != 0 {
 		t.Errorf("%d pages resident before addr's page, want 0", n)
@@ -75,13 +75,13 @@ func TestPopulateWithin(t *testing.T) {
 func TestPopulatePastMapping(t *testing.T) {
 	page := syscall.Getpagesize()
 	b := mapping(t, 256*page, 100*page)
-	err := Populate(uintptr(unsafe.Pointer(&b[90*page])), uintptr(100*page))
+	err := populate(uintptr(unsafe.Pointer(&b[90*page])), uintptr(100*page))
 	if n := resident(t, b[90*page:100*page]); n != 10 {
 		unsupported(t, err)
-		t.Errorf("%d of the 10 writable pages from addr resident (Populate: %v), want all", n, err)
+		t.Errorf("%d of the 10 writable pages from addr resident (populate: %v), want all", n, err)
 	}
 	if err == nil {
-		t.Errorf("Populate past the mapping: no error, want one")
+		t.Errorf("populate past the mapping: no error, want one")
 	}
 	if n := resident(t, b[:90*page]); n != 0 {
 		t.Errorf("%d pages resident before addr, want 0", n)

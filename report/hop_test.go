@@ -2,6 +2,7 @@ package report_test
 
 import (
 	"bytes"
+	"fmt"
 	"strconv"
 	"strings"
 	"testing"
@@ -167,6 +168,51 @@ func TestStopAtEnd(t *testing.T) {
 				}
 				if last != want {
 					t.Errorf("Text(StopAtEnd: %v) ends at hop %d, want %d", stop, last, want)
+				}
+			}
+		})
+	}
+}
+
+// TestStatsEndsAtEnd checks that the table, run's or replay's, ends at
+// the TTL where the trace ended, as mtr's ends at the destination, and
+// that a replay's probes past it are counted below it (a run's are not
+// shown at all).
+func TestStatsEndsAtEnd(t *testing.T) {
+	for _, nt := range testTraces() {
+		t.Run(nt.name, func(t *testing.T) {
+			for _, stop := range []bool{false, true} {
+				var b bytes.Buffer
+				if err := report.Stats(&b, nt.tr, report.Options{StopAtEnd: stop}); err != nil {
+					t.Fatal(err)
+				}
+				lines := strings.Split(strings.TrimSuffix(b.String(), "\n"), "\n")
+				last, note := 0, ""
+				for _, line := range lines[2:] {
+					if strings.HasPrefix(line, "past hop ") {
+						note = line
+					} else if n, err := strconv.Atoi(strings.Fields(line)[0]); err == nil {
+						last = n
+					}
+				}
+				end, past := nt.tr.EndTTL(), 0
+				if end == 0 {
+					end = maxTTL(nt.tr)
+				}
+				for _, p := range nt.tr.Probes {
+					if p.TTL > end && !stop { // a run shows nothing past its end
+						past++
+					}
+				}
+				if last != end {
+					t.Errorf("Stats(StopAtEnd: %v) ends at hop %d, want %d", stop, last, end)
+				}
+				switch {
+				case past == 0 && note != "":
+					t.Errorf("Stats(StopAtEnd: %v): unexpected line %q", stop, note)
+				case past > 0 && !strings.Contains(note, fmt.Sprintf("past hop %d: ", end)) ||
+					past > 0 && !strings.Contains(note, fmt.Sprintf("(%d probe", past)):
+					t.Errorf("Stats(StopAtEnd: %v): last line %q, want past hop %d with %d probes", stop, note, end, past)
 				}
 			}
 		})

@@ -31,7 +31,13 @@ import (
 // as mtr computes it) are round-trip times in milliseconds. RTTL is the IP
 // TTL of the responder's last reply and Back the return-path length it
 // implies: the initial TTL, guessed as the smallest of 32, 64, 128 and 255
-// not below RTTL, minus RTTL, plus 1. Hops follow o.StopAtEnd.
+// not below RTTL, minus RTTL, plus 1.
+//
+// The table ends where the trace ended (Trace.EndTTL), as mtr's ends at
+// the destination, whatever o.StopAtEnd: when a replay's trace has probes
+// past that TTL (a traceroute's parallel probes), a line after the table
+// says so, "past hop 2: hops 3-4 (4 probes) not in the table", and the
+// hop lines (Text) show them.
 func Stats(w io.Writer, tr *analyze.Trace, o Options) error {
 	var t table
 	_, err := w.Write(appendStats(nil, tr, o.hops(tr), o, &t))
@@ -48,11 +54,45 @@ func appendStats(b []byte, tr *analyze.Trace, hops []analyze.Hop, o Options, t *
 		t.buf = append(t.buf, c...)
 		t.end()
 	}
-	for _, h := range hops {
+	shown, past := hops, []analyze.Hop(nil)
+	if end := tr.EndTTL(); end != 0 {
+		n := 0
+		for n < len(hops) && hops[n].TTL <= end {
+			n++
+		}
+		shown, past = hops[:n], hops[n:]
+	}
+	for _, h := range shown {
 		t.who = statsRows(t, h, o, t.who[:0])
 	}
 	b = appendTitle(b, tr)
-	return t.appendTo(b, len(statsHeader), 1) // Host is text, the rest numbers
+	b = t.appendTo(b, len(statsHeader), 1) // Host is text, the rest numbers
+	if len(past) == 0 {
+		return b
+	}
+	probes := 0
+	for _, h := range past {
+		probes += len(h.Probes)
+	}
+	b = append(b, "past hop "...)
+	b = strconv.AppendInt(b, int64(tr.EndTTL()), 10)
+	b = append(b, ": hop"...)
+	if len(past) > 1 {
+		b = append(b, 's')
+	}
+	b = append(b, ' ')
+	b = strconv.AppendInt(b, int64(past[0].TTL), 10)
+	if len(past) > 1 {
+		b = append(b, '-')
+		b = strconv.AppendInt(b, int64(past[len(past)-1].TTL), 10)
+	}
+	b = append(b, " ("...)
+	b = strconv.AppendInt(b, int64(probes), 10)
+	b = append(b, " probe"...)
+	if probes != 1 {
+		b = append(b, 's')
+	}
+	return append(b, ") not in the table\n"...)
 }
 
 var statsHeader = [...]string{"Hop", "Host", "Sent", "Recv", "Loss%", "Last", "Avg", "Best", "Wrst", "StDev", "RTTL", "Back"}

@@ -96,7 +96,7 @@ func newReplay() *cobra.Command {
 	f.StringVar(&o.Format, "format", "text", "output format: text, json, csv, or fields (one line per packet, as tshark -T fields)")
 	f.BoolVar(&packets, "packets", false, "one line per packet, as a lab asks for, with the probe or reply each packet is")
 	f.StringArrayVarP(&fields, "field", "e", nil, "with --format fields: a tshark field to print (repeat for several), e.g. -e ip.src -e ip.ttl")
-	f.BoolVar(&o.Stats, "stats", false, "add an mtr-like table per hop")
+	f.BoolVar(&o.Stats, "stats", false, "add an mtr-like table per trace, up to the hop where it ended")
 	f.StringVar(&o.Write, "write", "", "save the packets of the traces found to FILE (.pcap, or .pcapng), dropping unrelated traffic")
 	f.BoolVar(&o.Explain, "explain", false, "explain under each hop what its packets show")
 	f.StringVar(&o.Filter, "filter", "", "read only packets that match this BPF expression (as tcpdump -r FILE EXPR)")

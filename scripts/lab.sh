@@ -86,7 +86,9 @@
 #                  some 0.05 ms per link (4 routers at 2 ms: 20.2-20.5 ms
 #                  for 20). Not with --ecmp or --asym.
 #   --jitter MS    with --delay: each packet's delay varies uniformly over
-#                  MS +- this (packets are never reordered)
+#                  MS +- this (packets are never reordered; packets within
+#                  1 ms of the one before share its delay, as a burst
+#                  shares a real link's queue)
 #   --loss K:PCT   with --delay: link K drops PCT% of its packets, each way
 #                  (a fixed seed: the same packets every run); comma list
 #                  or repeated. (--loss PCT without a colon is --lossy's.)

@@ -13,5 +13,7 @@
 // host) is stamped with the start of that write, not with the later time
 // its thread woke. It never allocates per packet and never reorders: a
 // packet whose jitter would release it before the one ahead of it waits
-// for that one. It does no routing: the namespaces do.
+// for that one; packets back to back (within 1 ms of each other) share
+// one jitter draw, as they would share a real link's queue. It does no
+// routing: the namespaces do.
 package delaylink

@@ -81,6 +81,31 @@ func TestPipeLossSeeded(t *testing.T) {
 	}
 }
 
+// TestPipeJitterBurst checks that back-to-back packets share a jitter draw
+// and that packets further apart draw their own, within Delay±Jitter.
+func TestPipeJitterBurst(t *testing.T) {
+	p, _, _ := testPipe(t, Link{Delay: 2 * time.Millisecond, Jitter: time.Millisecond})
+	const ms = 1_000_000
+	seen := map[int64]bool{}
+	at := int64(1_000 * ms)
+	for range 20 {
+		d := p.delayAt(at)
+		if d < ms || d > 3*ms {
+			t.Fatalf("delay %d ns, want within 2±1 ms", d)
+		}
+		for i := int64(1); i <= 26; i++ { // a burst, 10 µs apart
+			if e := p.delayAt(at + i*10_000); e != d {
+				t.Fatalf("packet %d of a burst delayed %d ns, the first %d: want the same", i, e, d)
+			}
+		}
+		seen[d] = true
+		at += 50 * ms
+	}
+	if len(seen) < 10 {
+		t.Errorf("20 bursts 50 ms apart drew %d distinct delays, want at least 10", len(seen))
+	}
+}
+
 func TestPipeNoAllocs(t *testing.T) {
 	p, in, out := testPipe(t, Link{Delay: time.Millisecond, Jitter: 100 * time.Microsecond, LossPct: 1})
 	pkt := make([]byte, 1400)

@@ -35,6 +35,9 @@ const (
 	// DefaultGapLimit is how many silent TTLs past the last answer end a
 	// trace, as mtr's --max-unknown and scamper's gaplimit (both 5).
 	DefaultGapLimit = 5
+	// DefaultTailWait is the least a probe past the last answering hop
+	// is given (Options.TailWait).
+	DefaultTailWait = 500 * time.Millisecond
 )
 
 // Options describe one trace.
@@ -102,7 +105,7 @@ func (o *Options) setDefaults() {
 		o.MinWait = 10 * time.Millisecond
 	}
 	if o.TailWait <= 0 {
-		o.TailWait = 500 * time.Millisecond
+		o.TailWait = DefaultTailWait
 	}
 }
 
@@ -125,7 +128,7 @@ func (o *Options) Check() error {
 		return fmt.Errorf("window %d out of range 1..255", o.Window)
 	case o.GapLimit > 255:
 		return fmt.Errorf("gap limit %d out of range 1..255", o.GapLimit)
-	case o.Rate < 0 || o.Rate > 100000:
+	case !(o.Rate >= 0 && o.Rate <= 100000): // NaN too
 		return fmt.Errorf("rate %g out of range (0, 100000] probes/s", o.Rate)
 	case o.Payload < 0 || o.Payload > maxPayload4:
 		return fmt.Errorf("payload %d out of range 0..%d", o.Payload, maxPayload4)
@@ -227,8 +230,11 @@ func Run(ctx context.Context, w Wire, o Options) (*Result, error) {
 			e.slots = append(e.slots, slot{ttl: ttl})
 		}
 	}
-	e.tokens, e.last = float64(o.InFlight), w.Now()
+	e.tokens, e.last = e.bucket(), w.Now()
 	err := e.loop(ctx)
+	if err == nil {
+		e.drain(ctx)
+	}
 	e.over = true
 	e.flush()
 	res := &Result{Trace: e.tr, Stats: e.an.Stats(), Sent: len(e.order)}
@@ -338,6 +344,22 @@ func (e *engine) loop(ctx context.Context) error {
 		// deliver by their deadline: replies already captured while the
 		// engine was busy (a slow OnHop) still count.
 		e.expire(e.w.Now())
+	}
+}
+
+// drain takes in, without waiting, what the capture already holds once
+// the trace is complete: the probes of the first burst past the
+// destination, and replies already in. OnPacket (run's --write file) and
+// the trace then hold every packet captured by the trace's end, however
+// soon the last needed reply came; a replay shows those probes, marked
+// past the destination. Bounded: a capture is never read for long.
+func (e *engine) drain(ctx context.Context) {
+	for range 2*len(e.slots) + 64 {
+		p, ok, err := e.w.Next(ctx, e.w.Now())
+		if err != nil || !ok {
+			return
+		}
+		e.packet(p)
 	}
 }
 

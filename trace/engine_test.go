@@ -292,6 +292,55 @@ func TestEngineRate(t *testing.T) {
 	}
 }
 
+// TestEngineRateSlow: at a rate below the first burst's size per 10 ms
+// the token bucket holds one probe, so no two leave closer than 1/Rate,
+// the first burst's included.
+func TestEngineRateSlow(t *testing.T) {
+	s := tracetest.New(3)
+	o := Options{Rate: 20, MaxHops: 6, Queries: 2}
+	_, res, _, err := runSim(t, context.Background(), s, o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.Sent < 8 {
+		t.Fatalf("sent %d, want at least 8", res.Sent)
+	}
+	for i := 1; i < len(s.Sends); i++ {
+		if gap := s.Sends[i].Sub(s.Sends[i-1]); gap < 50*time.Millisecond-time.Microsecond {
+			t.Errorf("probes %d and %d sent %s apart: faster than 20/s", i-1, i, gap)
+		}
+	}
+}
+
+// TestEngineDrain: once the destination has answered, the probes the first
+// burst sent past it are taken from the capture before the run ends, so
+// that the trace (and run's --write file, through OnPacket) holds every
+// probe sent, as a replay of the capture shows them.
+func TestEngineDrain(t *testing.T) {
+	// Replies at once, as on a µs lab: each comes before the next probe
+	// leaves, so the destination's come before the probes past it.
+	s := tracetest.New(3)
+	for _, r := range s.Routers {
+		r.Delay = 0
+	}
+	s.DstDelay = 0
+	seen := 0
+	o := Options{OnPacket: func(analyze.Packet) { seen++ }}
+	_, res, _, err := runSim(t, context.Background(), s, o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.Trace.DestTTL() != 4 {
+		t.Fatalf("destination at TTL %d, want 4", res.Trace.DestTTL())
+	}
+	if len(res.Trace.Probes) != res.Sent || res.Sent != 3*firstTTLs {
+		t.Errorf("trace holds %d probes of the %d sent, want all %d of the first burst", len(res.Trace.Probes), res.Sent, 3*firstTTLs)
+	}
+	if seen < res.Sent+12 {
+		t.Errorf("OnPacket saw %d packets, want at least the %d probes and the 12 replies up to the destination", seen, res.Sent)
+	}
+}
+
 // TestEngineInFlight checks the -N bound on a path where nothing answers:
 // every probe waits its whole time, and no more than InFlight of them are
 // ever outstanding at once.

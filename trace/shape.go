@@ -71,7 +71,7 @@ func (e *engine) horizon() int {
 // TTL by TTL.
 func (e *engine) send(now time.Time) error {
 	e.tokens += now.Sub(e.last).Seconds() * e.o.Rate
-	if m := float64(e.o.InFlight); e.tokens > m {
+	if m := e.bucket(); e.tokens > m {
 		e.tokens = m
 	}
 	e.last = now
@@ -96,6 +96,18 @@ func (e *engine) send(now time.Time) error {
 		e.tokens--
 	}
 	return nil
+}
+
+// rateBurst is how much of a second's rate may leave at once: the token
+// bucket holds Rate x rateBurst tokens, at least one and at most
+// InFlight. At the default 10,000 probes/s that is the whole first burst
+// (27 probes); at --rate 1 it is one probe, so that no second sees more
+// than the rate.
+const rateBurst = 10 * time.Millisecond
+
+// bucket is the token bucket's size.
+func (e *engine) bucket() float64 {
+	return max(1, min(float64(e.o.InFlight), e.o.Rate*rateBurst.Seconds()))
 }
 
 // canSend reports whether the next probe waits only for a token.

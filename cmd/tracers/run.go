@@ -18,7 +18,7 @@ import (
 func newRun() *cobra.Command {
 	var o runs.Options
 	var v4, v6 bool
-	var wait float64
+	var wait, tailWait float64
 	var mf methodFlags
 	var gapLimit int
 	c := &cobra.Command{
@@ -56,10 +56,17 @@ func newRun() *cobra.Command {
 			if o.Format != "text" && o.Format != "json" {
 				return usageError{fmt.Errorf("--format %q: want text or json", o.Format)}
 			}
-			if wait <= 0 || wait > 60 {
+			if !(wait > 0 && wait <= 60) { // NaN too
 				return usageError{fmt.Errorf("-w %g: wait must be in (0, 60] seconds", wait)}
 			}
 			o.Wait = time.Duration(wait * float64(time.Second))
+			if !cmd.Flags().Changed("tail-wait") {
+				tailWait = min(tailWait, wait) // the engine's rule too
+			}
+			if !(tailWait > 0 && tailWait <= wait) {
+				return usageError{fmt.Errorf("--tail-wait %g: want more than 0 and at most -w (%g) seconds", tailWait, wait)}
+			}
+			o.TailWait = time.Duration(tailWait * float64(time.Second))
 			if gapLimit < 0 || gapLimit > 255 {
 				return usageError{fmt.Errorf("--gap-limit %d: want 0 (none) to 255", gapLimit)}
 			}
@@ -67,8 +74,16 @@ func newRun() *cobra.Command {
 			if gapLimit == 0 {
 				o.GapLimit = -1 // trace.Options: negative is no limit
 			}
-			if o.FirstHop < 1 || o.MaxHops < 1 || o.Queries < 1 || o.InFlight < 1 || o.Rate <= 0 {
-				return usageError{fmt.Errorf("-f, -m, -q, -N and --rate must be positive")}
+			for _, c := range []struct {
+				flag string
+				v    int
+			}{{"-f", o.FirstHop}, {"-m", o.MaxHops}, {"-q", o.Queries}, {"-N", o.InFlight}} {
+				if c.v < 1 {
+					return usageError{fmt.Errorf("%s %d: must be at least 1", c.flag, c.v)}
+				}
+			}
+			if !(o.Rate > 0 && o.Rate <= 100000) { // NaN too
+				return usageError{fmt.Errorf("--rate %g: want more than 0 and at most 100000 probes per second", o.Rate)}
 			}
 			if cmd.Flags().Changed("sim-queries") {
 				// -N given: traceroute's window is that size too, as
@@ -80,6 +95,9 @@ func newRun() *cobra.Command {
 				return usageError{err}
 			}
 			o.Method = m
+			if err := checkPorts(m, o.Options); err != nil {
+				return usageError{err}
+			}
 			if err := o.Check(); err != nil {
 				return usageError{err}
 			}
@@ -101,7 +119,8 @@ func newRun() *cobra.Command {
 	f.StringVarP(&o.Iface, "interface", "i", "", "interface to send and capture on (default: the route's)")
 	f.StringVarP(&o.Source, "source", "s", "", "source address (default: the kernel's choice for the route)")
 	f.IntVarP(&o.InFlight, "sim-queries", "N", trace.DefaultInFlight, "probes awaiting an answer at once, at most; given, also the window the sending keeps past the first burst, as traceroute -N (default 16 there; see README)")
-	f.Float64Var(&o.Rate, "rate", trace.DefaultRate, "probes per second at most")
+	f.Float64Var(&o.Rate, "rate", trace.DefaultRate, "probes per second at most (up to 10 ms worth may leave at once)")
+	f.Float64Var(&tailWait, "tail-wait", trace.DefaultTailWait.Seconds(), "least wait, in seconds, for a probe past the last hop that answered (raise it, e.g. to 4, to see a last router's !H for a host that is down: ARP gives up after 3 s)")
 	f.IntVar(&gapLimit, "gap-limit", trace.DefaultGapLimit, "stop after N silent TTLs past the last answer, as mtr --max-unknown (0: probe on to --max-hops)")
 	f.StringVar(&o.Write, "write", "", "save every captured packet to FILE (.pcap, or .pcapng)")
 	f.StringVar(&o.Format, "format", "text", "output format: text or json")
@@ -114,6 +133,26 @@ func newRun() *cobra.Command {
 	f.BoolVar(&mf.paris, "paris", false, "keep every field a load balancer hashes constant for the run (the default)")
 	f.BoolVar(&mf.classic, "classic", false, "vary the ports (UDP) or the checksum (ICMP) per probe, as classic traceroute")
 	return c
+}
+
+// checkPorts refuses a classic UDP run whose destination ports, one more
+// per probe from -p, would pass 65535 before its last probe: the run
+// would otherwise stop at that probe.
+func checkPorts(m craft.Method, o trace.Options) error {
+	if m.Proto != analyze.UDP || m.Paris || m.Fixed {
+		return nil
+	}
+	port := int(m.Port)
+	if port == 0 {
+		port = craft.DefaultUDPPort
+	}
+	first := max(o.FirstHop, 1)
+	probes := (o.MaxHopsOr() - first + 1) * max(o.Queries, 1)
+	if last := port + probes - 1; last > 0xffff {
+		return fmt.Errorf("-p %d: classic UDP sends probe n to port %d+n, and this run's %d probes (-f %d -m %d -q %d) would reach port %d: want -p at most %d",
+			port, port, probes, first, o.MaxHopsOr(), max(o.Queries, 1), last, 0xffff-probes+1)
+	}
+	return nil
 }
 
 // methodFlags are run's flags that choose the probe method.

@@ -90,3 +90,33 @@ func TestRunMethodUsageExit(t *testing.T) {
 		}
 	}
 }
+
+// TestRunValueUsage checks that values out of range, NaN among them, are
+// usage errors (exit 2) that name the flag, before anything is opened or
+// sent; a NaN rate once passed every check and held the run forever.
+func TestRunValueUsage(t *testing.T) {
+	for _, tt := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"--rate", "NaN"}, "--rate NaN"},
+		{[]string{"--rate", "0"}, "--rate 0"},
+		{[]string{"--rate", "1e6"}, "--rate 1e+06"},
+		{[]string{"-w", "NaN"}, "-w NaN"},
+		{[]string{"-w", "0"}, "-w 0"},
+		{[]string{"-q", "0"}, "-q 0"},
+		{[]string{"-m", "0"}, "-m 0"},
+		{[]string{"-N", "0"}, "-N 0"},
+		{[]string{"--tail-wait", "0"}, "--tail-wait 0"},
+		{[]string{"--tail-wait", "NaN"}, "--tail-wait NaN"},
+		{[]string{"-w", "2", "--tail-wait", "3"}, "at most -w (2)"},
+		{[]string{"-P", "udp", "--classic", "-p", "65447"}, "want -p at most 65446"},
+		{[]string{"-P", "udp", "--classic", "-p", "65000", "-q", "10", "-m", "60"}, "want -p at most 64936"},
+	} {
+		args := append(append([]string{"run"}, tt.args...), "10.77.5.2")
+		_, err := runCLI(t, "", args...)
+		if err == nil || exitCode(err) != 2 || !strings.Contains(err.Error(), tt.want) {
+			t.Errorf("tracers %s: error %v (exit %d), want a usage error containing %q", strings.Join(args, " "), err, exitCode(err), tt.want)
+		}
+	}
+}

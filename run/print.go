@@ -2,6 +2,7 @@ package run
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"net/netip"
@@ -24,11 +25,17 @@ type namer interface {
 // over (text), or every hop at the end (text with Explain), or the trace as
 // JSON at the end. nm names the responders; nil prints addresses only.
 // Probes the capture missed are reported on o.Stderr, when set.
-// It returns the engine's result and error, and the output's error.
+// It returns the engine's result and error, and the output's error. An
+// output that fails (a full disk, a closed pipe) ends the trace, as Ctrl-C
+// does: what was captured is kept.
 func traceTo(ctx context.Context, w trace.Wire, o Options, nm namer, out io.Writer) (res *trace.Result, runErr, outErr error) {
+	parent := ctx
+	ctx, stop := context.WithCancel(ctx)
+	defer stop()
 	ro := reportOptions(o, nm)
 	var hops chan analyze.Hop
 	printed := make(chan struct{})
+	var printErr error // the hop printer's, read once printed is closed
 	if o.Format == "text" {
 		name := o.Host
 		if name == o.Dst.String() {
@@ -38,7 +45,9 @@ func traceTo(ctx context.Context, w trace.Wire, o Options, nm namer, out io.Writ
 		if size == 0 {
 			size = craft.Len(o.Dst, o.Payload)
 		}
-		report.Header(out, o.Dst, name, o.MaxHopsOr(), size)
+		if err := report.Header(out, o.Dst, name, o.MaxHopsOr(), size); err != nil {
+			return nil, nil, err
+		}
 	}
 	if o.Format == "text" && o.Explain {
 		// An explanation looks at later hops: print them all at the end.
@@ -50,7 +59,12 @@ func traceTo(ctx context.Context, w trace.Wire, o Options, nm namer, out io.Writ
 		go func() {
 			defer close(printed)
 			for h := range hops {
-				report.Hop(out, h, ro)
+				if printErr != nil {
+					continue
+				}
+				if printErr = report.Hop(out, h, ro); printErr != nil {
+					stop()
+				}
 			}
 		}()
 		onHop := o.OnHop
@@ -73,6 +87,9 @@ func traceTo(ctx context.Context, w trace.Wire, o Options, nm namer, out io.Writ
 	if hops != nil {
 		close(hops)
 		<-printed
+		if outErr = printErr; outErr != nil && parent.Err() == nil && errors.Is(runErr, context.Canceled) {
+			runErr = nil // the output's failure ended the run
+		}
 	}
 	if res != nil && o.Format == "text" && o.Explain {
 		if nm != nil {

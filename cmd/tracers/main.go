@@ -8,6 +8,8 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"os/signal"
+	"syscall"
 
 	"github.com/tracers/tracers/capture"
 	"github.com/tracers/tracers/internal/linger"
@@ -27,10 +29,19 @@ var exiting bool
 
 func main() {
 	exiting = true
+	// A closed pipe on stdout (tracers run HOST | head -3) is a write
+	// error like any other, not a signal that kills the process before it
+	// closes its --write file: each command stops on it and keeps what it
+	// captured, and the exit is then quiet, with the status a shell gives
+	// a process that SIGPIPE ended.
+	signal.Ignore(syscall.SIGPIPE)
 	// Each command that runs for long takes Ctrl-C itself (runs.Interruptible).
 	err := newRoot(os.Args[1:]).ExecuteContext(context.Background())
 	code := 0
-	if err != nil {
+	switch {
+	case errors.Is(err, syscall.EPIPE):
+		code = 128 + int(syscall.SIGPIPE)
+	case err != nil:
 		fmt.Fprintf(os.Stderr, "tracers: %v\n", err)
 		code = exitCode(err)
 	}

@@ -1,8 +1,16 @@
 package main
 
 import (
+	"bytes"
+	"errors"
+	"os"
+	"os/exec"
+	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/tracers/tracers/analyze"
+	"github.com/tracers/tracers/capture"
 )
 
 // TestBadFormatIsUsage checks that an unknown --format is a usage error
@@ -17,5 +25,48 @@ func TestBadFormatIsUsage(t *testing.T) {
 		if err == nil || exitCode(err) != 2 || !strings.Contains(err.Error(), `"xml"`) {
 			t.Errorf("tracers %s: error %v (exit %d), want a usage error naming \"xml\"", strings.Join(args, " "), err, exitCode(err))
 		}
+	}
+}
+
+// TestClosedPipe: stdout closed under tracers (tracers replay FILE | head
+// -1) ends it quietly with the status of a process SIGPIPE ended, after
+// the command has closed what it writes (replay --write's file is a whole
+// capture), rather than killing it mid-write.
+func TestClosedPipe(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds tracers")
+	}
+	bin := builtTracers(t)
+	out := filepath.Join(t.TempDir(), "kept.pcap")
+	cmd := exec.Command(bin, "replay", "--write", out, "../../testdata/captures/traceroute-icmp.pcap")
+	r, w, err := os.Pipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	r.Close() // the reader is gone before the first line
+	cmd.Stdout = w
+	var stderr bytes.Buffer
+	cmd.Stderr = &stderr
+	err = cmd.Run()
+	w.Close()
+	var ee *exec.ExitError
+	if !errors.As(err, &ee) || ee.ExitCode() != 141 {
+		t.Fatalf("exit %v, want status 141", err)
+	}
+	if stderr.Len() != 0 {
+		t.Errorf("stderr %q, want nothing", stderr.String())
+	}
+	f, err := capture.OpenFile(out)
+	if err != nil {
+		t.Fatalf("the --write file: %v", err)
+	}
+	defer f.Close()
+	n := 0
+	var p analyze.Packet
+	for f.Read(&p) == nil {
+		n++
+	}
+	if n == 0 {
+		t.Error("the --write file holds no packet")
 	}
 }

@@ -84,6 +84,11 @@ type Stats struct {
 	// Options.MaxWindow. Either one set means some replies may have gone
 	// unmatched and some traces may be cut in parts.
 	Forgotten, Shed int
+	// ShortQuotes counts ICMP and ICMPv6 errors (counted in Other too)
+	// whose quote is too short to name the packet they answer: a capture
+	// cut at a small snaplen leaves them so, and their probes then show
+	// as unanswered.
+	ShortQuotes int
 }
 
 // dupWindow is how soon a copy of a probe must follow it to count as the
@@ -317,6 +322,9 @@ func (a *Analyzer) addNote(n *Note, ev *Event) {
 		a.match(n, now, ev)
 	case noteProbe:
 		a.addProbe(n, now, ev)
+	case noteShortQuote:
+		a.stats.Other++
+		a.stats.ShortQuotes++
 	default:
 		a.stats.Other++
 	}

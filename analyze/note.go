@@ -52,6 +52,10 @@ const (
 	noteMalformed
 	noteProbe
 	noteReply
+	// noteShortQuote: an ICMP or ICMPv6 error whose quote is too short
+	// (or not the start of a packet) to name the packet it answers, as a
+	// capture cut at a small snaplen leaves it (counted as other).
+	noteShortQuote
 )
 
 // Prepare fills n from a packet captured at at, which a Decoder decoded
@@ -73,6 +77,10 @@ func (a *Analyzer) Prepare(n *Note, at time.Time, inf *Info, err error) {
 	n.ttl = inf.TTL
 	if a.replyOf(inf, n) {
 		n.kind = noteReply
+		return
+	}
+	if inf.IsError() && !inf.Quote.OK {
+		n.kind = noteShortQuote
 		return
 	}
 	isProbe := defaultIsProbe

@@ -101,7 +101,11 @@ func Run(ctx context.Context, o Options, out io.Writer) error {
 	close(h.traces)
 	<-rendered
 	if o.Format == "text" && n == 0 && readErr == nil {
-		fmt.Fprintf(out, "no traceroute found in %s (%d packets)\n", o.File, r.Count())
+		if m := an.Stats().Malformed; m > 0 {
+			fmt.Fprintf(out, "no traceroute found in %s (%d packets, %d of them cut short or malformed: a small snaplen?)\n", o.File, r.Count(), m)
+		} else {
+			fmt.Fprintf(out, "no traceroute found in %s (%d packets)\n", o.File, r.Count())
+		}
 	}
 	if err := bw.Flush(); outErr == nil {
 		outErr = err
@@ -114,8 +118,12 @@ func Run(ctx context.Context, o Options, out io.Writer) error {
 }
 
 // warnBound tells w (when set) that the analyzer, holding as many probes
-// as its bound allows (analyze.Options.MaxWindow), forgot some early.
+// as its bound allows (analyze.Options.MaxWindow), forgot some early, and
+// that ICMP errors quoted too little to be matched.
 func warnBound(w io.Writer, st analyze.Stats) {
+	if w != nil && st.ShortQuotes > 0 {
+		fmt.Fprintf(w, "tracers: warning: %d ICMP errors quote too little of the packet they answer to be matched (a capture cut at a small snaplen? tcpdump -s 0 keeps whole packets): the probes they answer show as unanswered\n", st.ShortQuotes)
+	}
 	if w == nil || st.Forgotten+st.Shed == 0 {
 		return
 	}

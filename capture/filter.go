@@ -41,6 +41,14 @@ func (f *Filter) compile(lt layers.LinkType) (*pcap.BPF, error) {
 	return b, nil
 }
 
+// Check compiles the filter for link type lt, as tcpdump does for its
+// input before reading: an expression that means nothing there (`ether
+// host` on raw IP) is an error rather than a filter that passes nothing.
+func (f *Filter) Check(lt layers.LinkType) error {
+	_, err := f.compile(lt)
+	return err
+}
+
 // Match reports whether p passes the filter. A link type the expression
 // cannot be compiled for passes nothing.
 func (f *Filter) Match(p packet.Packet) bool {

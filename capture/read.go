@@ -294,6 +294,10 @@ func (r *Reader) checkNg() error {
 // ahead, so that Next will not wait for the file (or the pipe) to give more.
 func (r *Reader) Buffered() bool { return r.br.Buffered() > 0 }
 
+// LinkType returns the link type of a pcap file's packets; ok is false
+// for pcapng, whose interfaces may each have their own.
+func (r *Reader) LinkType() (lt layers.LinkType, ok bool) { return r.link, r.pcap != nil }
+
 // Count is the number of packets read so far.
 func (r *Reader) Count() int { return r.n }
 

@@ -56,5 +56,11 @@ func open(file, filter string) (*capture.Reader, *capture.Filter, error) {
 	if err != nil {
 		return nil, nil, err
 	}
+	if lt, ok := r.LinkType(); ok && f != nil {
+		if err := f.Check(lt); err != nil {
+			r.Close()
+			return nil, nil, err
+		}
+	}
 	return r, f, nil
 }

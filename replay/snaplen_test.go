@@ -11,6 +11,7 @@ import (
 	"testing"
 
 	"github.com/gopacket/gopacket"
+	"github.com/gopacket/gopacket/layers"
 	"github.com/gopacket/gopacket/pcapgo"
 
 	"github.com/tracers/tracers/analyze"
@@ -85,5 +86,36 @@ func TestSnaplenWarns(t *testing.T) {
 	}
 	if !strings.Contains(out.String(), "no traceroute found") || !strings.Contains(out.String(), "cut short or malformed") {
 		t.Errorf("cut at 40 bytes: %q, want no traceroute found, packets cut short", out.String())
+	}
+}
+
+// TestFilterForLinkType: an expression the file's link type cannot carry
+// (ether host on raw IP) is an error before anything is read, as tcpdump
+// -r makes it, not a filter that passes nothing.
+func TestFilterForLinkType(t *testing.T) {
+	name := filepath.Join(t.TempDir(), "raw.pcap")
+	f, err := os.Create(name)
+	if err != nil {
+		t.Fatal(err)
+	}
+	w := pcapgo.NewWriter(f)
+	if err := w.WriteFileHeader(65535, layers.LinkTypeRaw); err != nil {
+		t.Fatal(err)
+	}
+	f.Close()
+	for _, tt := range []struct {
+		filter, err string
+	}{
+		{"ether host 00:00:00:00:00:01", "link type"},
+		{"icmp", ""},
+	} {
+		var out bytes.Buffer
+		err := replay.Run(context.Background(), replay.Options{File: name, Format: "text", Filter: tt.filter}, &out)
+		switch {
+		case tt.err == "" && err != nil:
+			t.Errorf("--filter %q: %v", tt.filter, err)
+		case tt.err != "" && (err == nil || !strings.Contains(err.Error(), tt.err)):
+			t.Errorf("--filter %q: error %v, want one naming the %s; printed %q", tt.filter, err, tt.err, out.String())
+		}
 	}
 }

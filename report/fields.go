@@ -135,9 +135,8 @@ func FieldNames() []string {
 	return out
 }
 
-// errNoFields is NewFieldWriter's answer to an empty field list, worded as
-// tshark's.
-var errNoFields = errors.New(`"-T fields" was specified, but no fields were specified with "-e"`)
+// errNoFields is NewFieldWriter's answer to an empty field list.
+var errNoFields = errors.New(`--format fields needs at least one field: -e FIELD (as tshark -T fields -e FIELD)`)
 
 // FieldWriter writes what `tshark -r FILE -T fields -e F1 -e F2 ...`
 // (Wireshark 4.0) prints: a line per frame, the fields tab-separated, a

@@ -134,7 +134,7 @@ func TestNewFieldWriterErrors(t *testing.T) {
 		fields []string
 		want   string
 	}{
-		{"none", nil, `"-T fields" was specified, but no fields were specified with "-e"`},
+		{"none", nil, `--format fields needs at least one field`},
 		{"unknown", []string{"ip.src", "ip.bogus", "tcp.nope"}, `unknown field "ip.bogus", "tcp.nope" (tracers prints frame.number,`},
 	} {
 		t.Run(tc.name, func(t *testing.T) {

@@ -93,6 +93,9 @@ message.`,
 				return usageError{fmt.Errorf("checksum needs data: HEX arguments or --file FILE")}
 			}
 			if cmd.Flags().Changed("field-offset") {
+				if o.FieldOffset < 0 {
+					return usageError{fmt.Errorf("--field-offset %d: must be even and leave 2 bytes of the %d-byte data", o.FieldOffset, len(o.Data))}
+				}
 				o.Verify = true
 			} else {
 				o.FieldOffset = -1

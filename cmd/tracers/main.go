@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"os"
 	"os/signal"
+	"strings"
 	"syscall"
 
 	"github.com/tracers/tracers/capture"
@@ -60,7 +61,8 @@ func (e usageError) Unwrap() error { return e.err }
 func exitCode(err error) int {
 	var u usageError
 	switch {
-	case errors.Is(err, capture.ErrPermission), errors.As(err, &u):
+	case errors.Is(err, capture.ErrPermission), errors.As(err, &u),
+		strings.HasPrefix(err.Error(), "unknown command "): // cobra's, for the root
 		return 2
 	}
 	return 1

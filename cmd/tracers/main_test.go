@@ -70,3 +70,30 @@ func TestClosedPipe(t *testing.T) {
 		t.Error("the --write file holds no packet")
 	}
 }
+
+// TestIgnoredFlagIsUsage: flags that an output would ignore, a command
+// that does not exist, an empty host and a negative offset are usage
+// errors (exit 2) that say what is wrong, before anything is read, opened
+// or sent.
+func TestIgnoredFlagIsUsage(t *testing.T) {
+	const file = "../../testdata/captures/traceroute-icmp.pcap"
+	for _, tt := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"replay", "--stats", "--format", "json", file}, "--stats does not go with --format json"},
+		{[]string{"replay", "--explain", "--format", "csv", file}, "--explain does not go with --format csv"},
+		{[]string{"replay", "--packets", "--format", "json", file}, "--packets does not go with --format json"},
+		{[]string{"replay", "--packets", "--stats", file}, "--packets lists packets"},
+		{[]string{"replay", "--format", "fields", "-e", "ip.src", "--write", "/nonexistent/x.pcap", file}, "--write keeps"},
+		{[]string{"run", "--explain", "--format", "json", "10.77.5.2"}, "--explain does not go with --format json"},
+		{[]string{"run", " ", "-n"}, "empty HOST"},
+		{[]string{"checksum", "--field-offset", "-1", "08", "00", "00", "00"}, "--field-offset -1"},
+		{[]string{"bogus"}, `unknown command "bogus"`},
+	} {
+		_, err := runCLI(t, "", tt.args...)
+		if err == nil || exitCode(err) != 2 || !strings.Contains(err.Error(), tt.want) {
+			t.Errorf("tracers %s: error %v (exit %d), want a usage error containing %q", strings.Join(tt.args, " "), err, exitCode(err), tt.want)
+		}
+	}
+}

@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"os"
 	"runtime/debug"
+	"slices"
+	"strings"
 
 	"github.com/spf13/cobra"
 
@@ -48,6 +50,28 @@ func newReplay() *cobra.Command {
 			case "text", "json", "csv", "fields":
 			default:
 				return usageError{fmt.Errorf("--format %q: want text, json, csv or fields", o.Format)}
+			}
+			// Flags that would otherwise be ignored: --stats and --explain
+			// add to the text output, --packets lists packets as text or
+			// as --format fields does.
+			for _, c := range []struct {
+				flag string
+				on   bool
+				want string // formats it goes with
+			}{
+				{"--stats", o.Stats, "text"},
+				{"--explain", o.Explain, "text"},
+				{"--packets", packets, "text fields"},
+			} {
+				if c.on && !slices.Contains(strings.Fields(c.want), o.Format) {
+					return usageError{fmt.Errorf("%s does not go with --format %s (only with %s)", c.flag, o.Format, strings.Join(strings.Fields(c.want), " or "))}
+				}
+			}
+			if packets && (o.Stats || o.Explain) {
+				return usageError{fmt.Errorf("--packets lists packets: --stats and --explain go with the traces")}
+			}
+			if (packets || o.Format == "fields") && o.Write != "" {
+				return usageError{fmt.Errorf("--write keeps the packets of traces: it does not go with --packets or --format fields")}
 			}
 			// A soft memory limit keeps the peak RSS of a replay under 64 MB
 			// (the analyzer holds ~20 MB on a busy capture; the collector

@@ -45,6 +45,9 @@ func newRun() *cobra.Command {
 		},
 		RunE: func(cmd *cobra.Command, args []string) error {
 			o.Host = args[0]
+			if strings.TrimSpace(o.Host) == "" {
+				return usageError{fmt.Errorf("empty HOST")}
+			}
 			switch {
 			case v4 && v6:
 				return usageError{fmt.Errorf("-4 and -6 exclude each other")}
@@ -55,6 +58,9 @@ func newRun() *cobra.Command {
 			}
 			if o.Format != "text" && o.Format != "json" {
 				return usageError{fmt.Errorf("--format %q: want text or json", o.Format)}
+			}
+			if o.Explain && o.Format != "text" {
+				return usageError{fmt.Errorf("--explain does not go with --format %s (only with text)", o.Format)}
 			}
 			if !(wait > 0 && wait <= 60) { // NaN too
 				return usageError{fmt.Errorf("-w %g: wait must be in (0, 60] seconds", wait)}

@@ -166,7 +166,7 @@ func TestPacketsFieldsErrors(t *testing.T) {
 		substr string
 	}{
 		{"unknown field", replay.PacketOptions{File: file, Format: "fields", Fields: []string{"ip.src", "nosuch.field"}}, `unknown field "nosuch.field"`},
-		{"no field", replay.PacketOptions{File: file, Format: "fields"}, "no fields were specified"},
+		{"no field", replay.PacketOptions{File: file, Format: "fields"}, "needs at least one field"},
 		{"unknown format", replay.PacketOptions{File: file, Format: "pdml"}, `unknown packet format "pdml"`},
 	} {
 		t.Run(tc.name, func(t *testing.T) {

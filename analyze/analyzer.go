@@ -89,6 +89,9 @@ type Stats struct {
 	// cut at a small snaplen leaves them so, and their probes then show
 	// as unanswered.
 	ShortQuotes int
+	// UnknownLink counts packets of a link type the decoder does not read
+	// (counted in Other too).
+	UnknownLink int
 }
 
 // dupWindow is how soon a copy of a probe must follow it to count as the
@@ -305,8 +308,11 @@ func (a *Analyzer) addNote(n *Note, ev *Event) {
 	a.stats.Packets++
 	*ev = Event{Frame: a.frame}
 	switch n.kind {
-	case noteNotIP:
+	case noteNotIP, noteUnknownLink:
 		a.stats.Other++
+		if n.kind == noteUnknownLink {
+			a.stats.UnknownLink++
+		}
 		ev.Kind = EventOther
 		return
 	case noteMalformed:

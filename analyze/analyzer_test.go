@@ -470,7 +470,7 @@ func TestAnalyzerMalformed(t *testing.T) {
 	} {
 		a.Add(p)
 	}
-	want := analyze.Stats{Packets: 6, Malformed: 3, Other: 2, Probes: 1}
+	want := analyze.Stats{Packets: 6, Malformed: 3, Other: 2, Probes: 1, UnknownLink: 1}
 	if diff := cmp.Diff(want, a.Stats()); diff != "" {
 		t.Errorf("Stats() mismatch (-want +got):\n%s", diff)
 	}

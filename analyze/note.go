@@ -56,6 +56,9 @@ const (
 	// (or not the start of a packet) to name the packet it answers, as a
 	// capture cut at a small snaplen leaves it (counted as other).
 	noteShortQuote
+	// noteUnknownLink: a link type the decoder does not read (counted as
+	// other).
+	noteUnknownLink
 )
 
 // Prepare fills n from a packet captured at at, which a Decoder decoded
@@ -67,7 +70,9 @@ const (
 func (a *Analyzer) Prepare(n *Note, at time.Time, inf *Info, err error) {
 	*n = Note{at: at.UnixNano()}
 	if err != nil {
-		if errors.Is(err, errNoIPv4) || errors.Is(err, errUnknownLink) || errors.Is(err, errFragment) {
+		if errors.Is(err, errUnknownLink) {
+			n.kind = noteUnknownLink
+		} else if errors.Is(err, errNoIPv4) || errors.Is(err, errFragment) {
 			n.kind = noteNotIP
 		} else {
 			n.kind = noteMalformed

@@ -6,6 +6,9 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"strconv"
+
+	"github.com/gopacket/gopacket/layers"
 
 	"github.com/tracers/tracers/analyze"
 	"github.com/tracers/tracers/report"
@@ -101,8 +104,14 @@ func Run(ctx context.Context, o Options, out io.Writer) error {
 	close(h.traces)
 	<-rendered
 	if o.Format == "text" && n == 0 && readErr == nil {
-		if m := an.Stats().Malformed; m > 0 {
+		st := an.Stats()
+		lt, ok := r.LinkType()
+		if m := st.Malformed; m > 0 {
 			fmt.Fprintf(out, "no traceroute found in %s (%d packets, %d of them cut short or malformed: a small snaplen?)\n", o.File, r.Count(), m)
+		} else if st.UnknownLink > 0 && ok {
+			fmt.Fprintf(out, "no traceroute found in %s (%d packets, %d of link type %s, which tracers does not decode)\n", o.File, r.Count(), st.UnknownLink, linkName(lt))
+		} else if st.UnknownLink > 0 {
+			fmt.Fprintf(out, "no traceroute found in %s (%d packets, %d of link types tracers does not decode)\n", o.File, r.Count(), st.UnknownLink)
 		} else {
 			fmt.Fprintf(out, "no traceroute found in %s (%d packets)\n", o.File, r.Count())
 		}
@@ -115,6 +124,14 @@ func Run(ctx context.Context, o Options, out io.Writer) error {
 		writeErr = export(ctx, o, filter, keep)
 	}
 	return errors.Join(readErr, outErr, writeErr)
+}
+
+// linkName is lt's number, and its name when gopacket knows it.
+func linkName(lt layers.LinkType) string {
+	if s := lt.String(); s != "UnknownLinkType" {
+		return fmt.Sprintf("%d (%s)", int(lt), s)
+	}
+	return strconv.Itoa(int(lt))
 }
 
 // warnBound tells w (when set) that the analyzer, holding as many probes

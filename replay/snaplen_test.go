@@ -119,3 +119,30 @@ func TestFilterForLinkType(t *testing.T) {
 		}
 	}
 }
+
+// TestUnknownLinkSaysSo: a capture of a link type tracers does not decode
+// (USB) finds no traceroute and says why, naming the link type.
+func TestUnknownLinkSaysSo(t *testing.T) {
+	name := filepath.Join(t.TempDir(), "usb.pcap")
+	f, err := os.Create(name)
+	if err != nil {
+		t.Fatal(err)
+	}
+	w := pcapgo.NewWriter(f)
+	if err := w.WriteFileHeader(65535, layers.LinkType(189)); err != nil {
+		t.Fatal(err)
+	}
+	for range 3 {
+		if err := w.WritePacket(gopacket.CaptureInfo{CaptureLength: 40, Length: 40}, make([]byte, 40)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	f.Close()
+	var out bytes.Buffer
+	if err := replay.Run(context.Background(), replay.Options{File: name, Format: "text"}, &out); err != nil {
+		t.Fatal(err)
+	}
+	if want := "(3 packets, 3 of link type 189, which tracers does not decode)"; !strings.Contains(out.String(), want) {
+		t.Errorf("printed %q, want %q", out.String(), want)
+	}
+}

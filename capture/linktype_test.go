@@ -2,12 +2,16 @@ package capture_test
 
 import (
 	"bytes"
-
+	"errors"
+	"io"
+	"path/filepath"
 	"testing"
+	"time"
 
 	"github.com/gopacket/gopacket/layers"
 
 	"github.com/tracers/tracers/capture"
+	"github.com/tracers/tracers/packet"
 )
 
 // TestReadLinkTypes checks that the reader hands every link type a
@@ -102,6 +106,54 @@ func TestRingBytes(t *testing.T) {
 	} {
 		if got := capture.RingBytes(tt.packets); got != tt.want {
 			t.Errorf("%s: RingBytes(%d) = %d, want %d", tt.name, tt.packets, got, tt.want)
+		}
+	}
+}
+
+// TestWriteMixedLinkTypes writes packets of three link types: a pcapng
+// file gets an interface for each, and reads back with every packet's own
+// link type; a pcap file refuses the second link type (ErrMixedLinks).
+func TestWriteMixedLinkTypes(t *testing.T) {
+	dir := t.TempDir()
+	links := []layers.LinkType{layers.LinkTypeEthernet, layers.LinkTypeRaw, layers.LinkTypePPP, layers.LinkTypeEthernet, layers.LinkTypeRaw}
+	at := time.Unix(1700000000, 0)
+	for _, name := range []string{"mixed.pcapng", "mixed.pcap"} {
+		path := filepath.Join(dir, name)
+		w, err := capture.Create(path, links[0], capture.Meta{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		var werr error
+		for i, lt := range links {
+			if werr = w.Write(packet.Packet{Time: at.Add(time.Duration(i)), Link: lt, Data: []byte{byte(i), 0, 0, 0}, Len: 4}); werr != nil {
+				break
+			}
+		}
+		if err := w.Close(); err != nil && werr == nil {
+			t.Fatal(err)
+		}
+		if name == "mixed.pcap" {
+			if !errors.Is(werr, capture.ErrMixedLinks) {
+				t.Errorf("%s: write error %v, want ErrMixedLinks", name, werr)
+			}
+			continue
+		}
+		if werr != nil {
+			t.Fatalf("%s: %v", name, werr)
+		}
+		r, err := capture.OpenFile(path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		ps, err := readAll(r)
+		r.Close()
+		if !errors.Is(err, io.EOF) || len(ps) != len(links) {
+			t.Fatalf("%s: read %d packets, %v; want %d", name, len(ps), err, len(links))
+		}
+		for i, p := range ps {
+			if p.Link != links[i] || p.Data[0] != byte(i) {
+				t.Errorf("%s: packet %d: link %d, data % x; want link %d", name, i, p.Link, p.Data, links[i])
+			}
 		}
 	}
 }

@@ -33,9 +33,18 @@ type Writer struct {
 	bw   *bufio.Writer
 	pw   *pcapgo.Writer
 	nw   *pcapgo.NgWriter
-	n    int
-	err  error
+	link layers.LinkType // the file's (pcap) or the first interface's (pcapng)
+	// pcapng: the first interface's description, and the interface added
+	// for each other link type written.
+	intf  pcapgo.NgInterface
+	links map[layers.LinkType]int
+	n     int
+	err   error
 }
+
+// ErrMixedLinks is Write's error for a packet whose link type differs from
+// a pcap file's: pcap holds one link type, pcapng one per interface.
+var ErrMixedLinks = errors.New("packets of several link types: a pcap file holds one (write .pcapng)")
 
 // Create creates the file name for packets of link type lt.
 func Create(name string, lt layers.LinkType, m Meta) (*Writer, error) {
@@ -43,12 +52,13 @@ func Create(name string, lt layers.LinkType, m Meta) (*Writer, error) {
 	if err != nil {
 		return nil, fmt.Errorf("create %s: %w", name, err)
 	}
-	w := &Writer{name: name, f: f, bw: bufio.NewWriterSize(f, 64<<10)}
+	w := &Writer{name: name, f: f, bw: bufio.NewWriterSize(f, 64<<10), link: lt}
 	if strings.HasSuffix(strings.ToLower(name), ".pcapng") {
 		intf := pcapgo.NgInterface{
 			Name: m.Iface, Description: m.Iface, Filter: m.Filter, OS: runtime.GOOS,
 			LinkType: lt, TimestampResolution: 9, SnapLength: MaxPacket,
 		}
+		w.intf = intf
 		opts := pcapgo.NgWriterOptions{SectionInfo: pcapgo.NgSectionInfo{
 			Hardware: runtime.GOARCH, OS: runtime.GOOS, Application: m.Application, Comment: m.Comment,
 		}}
@@ -74,14 +84,36 @@ func (w *Writer) wrap(err error) error {
 	return fmt.Errorf("write %s: %w", w.name, err)
 }
 
-// Write appends one packet. After a failure (a full disk) every later call
-// returns the same error.
+// Write appends one packet. A pcapng file gets an interface for each link
+// type it is given (a capture of several interfaces, replayed); a pcap
+// file refuses a packet of another link type than its own
+// (ErrMixedLinks). After a failure (a full disk) every later call returns
+// the same error.
 func (w *Writer) Write(p packet.Packet) error {
 	if w.err != nil {
 		return w.err
 	}
 	ci := gopacket.CaptureInfo{Timestamp: p.Time, CaptureLength: len(p.Data), Length: max(p.Len, len(p.Data))}
 	var err error
+	switch {
+	case p.Link != w.link && w.nw == nil:
+		return fmt.Errorf("write %s: %w", w.name, ErrMixedLinks)
+	case p.Link != w.link:
+		id, ok := w.links[p.Link]
+		if !ok {
+			intf := w.intf
+			intf.LinkType = p.Link
+			if id, err = w.nw.AddInterface(intf); err != nil {
+				w.err = w.wrap(err)
+				return w.err
+			}
+			if w.links == nil {
+				w.links = make(map[layers.LinkType]int)
+			}
+			w.links[p.Link] = id
+		}
+		ci.InterfaceIndex = id
+	}
 	if w.nw != nil {
 		err = w.nw.WritePacket(ci, p.Data)
 	} else {

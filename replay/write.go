@@ -3,7 +3,6 @@ package replay
 import (
 	"context"
 	"errors"
-	"fmt"
 
 	"github.com/gopacket/gopacket/layers"
 
@@ -34,8 +33,6 @@ func (f *frames) addTrace(tr *analyze.Trace) {
 	}
 }
 
-var errMixedLinks = errors.New("packets of several link types: write them one interface at a time")
-
 // export reads o.File again and writes the frames in keep to o.Write, pcap
 // or pcapng by its extension. Frames are numbered as the analyzer numbered
 // them: packets that pass o.Filter, from 1.
@@ -46,7 +43,6 @@ func export(ctx context.Context, o Options, filter *capture.Filter, keep frames)
 	}
 	defer r.Close()
 	var w *capture.Writer
-	var link layers.LinkType
 	frame := 0
 	_, err = each(ctx, r, func(p *analyze.Packet) error {
 		// A read error was reported by the first pass: export what came
@@ -63,10 +59,7 @@ func export(ctx context.Context, o Options, filter *capture.Filter, keep frames)
 			if err != nil {
 				return err
 			}
-			w, link = nw, p.Link
-		}
-		if p.Link != link {
-			return fmt.Errorf("write %s: %w", o.Write, errMixedLinks)
+			w = nw
 		}
 		return w.Write(*p)
 	})

@@ -90,6 +90,8 @@ func TestIgnoredFlagIsUsage(t *testing.T) {
 		{[]string{"run", " ", "-n"}, "empty HOST"},
 		{[]string{"checksum", "--field-offset", "-1", "08", "00", "00", "00"}, "--field-offset -1"},
 		{[]string{"bogus"}, `unknown command "bogus"`},
+		{[]string{"help", "bogus"}, `unknown help topic "bogus"`},
+		{[]string{"completion", "tcsh"}, `"tcsh"`},
 		{[]string{"craft", "--dst", "10.77.5.2", "--paris", "--probe", "256"}, "probes 0..255 here"},
 		{[]string{"craft", "--dst", "10.77.5.2", "-P", "udp", "--fixed", "--sport", "65000", "--probe", "536"}, "probes 0..535 here"},
 		{[]string{"craft", "--dst", "10.77.5.2", "-P", "udp", "-p", "65535", "--probe", "1"}, "probes 0..0 here"},

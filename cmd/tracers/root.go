@@ -1,6 +1,7 @@
 package main
 
 import (
+	"fmt"
 	"strings"
 
 	"github.com/spf13/cobra"
@@ -55,8 +56,46 @@ func newRoot(args []string) *cobra.Command {
 	if g := newGendoc(); g != nil {
 		root.AddCommand(g)
 	}
+	strictHelp(root)
 	completeArgs(root)
 	return root
+}
+
+// strictHelp makes an unknown help topic (tracers help bogus) and an
+// unknown shell (tracers completion tcsh) usage errors, where cobra's own
+// commands print help and exit 0.
+func strictHelp(root *cobra.Command) {
+	root.SetHelpCommand(&cobra.Command{
+		Use:   "help [command]",
+		Short: "Help about any command",
+		RunE: func(c *cobra.Command, args []string) error {
+			cmd, rest, err := c.Root().Find(args)
+			if err != nil || cmd == nil || len(rest) > 0 {
+				return usageError{fmt.Errorf("unknown help topic %q (try tracers --help)", strings.Join(args, " "))}
+			}
+			return cmd.Help()
+		},
+		ValidArgsFunction: func(c *cobra.Command, args []string, _ string) ([]string, cobra.ShellCompDirective) {
+			var names []string
+			for _, sub := range c.Root().Commands() {
+				if sub.IsAvailableCommand() {
+					names = append(names, sub.Name())
+				}
+			}
+			return names, cobra.ShellCompDirectiveNoFileComp
+		},
+	})
+	root.InitDefaultCompletionCmd()
+	for _, c := range root.Commands() {
+		if c.Name() == "completion" {
+			c.RunE = func(cmd *cobra.Command, args []string) error {
+				if len(args) > 0 {
+					return usageError{fmt.Errorf("completion %s: unknown shell (want bash, zsh, fish or powershell)", args[0])}
+				}
+				return cmd.Help()
+			}
+		}
+	}
 }
 
 // rootExample is tracers' own Example, shown by tracers --help and in tracers(1).

@@ -89,20 +89,33 @@ func TestSnaplenWarns(t *testing.T) {
 	}
 }
 
-// TestFilterForLinkType: an expression the file's link type cannot carry
-// (ether host on raw IP) is an error before anything is read, as tcpdump
-// -r makes it, not a filter that passes nothing.
-func TestFilterForLinkType(t *testing.T) {
-	name := filepath.Join(t.TempDir(), "raw.pcap")
+// zeroes writes a pcap file of link type lt holding n packets of 40 zero
+// bytes and returns its name.
+func zeroes(t *testing.T, lt layers.LinkType, n int) string {
+	t.Helper()
+	name := filepath.Join(t.TempDir(), "zeroes.pcap")
 	f, err := os.Create(name)
 	if err != nil {
 		t.Fatal(err)
 	}
+	defer f.Close()
 	w := pcapgo.NewWriter(f)
-	if err := w.WriteFileHeader(65535, layers.LinkTypeRaw); err != nil {
+	if err := w.WriteFileHeader(65535, lt); err != nil {
 		t.Fatal(err)
 	}
-	f.Close()
+	for range n {
+		if err := w.WritePacket(gopacket.CaptureInfo{CaptureLength: 40, Length: 40}, make([]byte, 40)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return name
+}
+
+// TestFilterForLinkType: an expression the file's link type cannot carry
+// (ether host on raw IP) is an error before anything is read, as tcpdump
+// -r makes it, not a filter that passes nothing.
+func TestFilterForLinkType(t *testing.T) {
+	name := zeroes(t, layers.LinkTypeRaw, 0)
 	for _, tt := range []struct {
 		filter, err string
 	}{
@@ -123,21 +136,7 @@ func TestFilterForLinkType(t *testing.T) {
 // TestUnknownLinkSaysSo: a capture of a link type tracers does not decode
 // (USB) finds no traceroute and says why, naming the link type.
 func TestUnknownLinkSaysSo(t *testing.T) {
-	name := filepath.Join(t.TempDir(), "usb.pcap")
-	f, err := os.Create(name)
-	if err != nil {
-		t.Fatal(err)
-	}
-	w := pcapgo.NewWriter(f)
-	if err := w.WriteFileHeader(65535, layers.LinkType(189)); err != nil {
-		t.Fatal(err)
-	}
-	for range 3 {
-		if err := w.WritePacket(gopacket.CaptureInfo{CaptureLength: 40, Length: 40}, make([]byte, 40)); err != nil {
-			t.Fatal(err)
-		}
-	}
-	f.Close()
+	name := zeroes(t, layers.LinkType(189), 3)
 	var out bytes.Buffer
 	if err := replay.Run(context.Background(), replay.Options{File: name, Format: "text"}, &out); err != nil {
 		t.Fatal(err)

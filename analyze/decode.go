@@ -129,6 +129,7 @@ type Decoder struct {
 	ipP    *gopacket.DecodingLayerParser
 	ip6P   *gopacket.DecodingLayerParser
 	mplsP  *gopacket.DecodingLayerParser
+	vlanP  *gopacket.DecodingLayerParser // from an 802.1Q tag (after a Linux cooked v2 header)
 
 	decoded []gopacket.LayerType
 }
@@ -151,7 +152,10 @@ func NewDecoder() *Decoder {
 		return p
 	}
 	d.ethP = mk(layers.LayerTypeEthernet, &d.eth, &d.dot1q)
-	d.sllP = mk(layers.LayerTypeLinuxSLL, &d.sll)
+	// tcpdump -i any puts a frame's VLAN tag back into the cooked header's
+	// protocol (0x8100), with the tag after it.
+	d.sllP = mk(layers.LayerTypeLinuxSLL, &d.sll, &d.dot1q)
+	d.vlanP = mk(layers.LayerTypeDot1Q, &d.dot1q)
 	d.loopP = mk(layers.LayerTypeLoopback, &d.loop)
 	d.pppP = mk(layers.LayerTypePPP, &d.ppp)
 	d.chdlcP = mk(layers.LayerTypePPP, &d.chdlc)
@@ -193,6 +197,8 @@ func (d *Decoder) Decode(lt layers.LinkType, b []byte, inf *Info) error {
 			p = d.ip6P
 		case layers.EthernetTypeMPLSUnicast, layers.EthernetTypeMPLSMulticast:
 			p = d.mplsP
+		case layers.EthernetTypeDot1Q, layers.EthernetTypeQinQ:
+			p = d.vlanP
 		default:
 			return errNoIPv4
 		}

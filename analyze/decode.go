@@ -427,7 +427,12 @@ func quotedTransport(t []byte, icmp layers.IPProtocol, out *Quoted) {
 		c := TCPHeader(t)
 		out.SrcPort, out.DstPort = c.SrcPort(), c.DstPort()
 		out.TCPSeq = c.Seq()
-		if len(t) >= 18 { // the checksum is at 16, past the 8 bytes RFC 792 promises
+		// The checksum is at 16, past the 8 bytes RFC 792 promises. A
+		// quote of 8 bytes zero-padded to 128 (RFC 4884, to carry an
+		// extension such as MPLS labels) reaches it with zeros: a data
+		// offset under 5 words, which no TCP header has, says the header
+		// was not quoted that far (Wireshark: "Bogus TCP header length").
+		if len(t) >= 18 && t[12]>>4 >= 5 {
 			out.Checksum, out.HasChecksum = binary.BigEndian.Uint16(t[16:18]), true
 		}
 	}

@@ -6,6 +6,7 @@ import (
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
+	"github.com/gopacket/gopacket"
 	"github.com/gopacket/gopacket/layers"
 
 	"github.com/tracers/tracers/analyze"
@@ -420,4 +421,31 @@ func TestDecodeChecksums(t *testing.T) {
 	if inf.Quote.HasChecksum {
 		t.Errorf("quoted tcp cut at 8 bytes: HasChecksum, want not")
 	}
+	// The same 8 bytes zero-padded to 128 (RFC 4884, with an extension
+	// after them): the padding is not the checksum.
+	padded := icmpError(t, hop1, srcAddr, 254, 1, layers.ICMPv4TypeTimeExceeded, 0, syn, 1)
+	padded[25] = 32 // RFC 4884 length: 128 bytes of original datagram
+	padded = append(padded, make([]byte, 128-(len(padded)-28))...)
+	padded = append(padded, 0x20, 0, 0, 0) // an extension header
+	if err := d.Decode(layers.LinkTypeRaw, padded, &inf); err != nil {
+		t.Fatal(err)
+	}
+	if !inf.Quote.OK || inf.Quote.HasChecksum {
+		t.Errorf("quoted tcp of 8 bytes padded with zeros: OK %v, HasChecksum %v; want a quote without its checksum", inf.Quote.OK, inf.Quote.HasChecksum)
+	}
+	// A whole quoted header (data offset 5) keeps it.
+	if err := d.Decode(layers.LinkTypeRaw, icmpErrorWhole(t, syn), &inf); err != nil {
+		t.Fatal(err)
+	}
+	if !inf.Quote.HasChecksum || inf.Quote.Checksum != binary.BigEndian.Uint16(syn[36:]) {
+		t.Errorf("quoted tcp whole: Checksum %#04x (HasChecksum %v), want %#04x", inf.Quote.Checksum, inf.Quote.HasChecksum, binary.BigEndian.Uint16(syn[36:]))
+	}
+}
+
+// icmpErrorWhole is a Time Exceeded quoting all of probe (RFC 1812).
+func icmpErrorWhole(tb testing.TB, probe []byte) []byte {
+	return serialize(tb,
+		ip4(hop1, srcAddr, 254, 1, layers.IPProtocolICMPv4),
+		&layers.ICMPv4{TypeCode: layers.CreateICMPv4TypeCode(layers.ICMPv4TypeTimeExceeded, 0)},
+		gopacket.Payload(probe))
 }

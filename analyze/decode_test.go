@@ -423,10 +423,12 @@ func TestDecodeChecksums(t *testing.T) {
 	}
 	// The same 8 bytes zero-padded to 128 (RFC 4884, with an extension
 	// after them): the padding is not the checksum.
-	padded := icmpError(t, hop1, srcAddr, 254, 1, layers.ICMPv4TypeTimeExceeded, 0, syn, 1)
-	padded[25] = 32 // RFC 4884 length: 128 bytes of original datagram
-	padded = append(padded, make([]byte, 128-(len(padded)-28))...)
-	padded = append(padded, 0x20, 0, 0, 0) // an extension header
+	quote := append(append([]byte(nil), syn[:28]...), make([]byte, 100)...)
+	padded := serialize(t,
+		ip4(hop1, srcAddr, 254, 1, layers.IPProtocolICMPv4),
+		// Id holds bytes 4-5: the RFC 4884 length, 32 words, in byte 5.
+		&layers.ICMPv4{TypeCode: layers.CreateICMPv4TypeCode(layers.ICMPv4TypeTimeExceeded, 0), Id: 32},
+		gopacket.Payload(append(quote, 0x20, 0, 0, 0))) // and an extension header
 	if err := d.Decode(layers.LinkTypeRaw, padded, &inf); err != nil {
 		t.Fatal(err)
 	}

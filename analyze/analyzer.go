@@ -448,6 +448,9 @@ func (a *Analyzer) errorOf(inf *Info, n *Note) bool {
 func errorKind(typ, code uint8) Kind {
 	switch typ {
 	case layers.ICMPv4TypeTimeExceeded:
+		if code == 1 {
+			return ReassemblyTimeout
+		}
 		return TimeExceeded
 	case layers.ICMPv4TypeDestinationUnreachable:
 		switch code {
@@ -475,6 +478,9 @@ func errorKind(typ, code uint8) Kind {
 func errorKind6(typ, code uint8) Kind {
 	switch typ {
 	case layers.ICMPv6TypeTimeExceeded:
+		if code == layers.ICMPv6CodeFragmentReassemblyTimeExceeded {
+			return ReassemblyTimeout
+		}
 		return TimeExceeded
 	case layers.ICMPv6TypePacketTooBig:
 		return FragNeeded

@@ -171,7 +171,8 @@ func TestAnnotationIPv6(t *testing.T) {
 		annotation string
 	}{
 		{"time exceeded", layers.ICMPv6TypeTimeExceeded, 0, analyze.TimeExceeded, false, ""},
-		{"reassembly time exceeded", layers.ICMPv6TypeTimeExceeded, 1, analyze.TimeExceeded, false, "!<3-1>"},
+		{"reassembly time exceeded", layers.ICMPv6TypeTimeExceeded, 1, analyze.ReassemblyTimeout, false, "!<3-1>"},
+		{"reassembly time exceeded, from the destination", layers.ICMPv6TypeTimeExceeded, 1, analyze.ReassemblyTimeout, true, "!<3-1>"},
 		{"no route", layers.ICMPv6TypeDestinationUnreachable, 0, analyze.NetUnreachable, false, "!N"},
 		{"admin prohibited", layers.ICMPv6TypeDestinationUnreachable, 1, analyze.AdminProhibited, false, "!X"},
 		{"beyond scope", layers.ICMPv6TypeDestinationUnreachable, 2, analyze.Unreachable, false, "!H"},

@@ -425,6 +425,11 @@ func TestAnalyzerKinds(t *testing.T) {
 		{"icmp echo reply", ping1, ping2,
 			echoReply(t, dstAddr, srcAddr, 60, 0, 0x4242, 2),
 			sum{analyze.EchoReply, true, true, "", 2, 2, analyze.ICMP, dstAddr, true}, true},
+		// Only the host that reassembles sends it (RFC 792): the
+		// destination got the probe's first fragment.
+		{"fragment reassembly time exceeded", ping1, ping2,
+			icmpError(t, dstAddr, srcAddr, 60, 9, layers.ICMPv4TypeTimeExceeded, 1, ping2, 1),
+			sum{analyze.ReassemblyTimeout, true, true, "!<11-1>", 2, 2, analyze.ICMP, dstAddr, true}, true},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

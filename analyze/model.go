@@ -65,6 +65,10 @@ const (
 	TCPReset
 	TCPSynAck
 	OtherError // parameter problem, source quench, redirect
+	// ReassemblyTimeout is a Time Exceeded for fragment reassembly (ICMP
+	// type 11 code 1, ICMPv6 type 3 code 1), which only the host that
+	// reassembles sends (RFC 792): from the destination, it was reached.
+	ReassemblyTimeout
 )
 
 var kindNames = [...]string{
@@ -81,6 +85,7 @@ var kindNames = [...]string{
 	TCPReset:          "tcp-rst",
 	TCPSynAck:         "tcp-synack",
 	OtherError:        "icmp-error",
+	ReassemblyTimeout: "reassembly-timeout",
 }
 
 func (k Kind) String() string {
@@ -100,6 +105,9 @@ func (k Kind) Terminal() bool { return k != TimeExceeded && k != OtherError && k
 func (r *Reply) Annotation() string {
 	if r.From.Is6() {
 		return r.annotation6()
+	}
+	if r.Kind == ReassemblyTimeout {
+		return "!<11-" + itoa(int(r.Code)) + ">" // as Linux traceroute marks it
 	}
 	if r.Type != layers.ICMPv4TypeDestinationUnreachable {
 		return ""

@@ -664,7 +664,17 @@ func (a *Analyzer) translated(n *Note, now int64) (*Probe, int64, Rewritten) {
 	if tr == nil {
 		return nil, 0, 0
 	}
+	rw := RewriteSrcPort
+	if src != n.k.src {
+		rw |= RewriteSrcAddr
+	}
 	oldest := now - int64(a.opt.Window)
+	// TCP: tcptraceroute's probes share ports and sequence number and
+	// differ only in the IP ID, which most NATs keep: the latest probe
+	// with the quote's sequence and IP ID takes the reply, else (the IP
+	// ID rewritten too) the latest with its sequence.
+	var fb *Probe
+	var fbSent int64
 	for i, seen := len(tr.Probes)-1, 0; i >= 0 && seen < maxTranslated; i, seen = i-1, seen+1 {
 		p := tr.Probes[i]
 		s := p.Sent.UnixNano()
@@ -675,13 +685,17 @@ func (a *Analyzer) translated(n *Note, now int64) (*Probe, int64, Rewritten) {
 		if s > now || p.Reply != nil || p.DstPort != n.k.b || p.SrcPort == n.k.a || int(n.qttl) > p.TTL {
 			continue
 		}
-		if (n.k.proto == TCP && p.TCPSeq == n.k.c) || (n.k.proto == UDP && p.IPID == n.ipid) {
-			rw := RewriteSrcPort
-			if src != n.k.src {
-				rw |= RewriteSrcAddr
-			}
+		switch {
+		case n.k.proto == TCP && p.TCPSeq == n.k.c && (n.has&hasIPID == 0 || p.IPID == n.ipid):
+			return p, s, rw
+		case n.k.proto == TCP && p.TCPSeq == n.k.c && fb == nil:
+			fb, fbSent = p, s
+		case n.k.proto == UDP && p.IPID == n.ipid:
 			return p, s, rw
 		}
+	}
+	if fb != nil {
+		return fb, fbSent, rw
 	}
 	return nil, 0, 0
 }

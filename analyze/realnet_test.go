@@ -32,6 +32,7 @@ func TestAnalyzerRewritten(t *testing.T) {
 	udp2 := udpProbe(t, srcAddr, dstAddr, 1, 0x101, 40000, 33434) // Paris: same ports
 	dns := udpProbe(t, srcAddr, dstAddr, 1, 0x777, 5353, 33434)   // other traffic to the port
 	syn := tcpSegment(t, srcAddr, dstAddr, 1, 0x200, 40002, 80, 0x01020304, 0, true, false, false)
+	syn2 := tcpSegment(t, srcAddr, dstAddr, 1, 0x201, 40002, 80, 0x01020304, 0, true, false, false) // tcptraceroute: only the IP ID differs
 	echo := echoRequest(t, srcAddr, dstAddr, 1, 0x300, 0x4242, 1)
 	u6 := udp6(t, src6, dst6, 1, 40000, 33434, "tracers-udp6")
 	ours := func(inf *analyze.Info) bool { return inf.SrcPort != 5353 && inf.Dst != dst2Addr }
@@ -65,6 +66,12 @@ func TestAnalyzerRewritten(t *testing.T) {
 		{"tcp: nat left the source port, the sequence identifies",
 			[][]byte{syn}, tcpSegment(t, natAddr, dstAddr, 1, 0x200, 62000, 80, 0x01020304, 0, true, false, false), 0,
 			analyze.RewriteSrcAddr | analyze.RewriteSrcPort},
+		{"tcp: nat left the source port, the ip id picks the earlier of two",
+			[][]byte{syn, syn2}, tcpSegment(t, natAddr, dstAddr, 1, 0x200, 62000, 80, 0x01020304, 0, true, false, false), 0,
+			analyze.RewriteSrcAddr | analyze.RewriteSrcPort},
+		{"tcp: nat left the source port and ip id, the latest",
+			[][]byte{syn, syn2}, tcpSegment(t, natAddr, dstAddr, 1, 0x999, 62000, 80, 0x01020304, 0, true, false, false), 1,
+			analyze.RewriteSrcAddr | analyze.RewriteSrcPort | analyze.RewriteIPID},
 		{"tcp: another sequence is no probe",
 			[][]byte{syn}, tcpSegment(t, srcAddr, dstAddr, 1, 0x200, 62000, 80, 0x01020305, 0, true, false, false), -1, 0},
 		{"icmp: nat left the source address", [][]byte{echo}, echoRequest(t, natAddr, dstAddr, 1, 0x300, 0x4242, 1), 0, analyze.RewriteSrcAddr},

@@ -524,6 +524,9 @@ func (a *Analyzer) match(n *Note, now int64, ev *Event) {
 	if hit == nil && !late && n.has&hasQuote != 0 && n.has&hasAlt != 0 && n.k.proto != ICMP {
 		hit, sent, rw = a.translated(n, now)
 	}
+	if hit == nil && !late && n.has&hasQuote != 0 && n.has&hasIPID != 0 && n.k.proto == TCP {
+		hit, sent, rw = a.reseq(n, now)
+	}
 	if hit == nil {
 		if late {
 			a.stats.LateReplies++
@@ -696,6 +699,31 @@ func (a *Analyzer) translated(n *Note, now int64) (*Probe, int64, Rewritten) {
 	}
 	if fb != nil {
 		return fb, fbSent, rw
+	}
+	return nil, 0, 0
+}
+
+// reseq finds the probe that an ICMP error n quoting an IPv4 TCP probe
+// answers when a firewall on the way rewrote the sequence number (Cisco
+// ASA randomises it by default), so that every router past it quotes
+// another: among the latest probes of the trace, the latest unanswered
+// one sent before now with the quote's ports and IP ID, and a TTL no
+// lower than what the quote shows left of it.
+func (a *Analyzer) reseq(n *Note, now int64) (*Probe, int64, Rewritten) {
+	tr := a.active.get(traceKey{src: n.k.src, dst: n.k.dst, proto: TCP, v6: n.k.v6})
+	if tr == nil {
+		return nil, 0, 0
+	}
+	oldest := now - int64(a.opt.Window)
+	for i, seen := len(tr.Probes)-1, 0; i >= 0 && seen < maxTranslated; i, seen = i-1, seen+1 {
+		p := tr.Probes[i]
+		s := p.Sent.UnixNano()
+		if s < oldest {
+			break
+		}
+		if s <= now && p.Reply == nil && p.SrcPort == n.k.a && p.DstPort == n.k.b && p.IPID == n.ipid && int(n.qttl) <= p.TTL {
+			return p, s, RewriteSeq
+		}
 	}
 	return nil, 0, 0
 }

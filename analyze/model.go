@@ -219,9 +219,10 @@ const (
 	RewriteLength                         // IPv4 total length or IPv6 payload length
 	RewriteChecksum                       // transport checksum (ICMP, UDP, TCP)
 	RewriteFlow                           // IPv6 flow label
+	RewriteSeq                            // TCP sequence number (a firewall that randomises it)
 )
 
-var rewriteNames = [...]string{"src-addr", "dst-addr", "src-port", "dst-port", "ip-id", "tos", "length", "checksum", "flow-label"}
+var rewriteNames = [...]string{"src-addr", "dst-addr", "src-port", "dst-port", "ip-id", "tos", "length", "checksum", "flow-label", "tcp-seq"}
 
 // Names appends the names of the fields in r to b, in the order of the
 // constants: the names JSON uses.

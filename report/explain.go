@@ -307,7 +307,7 @@ func rewrites(tr *analyze.Trace, h analyze.Hop) string {
 	var covered analyze.Rewritten
 	switch {
 	case tr.Proto == analyze.UDP || tr.Proto == analyze.TCP:
-		covered = analyze.RewriteSrcAddr | analyze.RewriteDstAddr | analyze.RewriteSrcPort | analyze.RewriteDstPort
+		covered = analyze.RewriteSrcAddr | analyze.RewriteDstAddr | analyze.RewriteSrcPort | analyze.RewriteDstPort | analyze.RewriteSeq
 	case v6:
 		covered = analyze.RewriteSrcAddr | analyze.RewriteDstAddr
 	}
@@ -353,6 +353,8 @@ func rewriteWord(name, sum string, v6 bool) string {
 		return "the " + sum
 	case "flow-label":
 		return "the flow label"
+	case "tcp-seq":
+		return "the TCP sequence number (as a firewall that randomises it does)"
 	}
 	return name
 }

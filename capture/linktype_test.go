@@ -157,3 +157,42 @@ func TestWriteMixedLinkTypes(t *testing.T) {
 		}
 	}
 }
+
+// TestReadBinaryResolution: an interface whose if_tsresol is binary
+// (2^-20 s a tick) has its ticks scaled exactly (pcapgo's integer scale
+// put 1000.1 s + 2 ms 0.2 ms early); a decimal one and a second interface
+// of microseconds keep theirs.
+func TestReadBinaryResolution(t *testing.T) {
+	bin20 := cat(
+		[]byte{0x09, 0x00, 0x01, 0x00}, // if_tsresol, length 1
+		[]byte{0x94, 0x00, 0x00, 0x00}, // 2^-20, padding
+		[]byte{0x00, 0x00, 0x00, 0x00}, // opt_endofopt
+	)
+	const tick = 1 << 20
+	file := cat(shb(),
+		idb(101, 262144, bin20),                         // 0: binary
+		idb(101, 262144, tsresol9),                      // 1: nanoseconds
+		epb(0, 1000*tick+tick/10, 1, 1, []byte{0}),      // 1000.1 s, to the tick
+		epb(0, 1000*tick+tick/10+2097, 1, 1, []byte{1}), // 2097 ticks later: 1.99985 ms
+		epb(1, 1000_100_000_000, 1, 1, []byte{2}),       // 1000.1 s
+	)
+	r, err := capture.NewReader("t", bytes.NewReader(file))
+	if err != nil {
+		t.Fatal(err)
+	}
+	ps, _ := readAll(r)
+	if len(ps) != 3 {
+		t.Fatalf("read %d packets, want 3", len(ps))
+	}
+	ns := func(ticks int64) int64 { return ticks * 1_000_000_000 / tick }
+	want := []time.Time{
+		time.Unix(1000, ns(tick/10)),
+		time.Unix(1000, ns(tick/10+2097)),
+		time.Unix(1000, 100_000_000),
+	}
+	for i, p := range ps {
+		if !p.Time.Equal(want[i]) {
+			t.Errorf("packet %d at %s, want %s", i, p.Time.Format(time.RFC3339Nano), want[i].Format(time.RFC3339Nano))
+		}
+	}
+}

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"time"
 
 	"github.com/gopacket/gopacket"
 	"github.com/gopacket/gopacket/layers"
@@ -35,6 +36,10 @@ type Reader struct {
 	// read sizes its buffer by the interface's snaplen, which checkNg
 	// bounds only for the interfaces it saw ahead of a packet.
 	ngAlloc bool
+	// binExp holds, per pcapng interface, the exponent k of a binary
+	// timestamp resolution (if_tsresol 2^-k), 0 for a decimal one, -1 not
+	// looked up yet (binaryTime).
+	binExp []int8
 }
 
 type counter struct {
@@ -181,8 +186,35 @@ func (r *Reader) Read(p *packet.Packet) error {
 			link = lt
 		}
 	}
-	p.Time, p.Link, p.Data, p.Len = ci.Timestamp, link, data, ci.Length
+	p.Time, p.Link, p.Data, p.Len = r.binaryTime(ci), link, data, ci.Length
 	return nil
+}
+
+// binaryTime is ci's timestamp with the fraction of its second right for
+// an interface whose if_tsresol is binary (2^-k seconds per tick): pcapgo
+// scales the ticks by the integer 1e9/2^k (953 for 2^-20, for 953.67),
+// which puts a timestamp up to 0.07 % of a second early; the ticks are
+// recovered and scaled exactly.
+func (r *Reader) binaryTime(ci gopacket.CaptureInfo) time.Time {
+	i := ci.InterfaceIndex
+	for len(r.binExp) <= i {
+		r.binExp = append(r.binExp, -1)
+	}
+	if r.binExp[i] < 0 {
+		r.binExp[i] = 0
+		if intf, err := r.ng.Interface(i); err == nil && intf.TimestampResolution.Binary() && intf.TimestampResolution.Exponent() < 30 {
+			r.binExp[i] = int8(intf.TimestampResolution.Exponent())
+		}
+	}
+	k := r.binExp[i]
+	if k == 0 || 1e9%(uint64(1)<<k) == 0 {
+		return ci.Timestamp
+	}
+	scale := uint64(1e9) >> k // pcapgo's integer 1e9 / 2^k
+	ticks := uint64(ci.Timestamp.Nanosecond()) / scale
+	ns := ticks * 1e9 >> k
+	t := ci.Timestamp
+	return t.Add(time.Duration(int64(ns) - int64(t.Nanosecond())))
 }
 
 // readNg is r.ng.ZeroCopyReadPacketData with pcapgo's panics on damaged

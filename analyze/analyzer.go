@@ -536,6 +536,12 @@ func (a *Analyzer) match(n *Note, now int64, ev *Event) {
 		ev.Kind = EventUnmatched
 		return
 	}
+	a.answer(n, hit, sent, now, rw, ev)
+}
+
+// answer makes n, captured at now, the reply to probe hit, sent at sent,
+// the quote showing rw rewritten.
+func (a *Analyzer) answer(n *Note, hit *Probe, sent, now int64, rw Rewritten, ev *Event) {
 	tr := hit.trace
 	if tr.finished {
 		// With OnTrace set, hit's trace went to OnTrace, which may be
@@ -728,8 +734,32 @@ func (a *Analyzer) reseq(n *Note, now int64) (*Probe, int64, Rewritten) {
 	return nil, 0, 0
 }
 
+// udpAnswer makes UDP datagram n, captured at now, a reply when it goes
+// back from a probe's destination to the probe's ports (the ports swapped)
+// while that probe awaits an answer: the latest such probe sent before
+// now. Any UDP datagram is a probe to a replay (its tool is unknown); this
+// one answers one.
+func (a *Analyzer) udpAnswer(n *Note, now int64, ev *Event) bool {
+	rk := n.k
+	rk.src, rk.dst, rk.a, rk.b = n.k.dst, n.k.src, n.k.b, n.k.a
+	for num, ok := a.win.latest(&rk, a.win.tag(&rk)); ok; num, ok = a.win.before(num) {
+		s, p := a.win.sent(num), a.win.probe(num)
+		if s > now || p.Reply != nil {
+			continue
+		}
+		a.stats.Replies++
+		n.rkind, n.dest, n.from, n.has = UDPReply, true, n.k.src, 0
+		a.answer(n, p, s, now, 0, ev)
+		return true
+	}
+	return false
+}
+
 // addProbe adds probe n, captured at now (Unix nanoseconds).
 func (a *Analyzer) addProbe(n *Note, now int64, ev *Event) {
+	if n.k.proto == UDP && a.udpAnswer(n, now, ev) {
+		return
+	}
 	var last *Probe
 	same := false // last shares n's IP ID and checksum: replies cannot tell them apart
 	sp, num := a.win.lookup(&n.k, a.tagOf(n))

@@ -425,6 +425,12 @@ func TestAnalyzerKinds(t *testing.T) {
 		{"icmp echo reply", ping1, ping2,
 			echoReply(t, dstAddr, srcAddr, 60, 0, 0x4242, 2),
 			sum{analyze.EchoReply, true, true, "", 2, 2, analyze.ICMP, dstAddr, true}, true},
+		// traceroute -U to a DNS server: it answers the probe that
+		// reached it, back to the probe's ports.
+		{"udp answer from the destination",
+			udpProbe(t, srcAddr, dstAddr, 1, 0x51, 40001, 53), udpProbe(t, srcAddr, dstAddr, 2, 0x52, 40002, 53),
+			udpProbe(t, dstAddr, srcAddr, 60, 0x99, 53, 40002),
+			sum{analyze.UDPReply, true, true, "", 2, 2, analyze.UDP, dstAddr, true}, true},
 		// Only the host that reassembles sends it (RFC 792): the
 		// destination got the probe's first fragment.
 		{"fragment reassembly time exceeded", ping1, ping2,

@@ -69,6 +69,10 @@ const (
 	// type 11 code 1, ICMPv6 type 3 code 1), which only the host that
 	// reassembles sends (RFC 792): from the destination, it was reached.
 	ReassemblyTimeout
+	// UDPReply is a UDP datagram from a UDP probe's destination back to
+	// its ports (a DNS server answering traceroute -U): it was reached, as
+	// Linux traceroute counts any UDP answer.
+	UDPReply
 )
 
 var kindNames = [...]string{
@@ -86,6 +90,7 @@ var kindNames = [...]string{
 	TCPSynAck:         "tcp-synack",
 	OtherError:        "icmp-error",
 	ReassemblyTimeout: "reassembly-timeout",
+	UDPReply:          "udp-reply",
 }
 
 func (k Kind) String() string {
@@ -145,7 +150,7 @@ func (r *Reply) Annotation() string {
 // other errors but Time Exceeded in transit !<type-code>.
 func (r *Reply) annotation6() string {
 	switch r.Kind {
-	case EchoReply, TCPSynAck, TCPReset:
+	case EchoReply, TCPSynAck, TCPReset, UDPReply:
 		return ""
 	}
 	switch r.Type {

@@ -182,6 +182,8 @@ func replyWords(r *analyze.Reply) string {
 		return "TCP RST (the port is closed, but the host is there)"
 	case analyze.EchoReply:
 		return "ICMP Echo Reply (type 0)"
+	case analyze.UDPReply:
+		return "a UDP datagram back to the probe's ports (a service answering it)"
 	}
 	name := strings.ReplaceAll(r.Kind.String(), "-", " ")
 	return fmt.Sprintf("ICMP %s (type %d, code %d)", name, r.Type, r.Code)

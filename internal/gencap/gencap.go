@@ -44,6 +44,9 @@ type Summary struct {
 	Replies int // Time Exceeded, Echo Reply and Port Unreachable
 	Traces  int // traces whose first probe was written
 	Other   int // DNS and TCP
+	// DNSAnswers counts the DNS answers among Other: a replay matches
+	// each to its query, a UDP datagram back to its ports.
+	DNSAnswers int
 	// MaxOutstanding is the most probes at any one time that had been sent
 	// but neither answered nor given up on by their tool.
 	MaxOutstanding int
@@ -328,6 +331,9 @@ func (g *gen) step() (int64, []byte) {
 	switch e.kind {
 	case evDNSQuery, evDNSReply:
 		g.sum.Other++
+		if e.kind == evDNSReply {
+			g.sum.DNSAnswers++
+		}
 		return e.at, g.b.dns(t, e.kind == evDNSReply)
 	case evProbe:
 		if ttl == 1 && try == 0 {

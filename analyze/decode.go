@@ -112,6 +112,7 @@ type Decoder struct {
 	sll    layers.LinuxSLL
 	loop   layers.Loopback
 	ppp    pppLink
+	pppoe  pppoeLink
 	chdlc  pppLink
 	mpls   mplsStack
 	ip4    layers.IPv4
@@ -151,7 +152,7 @@ func NewDecoder() *Decoder {
 		p.IgnoreUnsupported = true
 		return p
 	}
-	d.ethP = mk(layers.LayerTypeEthernet, &d.eth, &d.dot1q)
+	d.ethP = mk(layers.LayerTypeEthernet, &d.eth, &d.dot1q, &d.pppoe, &d.ppp)
 	// tcpdump -i any puts a frame's VLAN tag back into the cooked header's
 	// protocol (0x8100), with the tag after it.
 	d.sllP = mk(layers.LayerTypeLinuxSLL, &d.sll, &d.dot1q)

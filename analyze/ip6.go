@@ -106,6 +106,36 @@ func (l *pppLink) NextLayerType() gopacket.LayerType { return l.next }
 // LayerPayload is what follows the header.
 func (l *pppLink) LayerPayload() []byte { return l.payload }
 
+// pppoeLink is a gopacket DecodingLayer for a PPPoE session header (RFC
+// 2516; EtherType 0x8864), which PPP follows: the WAN side of a DSL
+// router. gopacket's PPPoE layer decodes only through gopacket.Packet.
+type pppoeLink struct {
+	payload []byte
+}
+
+// DecodeFromBytes reads the header in data: version and type 1, code 0
+// (session data), the session, and the length of what follows, which a
+// capture cut at its snaplen may hold less of.
+func (l *pppoeLink) DecodeFromBytes(data []byte, df gopacket.DecodeFeedback) error {
+	l.payload = nil
+	if len(data) < 6 || data[0] != 0x11 || data[1] != 0 {
+		df.SetTruncated()
+		return errShortLink
+	}
+	n := int(data[4])<<8 | int(data[5])
+	l.payload = data[6:min(6+n, len(data))]
+	return nil
+}
+
+// CanDecode is PPPoE.
+func (l *pppoeLink) CanDecode() gopacket.LayerClass { return layers.LayerTypePPPoE }
+
+// NextLayerType is PPP.
+func (l *pppoeLink) NextLayerType() gopacket.LayerType { return layers.LayerTypePPP }
+
+// LayerPayload is the PPP frame.
+func (l *pppoeLink) LayerPayload() []byte { return l.payload }
+
 // mplsStack is a gopacket DecodingLayer for an MPLS label stack; the
 // packet under the bottom label is IPv4 or IPv6 by its version nibble.
 type mplsStack struct {

@@ -139,6 +139,14 @@ var links = []link{
 		0x06,                                           // link-layer address length
 		0x02, 0x00, 0x00, 0x00, 0x00, 0x01, 0x00, 0x00, // address, padded to 8
 	}},
+	{"ethernet-pppoe", layers.LinkTypeEthernet, []byte{
+		0x02, 0x00, 0x00, 0x00, 0x00, 0x02, 0x02, 0x00, 0x00, 0x00, 0x00, 0x01,
+		0x88, 0x64, // PPPoE session
+		0x11, 0x00, // version 1, type 1; code 0: session data
+		0x12, 0x34, // session
+		0xff, 0xff, // length: more than the test's packets, as a cut capture shows it
+		0x00, 0x21, // PPP: IPv4
+	}},
 	// tcpdump -i any on a VLAN's parent interface: the tag put back after
 	// the cooked header, whose protocol is then 802.1Q.
 	{"linux-sll-vlan", layers.LinkTypeLinuxSLL, []byte{

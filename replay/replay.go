@@ -11,6 +11,7 @@ import (
 	"github.com/gopacket/gopacket/layers"
 
 	"github.com/tracers/tracers/analyze"
+	"github.com/tracers/tracers/capture"
 	"github.com/tracers/tracers/report"
 )
 
@@ -104,17 +105,7 @@ func Run(ctx context.Context, o Options, out io.Writer) error {
 	close(h.traces)
 	<-rendered
 	if o.Format == "text" && n == 0 && readErr == nil {
-		st := an.Stats()
-		lt, ok := r.LinkType()
-		if m := st.Malformed; m > 0 {
-			fmt.Fprintf(out, "no traceroute found in %s (%d packets, %d of them cut short or malformed: a small snaplen?)\n", o.File, r.Count(), m)
-		} else if st.UnknownLink > 0 && ok {
-			fmt.Fprintf(out, "no traceroute found in %s (%d packets, %d of link type %s, which tracers does not decode)\n", o.File, r.Count(), st.UnknownLink, linkName(lt))
-		} else if st.UnknownLink > 0 {
-			fmt.Fprintf(out, "no traceroute found in %s (%d packets, %d of link types tracers does not decode)\n", o.File, r.Count(), st.UnknownLink)
-		} else {
-			fmt.Fprintf(out, "no traceroute found in %s (%d packets)\n", o.File, r.Count())
-		}
+		fmt.Fprintf(out, "no traceroute found in %s (%d packets%s)\n", o.File, r.Count(), whyNone(an.Stats(), r))
 	}
 	if err := bw.Flush(); outErr == nil {
 		outErr = err
@@ -124,6 +115,22 @@ func Run(ctx context.Context, o Options, out io.Writer) error {
 		writeErr = export(ctx, o, filter, keep)
 	}
 	return errors.Join(readErr, outErr, writeErr)
+}
+
+// whyNone says, after a packet count, why a capture held no traceroute
+// when its packets tell: cut short, or of a link type tracers does not
+// decode; "" otherwise.
+func whyNone(st analyze.Stats, r *capture.Reader) string {
+	lt, ok := r.LinkType()
+	switch {
+	case st.Malformed > 0:
+		return fmt.Sprintf(", %d of them cut short or malformed: a small snaplen?", st.Malformed)
+	case st.UnknownLink > 0 && ok:
+		return fmt.Sprintf(", %d of link type %s, which tracers does not decode", st.UnknownLink, linkName(lt))
+	case st.UnknownLink > 0:
+		return fmt.Sprintf(", %d of link types tracers does not decode", st.UnknownLink)
+	}
+	return ""
 }
 
 // linkName is lt's number, and its name when gopacket knows it.

@@ -54,14 +54,8 @@ func appendStats(b []byte, tr *analyze.Trace, hops []analyze.Hop, o Options, t *
 		t.buf = append(t.buf, c...)
 		t.end()
 	}
-	shown, past := hops, []analyze.Hop(nil)
-	if end := tr.EndTTL(); end != 0 {
-		n := 0
-		for n < len(hops) && hops[n].TTL <= end {
-			n++
-		}
-		shown, past = hops[:n], hops[n:]
-	}
+	shown := Options{StopAtEnd: true}.shown(tr, hops)
+	past := hops[len(shown):]
 	for _, h := range shown {
 		t.who = statsRows(t, h, o, t.who[:0])
 	}

@@ -57,14 +57,14 @@ func newReplay() *cobra.Command {
 			for _, c := range []struct {
 				flag string
 				on   bool
-				want string // formats it goes with
+				with []string // the formats it goes with
 			}{
-				{"--stats", o.Stats, "text"},
-				{"--explain", o.Explain, "text"},
-				{"--packets", packets, "text fields"},
+				{"--stats", o.Stats, []string{"text"}},
+				{"--explain", o.Explain, []string{"text"}},
+				{"--packets", packets, []string{"text", "fields"}},
 			} {
-				if c.on && !slices.Contains(strings.Fields(c.want), o.Format) {
-					return usageError{fmt.Errorf("%s does not go with --format %s (only with %s)", c.flag, o.Format, strings.Join(strings.Fields(c.want), " or "))}
+				if c.on && !slices.Contains(c.with, o.Format) {
+					return usageError{fmt.Errorf("%s does not go with --format %s (only with %s)", c.flag, o.Format, strings.Join(c.with, " or "))}
 				}
 			}
 			if packets && (o.Stats || o.Explain) {

@@ -276,8 +276,9 @@ func (p *pipe) drain(first int64) error {
 // a real link is queueing, and back-to-back packets (a traceroute's
 // burst) meet the queue alike; drawn for each packet on its own, and
 // never reordered, a burst would leave only with its largest draw, a
-// delay no real queue adds (27 probes at 2±1 ms per link took 3 ms more
-// per link at the burst's end than a lone ping).
+// delay no real queue adds (on 8 routers at 2±1 ms per link, the
+// destination's replies to a 27-probe burst came 8 ms later than a lone
+// ping's: 44-45 against 36.2 ms).
 func (p *pipe) delayAt(t int64) int64 {
 	if p.jitter == 0 {
 		return p.delay

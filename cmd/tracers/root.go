@@ -85,13 +85,13 @@ func strictHelp(root *cobra.Command) {
 			return names, cobra.ShellCompDirectiveNoFileComp
 		},
 	})
+	// cobra's completion command is not runnable, so an unknown shell
+	// printed its help and exited 0; runnable, it has cobra reject an
+	// unknown shell as an unknown command (exitCode: a usage error).
 	root.InitDefaultCompletionCmd()
 	for _, c := range root.Commands() {
 		if c.Name() == "completion" {
 			c.RunE = func(cmd *cobra.Command, args []string) error {
-				if len(args) > 0 {
-					return usageError{fmt.Errorf("completion %s: unknown shell (want bash, zsh, fish or powershell)", args[0])}
-				}
 				return cmd.Help()
 			}
 		}

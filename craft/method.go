@@ -1,6 +1,7 @@
 package craft
 
 import (
+	"cmp"
 	"errors"
 	"fmt"
 	"net/netip"
@@ -178,6 +179,26 @@ func (m Method) withDefaults(dst netip.Addr) (Method, error) {
 		return m, fmt.Errorf("%w: %#x not in 0..0xfffff", errFlowLabel, m.Flow)
 	}
 	return m, nil
+}
+
+// Probes is how many probes a run of m can number, and the rule that
+// bounds them: Build takes probe numbers 0..Probes-1 (for ICMP, which
+// numbers the attempts at each TTL, 0..255 at one TTL). A Port of 0 is the
+// method's default; for UDP to one port (Fixed), SrcPort is where its
+// count starts.
+func (m Method) Probes() (n int, rule string) {
+	switch {
+	case m.Proto == analyze.ICMP:
+		return 256, "ICMP numbers the attempts at one TTL 0..255"
+	case m.Proto == analyze.UDP && m.Paris:
+		return 0xfffe, "Paris UDP numbers probes 0..65533"
+	case m.Proto == analyze.UDP && m.Fixed:
+		return 0x10000 - int(m.SrcPort), fmt.Sprintf("UDP to one port counts source ports up from %d to 65535", m.SrcPort)
+	case m.Proto == analyze.UDP:
+		port := cmp.Or(m.Port, DefaultUDPPort)
+		return 0x10000 - int(port), fmt.Sprintf("classic UDP counts destination ports up from %d to 65535", port)
+	}
+	return 1<<32 - 1, "TCP numbers probes 0..2^32-2"
 }
 
 // Prober builds the probes of one run, of one Method from one source to

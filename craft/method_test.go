@@ -484,3 +484,45 @@ func TestProberICMPIsBuilder(t *testing.T) {
 		}
 	}
 }
+
+// TestMethodProbes checks Method.Probes against Build: for each method its
+// last probe number builds (at one TTL, as craft --probe shows it) and the
+// next fails.
+func TestMethodProbes(t *testing.T) {
+	src, dst := families[0].src, families[0].dst
+	for _, m := range []craft.Method{
+		{Proto: analyze.ICMP, Paris: true, Payload: 2},
+		{Proto: analyze.UDP, SrcPort: 40000, Port: 65000},
+		{Proto: analyze.UDP, SrcPort: 40000}, // classic from the default port
+		{Proto: analyze.UDP, Fixed: true, SrcPort: 65000, Payload: 2},
+		{Proto: analyze.UDP, Paris: true, SrcPort: 40000, Payload: 2},
+		{Proto: analyze.TCP, SrcPort: 40000},
+	} {
+		p, err := craft.NewProber(m, src, dst)
+		if err != nil {
+			t.Fatal(err)
+		}
+		n, rule := p.Method().Probes()
+		if rule == "" || n < 1 {
+			t.Fatalf("%s: Probes() = %d, %q", p.Method(), n, rule)
+		}
+		if m.Proto == analyze.TCP {
+			// 2^32 probes are not built one by one: the last and the next.
+			if _, err := p.Build(1, n-1); err != nil {
+				t.Errorf("%s: probe %d: %v", p.Method(), n-1, err)
+			}
+			if _, err := p.Build(1, n); err == nil {
+				t.Errorf("%s: probe %d built, past Probes() %d", p.Method(), n, n)
+			}
+			continue
+		}
+		for i := range n {
+			if _, err := p.Build(1, i); err != nil {
+				t.Fatalf("%s: probe %d of %d (%s): %v", p.Method(), i, n, rule, err)
+			}
+		}
+		if _, err := p.Build(1, n); err == nil {
+			t.Errorf("%s: probe %d built, past Probes() %d (%s)", p.Method(), n, n, rule)
+		}
+	}
+}

@@ -250,20 +250,6 @@ func writeProbe(o craftOptions, pkt []byte) error {
 	return werr
 }
 
-// lastProbe is the highest probe number craft can show at one TTL for m
-// (completed), and why.
-func lastProbe(m craft.Method) (int, string) {
-	switch {
-	case m.Proto == analyze.ICMP:
-		return 255, "Paris ICMP numbers the attempts at one TTL 0..255"
-	case m.Proto == analyze.UDP && m.Fixed:
-		return 0xffff - int(m.SrcPort), fmt.Sprintf("--fixed counts source ports up from --sport %d to 65535", m.SrcPort)
-	case m.Proto == analyze.UDP && !m.Paris:
-		return 0xffff - int(m.Port), fmt.Sprintf("classic UDP counts destination ports up from -p %d to 65535", m.Port)
-	}
-	return 65533, "the method numbers probes 0..65533"
-}
-
 // showMethodProbe builds probe o.Probe at o.Spec.TTL of a run of o.Method
 // and shows it. The probes before it are built too, so that ICMP numbers
 // its attempt as the engine would.
@@ -272,8 +258,8 @@ func showMethodProbe(o craftOptions, out io.Writer) error {
 	if err != nil {
 		return usageError{err}
 	}
-	if last, why := lastProbe(p.Method()); o.Probe > last {
-		return usageError{fmt.Errorf("--probe %d: %s, so probes 0..%d here", o.Probe, why, last)}
+	if n, rule := p.Method().Probes(); o.Probe >= n {
+		return usageError{fmt.Errorf("--probe %d: %s, so probes 0..%d here", o.Probe, rule, n-1)}
 	}
 	var pkt []byte
 	for n := 0; n <= o.Probe; n++ {

@@ -111,7 +111,7 @@ func TestCraftMethodUsageErrors(t *testing.T) {
 		{"probe range", []string{"-P", "tcp", "--probe", "-1"}, "--probe -1: must be in 0..65533"},
 		{"paris payload", []string{"-P", "udp", "--paris", "--payload", "1"}, "udp-paris: payload too short"},
 		{"sport 0", []string{"-P", "tcp", "--sport", "0"}, "tcp: source port 0"},
-		{"classic port past 65535", []string{"-P", "udp", "-p", "65535", "--probe", "1"}, "counts destination ports up from -p 65535 to 65535, so probes 0..0 here"},
+		{"classic port past 65535", []string{"-P", "udp", "-p", "65535", "--probe", "1"}, "counts destination ports up from 65535 to 65535, so probes 0..0 here"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"cmp"
 	"fmt"
 	"os"
 	"strings"
@@ -143,20 +144,19 @@ func newRun() *cobra.Command {
 
 // checkPorts refuses a classic UDP run whose destination ports, one more
 // per probe from -p, would pass 65535 before its last probe: the run
-// would otherwise stop at that probe.
+// would otherwise stop at that probe. (Paris UDP and TCP number more
+// probes than a run sends; UDP to one port counts from a source port run
+// chooses low enough.)
 func checkPorts(m craft.Method, o trace.Options) error {
 	if m.Proto != analyze.UDP || m.Paris || m.Fixed {
 		return nil
 	}
-	port := int(m.Port)
-	if port == 0 {
-		port = craft.DefaultUDPPort
-	}
 	first := max(o.FirstHop, 1)
 	probes := (o.MaxHopsOr() - first + 1) * max(o.Queries, 1)
-	if last := port + probes - 1; last > 0xffff {
-		return fmt.Errorf("-p %d: classic UDP sends probe n to port %d+n, and this run's %d probes (-f %d -m %d -q %d) would reach port %d: want -p at most %d",
-			port, port, probes, first, o.MaxHopsOr(), max(o.Queries, 1), last, 0xffff-probes+1)
+	if n, rule := m.Probes(); probes > n {
+		port := cmp.Or(int(m.Port), craft.DefaultUDPPort)
+		return fmt.Errorf("-p %d: %s, and this run sends %d probes (-f %d -m %d -q %d): want -p at most %d",
+			port, rule, probes, first, o.MaxHopsOr(), max(o.Queries, 1), port+n-probes)
 	}
 	return nil
 }

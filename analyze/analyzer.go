@@ -328,6 +328,10 @@ func (a *Analyzer) addNote(n *Note, ev *Event) {
 		a.match(n, now, ev)
 	case noteProbe:
 		a.addProbe(n, now, ev)
+	case noteUDP:
+		if !a.udpAnswer(n, now, ev) {
+			a.stats.Other++
+		}
 	case noteShortQuote:
 		a.stats.Other++
 		a.stats.ShortQuotes++

@@ -437,33 +437,45 @@ func TestAnalyzerKinds(t *testing.T) {
 			icmpError(t, dstAddr, srcAddr, 60, 9, layers.ICMPv4TypeTimeExceeded, 1, ping2, 1),
 			sum{analyze.ReassemblyTimeout, true, true, "!<11-1>", 2, 2, analyze.ICMP, dstAddr, true}, true},
 	}
+	// A replay takes every UDP datagram as a probe; a live run only its
+	// own (craft.Prober.IsProbe), and must still see the destination's
+	// UDP answer.
+	sources := []struct {
+		name string
+		opt  analyze.Options
+	}{
+		{"replay", analyze.Options{}},
+		{"live", analyze.Options{IsProbe: func(inf *analyze.Info) bool { return inf.Src == srcAddr && inf.Dst == dstAddr }}},
+	}
 	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			var c capture
-			c.add(0, tt.p1)
-			c.add(time.Millisecond, tt.p2)
-			c.add(2*time.Millisecond, icmpError(t, hop1, srcAddr, 250, 8, layers.ICMPv4TypeTimeExceeded, 0, tt.p1, 1))
-			c.add(3*time.Millisecond, tt.answer)
-			a := analyze.New(analyze.Options{})
-			evs := c.feed(a)
-			if evs[3].Kind != analyze.EventReply {
-				t.Fatalf("answer event = %v, want EventReply", evs[3].Kind)
-			}
-			trs := a.Traces()
-			if len(trs) != 1 || len(trs[0].Probes) != 2 || trs[0].Probes[1].Reply == nil || trs[0].Probes[0].Reply == nil {
-				t.Fatalf("Traces() = %v, want one trace of two answered probes", trs)
-			}
-			tr := trs[0]
-			r := tr.Probes[1].Reply
-			got := sum{r.Kind, r.FromDest, tr.Reached(), r.Annotation(), tr.DestTTL(), tr.EndTTL(), tr.Proto, r.From,
-				tr.Probes[0].Reply.Kind == analyze.TimeExceeded}
-			if diff := cmp.Diff(tt.want, got, cmpAddr); diff != "" {
-				t.Errorf("answer mismatch (-want +got):\n%s", diff)
-			}
-			if r.RTT != 2*time.Millisecond {
-				t.Errorf("answer RTT = %v, want 2ms", r.RTT)
-			}
-		})
+		for _, src := range sources {
+			t.Run(tt.name+"/"+src.name, func(t *testing.T) {
+				var c capture
+				c.add(0, tt.p1)
+				c.add(time.Millisecond, tt.p2)
+				c.add(2*time.Millisecond, icmpError(t, hop1, srcAddr, 250, 8, layers.ICMPv4TypeTimeExceeded, 0, tt.p1, 1))
+				c.add(3*time.Millisecond, tt.answer)
+				a := analyze.New(src.opt)
+				evs := c.feed(a)
+				if evs[3].Kind != analyze.EventReply {
+					t.Fatalf("answer event = %v, want EventReply", evs[3].Kind)
+				}
+				trs := a.Traces()
+				if len(trs) != 1 || len(trs[0].Probes) != 2 || trs[0].Probes[1].Reply == nil || trs[0].Probes[0].Reply == nil {
+					t.Fatalf("Traces() = %v, want one trace of two answered probes", trs)
+				}
+				tr := trs[0]
+				r := tr.Probes[1].Reply
+				got := sum{r.Kind, r.FromDest, tr.Reached(), r.Annotation(), tr.DestTTL(), tr.EndTTL(), tr.Proto, r.From,
+					tr.Probes[0].Reply.Kind == analyze.TimeExceeded}
+				if diff := cmp.Diff(tt.want, got, cmpAddr); diff != "" {
+					t.Errorf("answer mismatch (-want +got):\n%s", diff)
+				}
+				if r.RTT != 2*time.Millisecond {
+					t.Errorf("answer RTT = %v, want 2ms", r.RTT)
+				}
+			})
+		}
 	}
 }
 

@@ -4,6 +4,8 @@ import (
 	"errors"
 	"net/netip"
 	"time"
+
+	"github.com/gopacket/gopacket/layers"
 )
 
 // Note is one decoded packet reduced to what the analyzer reads of it: 64
@@ -59,6 +61,10 @@ const (
 	// noteUnknownLink: a link type the decoder does not read (counted as
 	// other).
 	noteUnknownLink
+	// noteUDP: a UDP datagram that Options.IsProbe refused: no probe of
+	// the run, but perhaps the destination's answer to one (udpAnswer);
+	// counted as other when it answers none.
+	noteUDP
 )
 
 // Prepare fills n from a packet captured at at, which a Decoder decoded
@@ -92,8 +98,15 @@ func (a *Analyzer) Prepare(n *Note, at time.Time, inf *Info, err error) {
 	if a.opt.IsProbe != nil {
 		isProbe = a.opt.IsProbe
 	}
-	if !isProbe(inf) || !unicast(inf.Dst) || !inf.Src.IsValid() || inf.Src.IsUnspecified() {
+	if !unicast(inf.Dst) || !inf.Src.IsValid() || inf.Src.IsUnspecified() {
 		return // noteOther: a flow to a group (mDNS, SSDP, DHCP) is no trace
+	}
+	if !isProbe(inf) {
+		if inf.Proto == layers.IPProtocolUDP {
+			n.kind = noteUDP
+			a.setKey(&n.k, inf.Src, inf.Dst, UDP, 0, 0, inf.SrcPort, inf.DstPort, 0)
+		}
+		return
 	}
 	n.kind, n.ipid, n.sum, n.length, n.flow, n.tos = noteProbe, inf.IPID, inf.Checksum, uint16(inf.Length), inf.FlowLabel, inf.TOS
 	if !inf.Partial {

@@ -337,6 +337,21 @@ func udpFrom(t *testing.T, src, dst netip.Addr, sport, dport uint16) []byte {
 	return buf.Bytes()
 }
 
+// udpPorts is the source and destination port of UDP datagram pkt (an
+// IPv4 or IPv6 packet).
+func udpPorts(t *testing.T, pkt []byte) (sport, dport uint16) {
+	t.Helper()
+	first := layers.LayerTypeIPv4
+	if pkt[0]>>4 == 6 {
+		first = layers.LayerTypeIPv6
+	}
+	udp, ok := gopacket.NewPacket(pkt, first, gopacket.Default).Layer(layers.LayerTypeUDP).(*layers.UDP)
+	if !ok {
+		t.Fatalf("no UDP in % x", pkt)
+	}
+	return uint16(udp.SrcPort), uint16(udp.DstPort)
+}
+
 // proberCases are the packets a run of m from src to dst must capture, and
 // those it must not: another run's (another identifier or source port),
 // and other traffic between the same hosts.
@@ -381,6 +396,19 @@ func proberCases(t *testing.T, m craft.Method, src, dst, router, other netip.Add
 				filterCase{name: "its echo reply" + at, pkt: echoReply(t, req), pass: true},
 				filterCase{name: "another run's echo reply" + at, pkt: echoReply(t, otherRun), pass: false},
 			)
+		case analyze.UDP:
+			sport, dport := udpPorts(t, req)
+			osport, odport := udpPorts(t, otherRun)
+			cases = append(cases,
+				filterCase{name: "udp answer from the destination" + at, pkt: udpFrom(t, dst, src, dport, sport), pass: true},
+				filterCase{name: "udp answer from another port" + at, pkt: udpFrom(t, dst, src, dport+1000, sport), pass: !m.Fixed && !m.Paris},
+				filterCase{name: "udp answer from a router" + at, pkt: udpFrom(t, router, src, dport, sport), pass: false},
+			)
+			if !m.Fixed {
+				// Fixed runs count source ports up from theirs: a run
+				// started one port above shares all but the first.
+				cases = append(cases, filterCase{name: "udp answer to another run" + at, pkt: udpFrom(t, dst, src, odport, osport), pass: false})
+			}
 		case analyze.TCP:
 			seq := uint32(n + 1)
 			cases = append(cases,
@@ -399,7 +427,8 @@ func proberCases(t *testing.T, m craft.Method, src, dst, router, other netip.Add
 		filterCase{name: "time exceeded quoting a probe to another destination", pkt: quoting(t, router, timeExceeded, 0, farReq), pass: false},
 		filterCase{name: "dns to the destination", pkt: udpFrom(t, src, dst, 53000, 53), pass: false},
 		filterCase{name: "port unreachable quoting dns", pkt: quoting(t, dst, unreach, portUnreach, udpFrom(t, src, dst, 53000, 53)), pass: false},
-		filterCase{name: "udp from the destination", pkt: udpFrom(t, dst, src, m.Port, m.SrcPort), pass: false},
+		filterCase{name: "udp from the destination", pkt: udpFrom(t, dst, src, m.Port, m.SrcPort), pass: m.Proto == analyze.UDP},
+		filterCase{name: "udp from the destination to another port", pkt: udpFrom(t, dst, src, m.Port, m.SrcPort-1), pass: false},
 		filterCase{name: "tcp to the destination's port 22", pkt: tcpFrom(t, src, dst, 41000, 22, true, false, false, 0), pass: false},
 		filterCase{name: "tcp from the destination's port 22", pkt: tcpFrom(t, dst, src, 22, 41000, true, true, false, 1), pass: false},
 	)

@@ -88,7 +88,13 @@ func word32(a netip.Addr, i int) uint32 {
 // quoted header is UDP from the source to the destination with those same
 // constant fields, read at the quoted transport header: after the quoted
 // IHL for IPv4 (icmp[8 + ((icmp[8] & 15) << 2)]), at icmp6[48] for IPv6.
-// A port unreachable from the destination is one of these errors.
+// A port unreachable from the destination is one of these errors. And
+// the destination's UDP answers (a DNS server, an echo service): UDP from
+// the destination to the source with the probes' ports swapped (classic:
+// to the source port; Paris: from the port to the source port; Fixed:
+// from the port to a source port at or above the first), which the
+// analyzer takes as the destination's reply, as Linux traceroute counts
+// any UDP answer.
 //
 // TCP: the run's flow both ways, the probes and whatever the kernel sends
 // on it (its RST to an unexpected SYN-ACK), the destination's SYN-ACK and
@@ -110,20 +116,24 @@ func (p *Prober) Filter() string {
 			p.src, p.dst, m.SrcPort, m.Port, p.dst, p.src, m.Port, m.SrcPort, f.tcpFlags(),
 			f.quoting(layers.IPProtocolTCP), f.quoted(0), m.SrcPort, f.quoted(2), m.Port)
 	}
-	var probe, quoted string
+	var probe, answer, quoted string
 	switch {
 	case m.Paris:
 		probe = fmt.Sprintf("udp src port %d and udp dst port %d", m.SrcPort, m.Port)
+		answer = fmt.Sprintf("udp src port %d and udp dst port %d", m.Port, m.SrcPort)
 		quoted = fmt.Sprintf("%s = %d and %s = %d", f.quoted(0), m.SrcPort, f.quoted(2), m.Port)
 	case m.Fixed:
 		probe = fmt.Sprintf("udp dst port %d and %s = %d", m.Port, f.udpSum(), m.SrcPort)
+		answer = fmt.Sprintf("udp src port %d and udp dst portrange %d-65535", m.Port, m.SrcPort)
 		quoted = fmt.Sprintf("%s = %d and %s = %d", f.quoted(2), m.Port, f.quoted(udpChecksum), m.SrcPort)
 	default:
 		probe = fmt.Sprintf("udp src port %d", m.SrcPort)
+		answer = fmt.Sprintf("udp dst port %d", m.SrcPort)
 		quoted = fmt.Sprintf("%s = %d", f.quoted(0), m.SrcPort)
 	}
-	return fmt.Sprintf("(udp and src host %s and dst host %s and %s) or (%s and %s)",
-		p.src, p.dst, probe, f.quoting(layers.IPProtocolUDP), quoted)
+	return fmt.Sprintf("(udp and src host %s and dst host %s and %s) or "+
+		"(udp and src host %s and dst host %s and %s) or (%s and %s)",
+		p.src, p.dst, probe, p.dst, p.src, answer, f.quoting(layers.IPProtocolUDP), quoted)
 }
 
 // filterParts writes the pieces of a run's filter that depend on the

@@ -65,13 +65,16 @@ func TestProberFilterText(t *testing.T) {
 		{name: "icmp is Filter", m: craft.Method{ID: 0x1234, Payload: 32}, src: v4src, dst: v4dst, want: craft.Filter(v4src, v4dst, 0x1234)},
 		{name: "icmp paris is Filter", m: craft.Method{Paris: true, ID: 0x1234, Payload: 32}, src: v6src, dst: v6dst, want: craft.Filter(v6src, v6dst, 0x1234)},
 		{name: "udp classic ipv4", m: craft.Method{Proto: analyze.UDP, SrcPort: 40000, Payload: 32}, src: v4src, dst: v4dst,
-			want: "(udp and src host 10.77.1.1 and dst host 10.77.5.2 and udp src port 40000) or (" + errors4 +
+			want: "(udp and src host 10.77.1.1 and dst host 10.77.5.2 and udp src port 40000) or " +
+				"(udp and src host 10.77.5.2 and dst host 10.77.1.1 and udp dst port 40000) or (" + errors4 +
 				"icmp[17] = 17 and icmp[20:4] = 172818689 and icmp[24:4] = 172819714 and " + q4 + ":2] = 40000)"},
 		{name: "udp paris ipv4", m: craft.Method{Proto: analyze.UDP, Paris: true, SrcPort: 40000, Payload: 32}, src: v4src, dst: v4dst,
-			want: "(udp and src host 10.77.1.1 and dst host 10.77.5.2 and udp src port 40000 and udp dst port 33434) or (" + errors4 +
+			want: "(udp and src host 10.77.1.1 and dst host 10.77.5.2 and udp src port 40000 and udp dst port 33434) or " +
+				"(udp and src host 10.77.5.2 and dst host 10.77.1.1 and udp src port 33434 and udp dst port 40000) or (" + errors4 +
 				"icmp[17] = 17 and icmp[20:4] = 172818689 and icmp[24:4] = 172819714 and " + q4 + ":2] = 40000 and " + q4 + " + 2:2] = 33434)"},
 		{name: "udp fixed ipv6", m: craft.Method{Proto: analyze.UDP, Fixed: true, SrcPort: 40000, Payload: 32}, src: v6src, dst: v6dst,
-			want: "(udp and src host fd77:1::1 and dst host fd77:5::2 and udp dst port 53 and ip6[46:2] = 40000) or (" + errors6 +
+			want: "(udp and src host fd77:1::1 and dst host fd77:5::2 and udp dst port 53 and ip6[46:2] = 40000) or " +
+				"(udp and src host fd77:5::2 and dst host fd77:1::1 and udp src port 53 and udp dst portrange 40000-65535) or (" + errors6 +
 				"icmp6[14] = 17 and " + quoted6 + " and icmp6[50:2] = 53 and icmp6[54:2] = 40000)"},
 		{name: "tcp ipv6", m: craft.Method{Proto: analyze.TCP, SrcPort: 40000, Port: 443}, src: v6src, dst: v6dst,
 			want: "(tcp and src host fd77:1::1 and dst host fd77:5::2 and tcp src port 40000 and tcp dst port 443) or " +

@@ -117,9 +117,11 @@
 #   --listen PORT  a TCP listener on PORT in the destination (IPv4, and
 #                  IPv6 with --ipv6), so that a TCP SYN there is answered
 #                  SYN-ACK (an open port); other ports answer RST (closed).
-#                  It is a perl process (perl-base) that listens and never
-#                  accepts: pid in /run/tracers-lab/P.listen.pid; down
-#                  stops it.
+#                  And a UDP echo on PORT: each datagram sent back to its
+#                  sender, as a DNS server answers a query (other ports
+#                  answer port unreachable). It is a perl process
+#                  (perl-base) that listens, never accepts, and echoes:
+#                  pid in /run/tracers-lab/P.listen.pid; down stops it.
 #   --no-offload   turn transmit checksum offload off on every lab link
 #                  (ethtool -K DEV tx off): UDP and TCP checksums are then
 #                  complete on the wire and in the packets routers quote, as
@@ -400,7 +402,9 @@ ls_stop() {
 
 # ls_start PORT: a TCP listener on PORT in the destination, on 0.0.0.0 and,
 # with --ipv6, on :: (IPV6_V6ONLY), that never accepts: the kernel answers
-# SYN with SYN-ACK. perl-base's Socket module only.
+# SYN with SYN-ACK; and a UDP echo on the same addresses and port, which
+# sends every datagram back to where it came from. perl-base's Socket
+# module only.
 ls_start() {
 	local port="$1" v6=0 pid i
 	[[ -z "$IPV6" ]] || v6=1
@@ -421,8 +425,25 @@ ls_start() {
 			listen($s6, 1024) or die "listen6: $!";
 			push @keep, $s6;
 		}
+		my @udp;
+		for my $fam ($v6 ? (AF_INET, AF_INET6) : (AF_INET)) {
+			socket(my $u, $fam, SOCK_DGRAM, 0) or die "udp socket: $!";
+			setsockopt($u, IPPROTO_IPV6, IPV6_V6ONLY, 1) if $fam == AF_INET6;
+			bind($u, $fam == AF_INET6 ? pack_sockaddr_in6($port, IN6ADDR_ANY) : pack_sockaddr_in($port, INADDR_ANY))
+				or die "bind udp $port: $!";
+			push @udp, $u;
+		}
 		open(my $f, ">", $ready) or die "$ready: $!"; print $f "$$\n"; close($f);
-		sleep;
+		while (1) {
+			my $rin = "";
+			vec($rin, fileno($_), 1) = 1 for @udp;
+			select(my $rout = $rin, undef, undef, undef) > 0 or next;
+			for my $u (@udp) {
+				next unless vec($rout, fileno($u), 1);
+				my $from = recv($u, my $buf, 65535, 0);
+				send($u, $buf, 0, $from) if defined $from;
+			}
+		}
 	' tracers-lab-listen "$PREFIX" "$port" "$v6" "$(ls_pidfile)" </dev/null >/dev/null 2>"$RUNDIR/$PREFIX.listen.log" &
 	pid=$!
 	for ((i = 0; i < 100; i++)); do
@@ -506,9 +527,9 @@ do_up() {
 	((NAT <= ROUTERS)) || die "--nat: router $NAT out of range 1..$ROUTERS"
 	[[ "$NAT_REWRITE" =~ ^(none|dscp|ipid)(,(dscp|ipid))*$ ]] ||
 		die "bad --nat-rewrite '$NAT_REWRITE': want none, or dscp, ipid or dscp,ipid"
-	[[ "$LISTEN" =~ ^[0-9]+$ ]] || die "bad --listen '$LISTEN': want a TCP port 1..65535"
+	[[ "$LISTEN" =~ ^[0-9]+$ ]] || die "bad --listen '$LISTEN': want a port 1..65535"
 	LISTEN=$((10#$LISTEN))
-	((LISTEN <= 65535)) || die "bad --listen '$LISTEN': want a TCP port 1..65535"
+	((LISTEN <= 65535)) || die "bad --listen '$LISTEN': want a port 1..65535"
 	if ((ECMP > 0 || NAT > 0)) && ! command -v nft >/dev/null 2>&1; then
 		die "nft not found; needed for --ecmp and --nat (Debian: package nftables)"
 	fi

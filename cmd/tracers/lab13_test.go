@@ -175,12 +175,14 @@ func probesGood(t *testing.T, file string, fam family13, proto string) int {
 	return n
 }
 
-// TestLab13TCPPorts traces with TCP SYNs to a port the destination listens
+// TestLab13Ports traces with TCP SYNs to a port the destination listens
 // on (lab.sh --listen) and to one it does not: reached by SYN-ACK, marked
-// [open], and by RST, marked [closed], over IPv4 and IPv6, in text and
-// JSON.
-func TestLab13TCPPorts(t *testing.T) {
-	bin := needLab(t, "ip6tables", "perl")
+// [open], and by RST, marked [closed]; and with UDP to the port it
+// answers UDP on (a DNS server's case: reached by the destination's UDP
+// answer, as traceroute -U is) and to one it does not (port unreachable);
+// over IPv4 and IPv6, in text and JSON.
+func TestLab13Ports(t *testing.T) {
+	bin := needLab(t, "ip6tables", "perl", "traceroute")
 	l := labUp6(t, "tl13b", 2, "--listen", "443")
 	dsts := map[string]string{"ipv4": "10.77.3.2", "ipv6": "fd77:3::2"}
 	for _, fam := range []string{"ipv4", "ipv6"} {
@@ -201,6 +203,38 @@ func TestLab13TCPPorts(t *testing.T) {
 				for _, w := range []string{`"protocol": "tcp"`, `"paris": true`, `"reply": "` + tt.kind + `"`, `"reached": true`} {
 					if !strings.Contains(js.stdout, w) {
 						t.Errorf("run -T -p %s --format json has no %s:\n%s%s", tt.port, w, js.stdout, js.stderr)
+					}
+				}
+			})
+		}
+		for _, tt := range []struct {
+			method []string
+			kind   string
+		}{
+			{[]string{"-U", "-p", "443"}, "udp-reply"},
+			{[]string{"-P", "udp", "-p", "443"}, "udp-reply"},
+			{[]string{"-P", "udp", "--classic", "-p", "443"}, "port-unreachable"}, // 443 is the first probe's port only
+			{[]string{"-U", "-p", "444"}, "port-unreachable"},
+		} {
+			name := fam + "/" + strings.Join(tt.method, " ")
+			t.Run(name, func(t *testing.T) {
+				dst := dsts[fam]
+				args := append(append([]string{"run", "-n"}, tt.method...), dst)
+				got := l.inSrc(t, bin, args...)
+				h := hops(got.stdout)
+				if want := "3 " + dst; got.code != 0 || len(h) != 3 || h[2] != want {
+					t.Errorf("%s: exit %d, hops %q, want the last %q\n%s", strings.Join(args, " "), got.code, h, want, got.stderr)
+				}
+				if tt.method[0] == "-U" {
+					tr := l.inSrc(t, "traceroute", "-n", "-w", "2", "-U", "-p", tt.method[2], dst)
+					if a, b := joinLines(h), joinLines(hops(tr.stdout)); a != b {
+						t.Errorf("tracers %s and traceroute -U -p %s disagree:\n%s\n%s", strings.Join(tt.method, " "), tt.method[2], got.stdout, tr.stdout)
+					}
+				}
+				js := l.inSrc(t, bin, append(args[:len(args)-1:len(args)-1], "--format", "json", dst)...)
+				for _, w := range []string{`"protocol": "udp"`, `"reply": "` + tt.kind + `"`, `"reached": true`} {
+					if !strings.Contains(js.stdout, w) {
+						t.Errorf("%s --format json has no %s:\n%s%s", strings.Join(args, " "), w, js.stdout, js.stderr)
 					}
 				}
 			})

@@ -2,6 +2,7 @@ package capture
 
 import (
 	"bufio"
+	"context"
 	"encoding/binary"
 	"errors"
 	"fmt"
@@ -78,8 +79,18 @@ var (
 
 // OpenFile opens a capture file; "-" reads standard input.
 func OpenFile(name string) (*Reader, error) {
-	var rc io.ReadCloser = os.Stdin
-	if name != "-" {
+	return OpenFileContext(context.Background(), name)
+}
+
+// OpenFileContext is OpenFile where a read of standard input ("-") that
+// waits for data, from a pipe or a socket, ends once ctx is done (its
+// error is then os.ErrDeadlineExceeded); Close gives standard input back
+// as it was and leaves it open.
+func OpenFileContext(ctx context.Context, name string) (*Reader, error) {
+	var rc io.ReadCloser = nopCloser{os.Stdin}
+	if name == "-" {
+		rc = stdin(ctx)
+	} else {
 		f, err := os.Open(name)
 		if err != nil {
 			// os.Open's *PathError already names the file.
@@ -333,10 +344,15 @@ func (r *Reader) LinkType() (lt layers.LinkType, ok bool) { return r.link, r.pca
 // Count is the number of packets read so far.
 func (r *Reader) Count() int { return r.n }
 
-// Close closes the file.
+// Close closes the file (standard input stays open).
 func (r *Reader) Close() error {
-	if r.f != nil && r.f != io.Closer(os.Stdin) {
+	if r.f != nil {
 		return r.f.Close()
 	}
 	return nil
 }
+
+// nopCloser is a reader whose Close leaves it open: standard input.
+type nopCloser struct{ io.Reader }
+
+func (nopCloser) Close() error { return nil }

@@ -25,6 +25,9 @@ func each(ctx context.Context, r *capture.Reader, fn func(*analyze.Packet) error
 			if errors.Is(err, io.EOF) {
 				return nil, nil
 			}
+			if ctx.Err() != nil { // a read of a pipe ended by Ctrl-C
+				return &interrupted{packets: r.Count(), err: ctx.Err()}, nil
+			}
 			return err, nil
 		}
 		if err := fn(&p); err != nil {
@@ -43,8 +46,8 @@ func (e *interrupted) Error() string { return fmt.Sprintf("interrupted after %d 
 func (e *interrupted) Unwrap() error { return e.err }
 
 // open compiles filter (none when "") and opens file ("-": standard
-// input). The caller closes the reader.
-func open(file, filter string) (*capture.Reader, *capture.Filter, error) {
+// input, whose reads end once ctx is done). The caller closes the reader.
+func open(ctx context.Context, file, filter string) (*capture.Reader, *capture.Filter, error) {
 	var f *capture.Filter
 	if filter != "" {
 		var err error
@@ -52,8 +55,11 @@ func open(file, filter string) (*capture.Reader, *capture.Filter, error) {
 			return nil, nil, err
 		}
 	}
-	r, err := capture.OpenFile(file)
+	r, err := capture.OpenFileContext(ctx, file)
 	if err != nil {
+		if ctx.Err() != nil {
+			return nil, nil, &interrupted{err: ctx.Err()}
+		}
 		return nil, nil, err
 	}
 	if lt, ok := r.LinkType(); ok && f != nil {

@@ -46,7 +46,7 @@ func Packets(ctx context.Context, o PacketOptions, out io.Writer) error {
 	default:
 		return fmt.Errorf("unknown packet format %q (want text or fields)", o.Format)
 	}
-	r, filter, err := open(o.File, o.Filter)
+	r, filter, err := open(ctx, o.File, o.Filter)
 	if err != nil {
 		return err
 	}

@@ -42,7 +42,7 @@ func Run(ctx context.Context, o Options, out io.Writer) error {
 	if o.Write != "" && o.File == "-" {
 		return fmt.Errorf("--write needs a capture file it can read twice, not standard input")
 	}
-	r, filter, err := open(o.File, o.Filter)
+	r, filter, err := open(ctx, o.File, o.Filter)
 	if err != nil {
 		return err
 	}

@@ -62,14 +62,19 @@ const (
 	EventProbe                      // a new probe
 	EventDuplicate                  // a second capture of a probe already seen
 	EventReply                      // a reply matched to a probe
-	EventUnmatched                  // a reply that answers no probe seen
+	EventUnmatched                  // a reply that answers no probe seen, or one already answered
 )
 
 // Event is the analyzer's verdict on one packet.
 type Event struct {
 	Kind  EventKind
 	Frame int
-	Probe *Probe // for EventProbe, EventDuplicate and EventReply
+	// Probe is the probe of an EventProbe or EventReply, the one an
+	// EventDuplicate repeats, and for an EventUnmatched, when set, the
+	// probe the reply echoes exactly (identity, IP ID and checksum) but
+	// an earlier reply already answered: a second answer, or the same
+	// reply captured twice.
+	Probe *Probe
 	Trace *Trace // the probe's trace
 	Info  *Info  // the decoded packet; valid until the next Add
 }
@@ -516,12 +521,12 @@ func errorKind6(typ, code uint8) Kind {
 // address is never matched past its source port: it may answer another
 // run of the same host (two traceroutes at once), whose ports differ.
 func (a *Analyzer) match(n *Note, now int64, ev *Event) {
-	hit, sent, late := a.find(n, &n.k, a.tagOf(n), now)
+	hit, sent, late, again := a.find(n, &n.k, a.tagOf(n), now)
 	var rw Rewritten
 	if hit == nil && !late && n.has&hasAlt != 0 {
 		k := n.k
 		k.src = n.alt
-		if hit, sent, late = a.find(n, &k, a.win.tag(&k), now); hit != nil {
+		if hit, sent, late, again = a.find(n, &k, a.win.tag(&k), now); hit != nil {
 			rw = RewriteSrcAddr
 		}
 	}
@@ -537,7 +542,7 @@ func (a *Analyzer) match(n *Note, now int64, ev *Event) {
 		} else {
 			a.stats.Unmatched++
 		}
-		ev.Kind = EventUnmatched
+		ev.Kind, ev.Probe = EventUnmatched, again
 		return
 	}
 	a.answer(n, hit, sent, now, rw, ev)
@@ -579,10 +584,10 @@ func (a *Analyzer) answer(n *Note, hit *Probe, sent, now int64, rw Rewritten, ev
 // offload), the one that echoes most, IP ID before checksum, takes it,
 // the latest of them: Wireshark's rule, the latest probe sent before the
 // reply still unanswered.
-func (a *Analyzer) find(n *Note, k *key, tag uint32, now int64) (hit *Probe, sent int64, late bool) {
+func (a *Analyzer) find(n *Note, k *key, tag uint32, now int64) (hit *Probe, sent int64, late bool, again *Probe) {
 	var fb *Probe
 	var fbSent int64
-	fbScore, answered := -1, false
+	fbScore := -1
 	for num, ok := a.win.latest(k, tag); ok; num, ok = a.win.before(num) {
 		s := a.win.sent(num)
 		if s > now {
@@ -592,19 +597,21 @@ func (a *Analyzer) find(n *Note, k *key, tag uint32, now int64) (hit *Probe, sen
 		score, exact := n.score(p)
 		switch {
 		case exact && p.Reply == nil:
-			return p, s, false
+			return p, s, false, nil
 		case exact:
-			answered = true // that very probe was answered
+			if again == nil {
+				again = p // that very probe was answered
+			}
 		case p.Reply != nil:
 			late = true
 		case score > fbScore:
 			fb, fbSent, fbScore = p, s, score
 		}
 	}
-	if answered || fb == nil {
-		return nil, 0, late || answered
+	if again != nil || fb == nil {
+		return nil, 0, late || again != nil, again
 	}
-	return fb, fbSent, false
+	return fb, fbSent, false, nil
 }
 
 // score is how much of probe p reply n echoes (the IP ID counts twice

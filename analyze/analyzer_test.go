@@ -479,6 +479,30 @@ func TestAnalyzerKinds(t *testing.T) {
 	}
 }
 
+// TestAnalyzerAnsweredAgain: a reply to a probe already answered (the
+// same reply captured twice, or a second answer) matches nothing, and its
+// event names the probe it echoes, for --packets to say so; a reply that
+// echoes no probe names none.
+func TestAnalyzerAnsweredAgain(t *testing.T) {
+	probe := echoRequest(t, srcAddr, dstAddr, 1, 0x11, 0x4242, 1)
+	te := icmpError(t, hop1, srcAddr, 250, 0x21, layers.ICMPv4TypeTimeExceeded, 0, probe, 1)
+	var c capture
+	c.add(0, probe)
+	c.add(time.Millisecond, te)
+	c.add(time.Millisecond+10*time.Microsecond, te)
+	c.add(2*time.Millisecond, echoReply(t, dstAddr, srcAddr, 60, 0x22, 0x4242, 9))
+	evs := c.feed(analyze.New(analyze.Options{}))
+	if evs[1].Kind != analyze.EventReply || evs[2].Kind != analyze.EventUnmatched || evs[3].Kind != analyze.EventUnmatched {
+		t.Fatalf("events %v, %v, %v; want reply, unmatched, unmatched", evs[1].Kind, evs[2].Kind, evs[3].Kind)
+	}
+	if p := evs[2].Probe; p == nil || p != evs[1].Probe || p.Reply == nil || p.Reply.Frame != 2 {
+		t.Errorf("the second Time Exceeded names probe %+v, want the probe of frame 1, answered by frame 2", p)
+	}
+	if evs[3].Probe != nil {
+		t.Errorf("an Echo Reply to a probe never seen names probe %+v, want none", evs[3].Probe)
+	}
+}
+
 // TestAnalyzerMalformed checks that junk is counted, never fatal.
 func TestAnalyzerMalformed(t *testing.T) {
 	echo := echoRequest(t, srcAddr, dstAddr, 1, 1, 1, 1)

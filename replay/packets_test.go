@@ -234,8 +234,8 @@ func TestPacketsTextFilter(t *testing.T) {
 	}
 }
 
-// TestPacketsTextDuplicate checks the annotation of a probe captured twice,
-// as tcpdump -i any sees a packet on two interfaces.
+// TestPacketsTextDuplicate checks the annotation of a probe and its reply
+// captured twice, as tcpdump -i any sees a packet on two interfaces.
 func TestPacketsTextDuplicate(t *testing.T) {
 	file := filepath.Join(t.TempDir(), "dup.pcap")
 	probe := ethIPv4(ipv4(1, 9, 1, 0x1234, layers.IPProtocolUDP, udp(40000, 33434, make([]byte, 12))))
@@ -247,7 +247,7 @@ func TestPacketsTextDuplicate(t *testing.T) {
 		"[probe ttl=1 attempt=1 (trace 10.0.0.1->10.0.0.9)]",
 		"[duplicate of frame 1]",
 		"[answers frame 1 (ttl 1), rtt 2.000 ms]",
-		"[unmatched reply]",
+		"[answers frame 1 (ttl 1) again, answered by frame 3]",
 	} {
 		if !strings.HasSuffix(lines[i], want) {
 			t.Errorf("line %d = %q, want it to end in %q", i+1, lines[i], want)

@@ -82,6 +82,12 @@ func (c *addrCache) append(b []byte, a netip.Addr) []byte {
 	return b
 }
 
+// pingTTL is the least TTL at which a probe of a trace that has probed no
+// other TTL is called a ping rather than a probe: traceroute, mtr and
+// tracers probe 30 hops by default and start at 1, and pings leave with 64,
+// 128 or 255.
+const pingTTL = 32
+
 // attempts counts a trace's probes by TTL, TTLs in the order first
 // seen: a trace probes a few TTLs, a ping one (a trace that is no
 // traceroute never reaches Forget, so it must stay small).
@@ -547,10 +553,24 @@ func (pw *PacketWriter) appendEvent(b []byte, ev analyze.Event) []byte {
 	switch ev.Kind {
 	case analyze.EventProbe:
 		p := ev.Probe
+		n := pw.attempt(ev.Trace, p.TTL)
+		if p.TTL >= pingTTL && len(pw.last.c) == 1 {
+			// A ping (or a DNS query, a TCP connection): the analyzer
+			// takes it as a probe, and only a second TTL would make it
+			// a trace.
+			b = append(b, "  [not a traceroute so far: ttl="...)
+			b = strconv.AppendInt(b, int64(p.TTL), 10)
+			b = append(b, " sent "...)
+			b = strconv.AppendInt(b, int64(n), 10)
+			if n == 1 {
+				return append(b, " time]"...)
+			}
+			return append(b, " times]"...)
+		}
 		b = append(b, "  [probe ttl="...)
 		b = strconv.AppendInt(b, int64(p.TTL), 10)
 		b = append(b, " attempt="...)
-		b = strconv.AppendInt(b, int64(pw.attempt(ev.Trace, p.TTL)), 10)
+		b = strconv.AppendInt(b, int64(n), 10)
 		if ev.Trace != nil {
 			b = append(b, " (trace "...)
 			b = appendAddr(b, ev.Trace.Src)
@@ -573,6 +593,17 @@ func (pw *PacketWriter) appendEvent(b []byte, ev analyze.Event) []byte {
 		}
 		return append(b, ']')
 	case analyze.EventUnmatched:
+		if p := ev.Probe; p != nil && p.Reply != nil {
+			// The reply its probe already had, captured again, or a
+			// second answer to it.
+			b = append(b, "  [answers frame "...)
+			b = strconv.AppendInt(b, int64(p.Frame), 10)
+			b = append(b, " (ttl "...)
+			b = strconv.AppendInt(b, int64(p.TTL), 10)
+			b = append(b, ") again, answered by frame "...)
+			b = strconv.AppendInt(b, int64(p.Reply.Frame), 10)
+			return append(b, ']')
+		}
 		return append(b, "  [unmatched reply]"...)
 	case analyze.EventDuplicate:
 		b = append(b, "  [duplicate of frame "...)

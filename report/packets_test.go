@@ -15,7 +15,10 @@ import (
 
 func TestPacketWriter(t *testing.T) {
 	tr := &analyze.Trace{Src: netip.MustParseAddr("10.77.1.1"), Dst: netip.MustParseAddr("10.77.5.2"), Proto: analyze.UDP}
-	p := &analyze.Probe{TTL: 1, Frame: 1, Reply: &analyze.Reply{RTT: 67 * time.Microsecond}}
+	p := &analyze.Probe{TTL: 1, Frame: 1, Reply: &analyze.Reply{RTT: 67 * time.Microsecond, Frame: 2}}
+	ping := &analyze.Trace{Src: netip.MustParseAddr("10.77.1.1"), Dst: netip.MustParseAddr("10.77.5.2"), Proto: analyze.ICMP}
+	ping64 := append([]byte(nil), echoRequest...)
+	ping64[22] = 64 // the IPv4 TTL
 	var b bytes.Buffer
 	pw := report.NewPacketWriter(&b)
 	for _, c := range []struct {
@@ -30,6 +33,13 @@ func TestPacketWriter(t *testing.T) {
 		{frame(6, 2*time.Second, echoRequest), analyze.Event{Kind: analyze.EventOther, Frame: 6}},
 		{frame(7, 3*time.Second, arpRequest), analyze.Event{Kind: analyze.EventOther, Frame: 7}},
 		{frame(8, 4*time.Second, timeExceeded[:30]), analyze.Event{Kind: analyze.EventMalformed, Frame: 8}},
+		// The reply to frame 1 again (a second answer, or captured twice).
+		{frame(9, 5*time.Second, timeExceeded), analyze.Event{Kind: analyze.EventUnmatched, Frame: 9, Probe: p}},
+		// A ping: probes of one TTL, 64, are no traceroute so far.
+		{frame(10, 6*time.Second, ping64), analyze.Event{Kind: analyze.EventProbe, Frame: 10, Probe: &analyze.Probe{TTL: 64, Frame: 10}, Trace: ping}},
+		{frame(11, 7*time.Second, ping64), analyze.Event{Kind: analyze.EventProbe, Frame: 11, Probe: &analyze.Probe{TTL: 64, Frame: 11}, Trace: ping}},
+		// TTL 40 in a trace that probed another TTL: a probe.
+		{frame(12, 8*time.Second, ping64), analyze.Event{Kind: analyze.EventProbe, Frame: 12, Probe: &analyze.Probe{TTL: 40, Frame: 12}, Trace: tr}},
 	} {
 		if err := pw.Write(c.fr, c.ev); err != nil {
 			t.Fatal(err)
@@ -44,6 +54,10 @@ func TestPacketWriter(t *testing.T) {
 		"    6  2.000000000        10.77.1.1 → 10.77.5.2        ICMP    3  Echo (ping) request id=0x1234, seq=769/259",
 		"    7  3.000000000  02:00:00:00:00:01 → ff:ff:ff:ff:ff:ff  ARP     -  Who has 10.77.1.2? Tell 10.77.1.1",
 		"    8  4.000000000        10.77.1.2 → ?                IPv4   64  proto=1  [malformed]",
+		"    9  5.000000000        10.77.1.2 → 10.77.1.1        ICMP   64  Time-to-live exceeded (Time to live exceeded in transit), quoted dst=10.77.5.2 ttl=1 UDP 49186 → 33434 Len=4  [answers frame 1 (ttl 1) again, answered by frame 2]",
+		"   10  6.000000000        10.77.1.1 → 10.77.5.2        ICMP   64  Echo (ping) request id=0x1234, seq=769/259  [not a traceroute so far: ttl=64 sent 1 time]",
+		"   11  7.000000000        10.77.1.1 → 10.77.5.2        ICMP   64  Echo (ping) request id=0x1234, seq=769/259  [not a traceroute so far: ttl=64 sent 2 times]",
+		"   12  8.000000000        10.77.1.1 → 10.77.5.2        ICMP   64  Echo (ping) request id=0x1234, seq=769/259  [probe ttl=40 attempt=1 (trace 10.77.1.1->10.77.5.2)]",
 		"",
 	}, "\n")
 	if diff := cmp.Diff(want, b.String()); diff != "" {

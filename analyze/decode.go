@@ -109,6 +109,7 @@ func (i *Info) IsError() bool {
 type Decoder struct {
 	eth    layers.Ethernet
 	dot1q  layers.Dot1Q
+	more   []gopacket.LayerType // layers decoded past a 0x9100 tag
 	sll    layers.LinuxSLL
 	loop   layers.Loopback
 	ppp    pppLink
@@ -198,7 +199,7 @@ func (d *Decoder) Decode(lt layers.LinkType, b []byte, inf *Info) error {
 			p = d.ip6P
 		case layers.EthernetTypeMPLSUnicast, layers.EthernetTypeMPLSMulticast:
 			p = d.mplsP
-		case layers.EthernetTypeDot1Q, layers.EthernetTypeQinQ:
+		case layers.EthernetTypeDot1Q, layers.EthernetTypeQinQ, ethTypeQinQ9100:
 			p = d.vlanP
 		default:
 			return errNoIPv4
@@ -212,6 +213,17 @@ func (d *Decoder) Decode(lt layers.LinkType, b []byte, inf *Info) error {
 	}
 	d.decoded = d.decoded[:0]
 	err := p.DecodeLayers(b, &d.decoded)
+	for i := 0; i < 4 && err == nil; i++ {
+		// A tag of type 0x9100, which gopacket does not know: the rest
+		// is a VLAN tag as 802.1Q's.
+		rest := d.tagged9100()
+		if rest == nil {
+			break
+		}
+		d.more = d.more[:0]
+		err = d.vlanP.DecodeLayers(rest, &d.more)
+		d.decoded = append(d.decoded, d.more...)
+	}
 	var ip4, ip6, haveTransport bool
 	for _, t := range d.decoded {
 		switch t {
@@ -282,6 +294,34 @@ func (d *Decoder) Decode(lt layers.LinkType, b []byte, inf *Info) error {
 			return err
 		}
 		return errNoIPv4
+	}
+	return nil
+}
+
+// ethTypeQinQ9100 is the EtherType of an outer VLAN tag on switches from
+// before 802.1ad gave it 0x88a8; the tag is laid out as 802.1Q's.
+const ethTypeQinQ9100 layers.EthernetType = 0x9100
+
+// tagged9100 is what follows the last decoded layer when that layer says
+// a 0x9100 tag follows (tagged from the tag on), or nil.
+func (d *Decoder) tagged9100() []byte {
+	n := len(d.decoded)
+	if n == 0 {
+		return nil
+	}
+	switch d.decoded[n-1] {
+	case layers.LayerTypeEthernet:
+		if d.eth.EthernetType == ethTypeQinQ9100 {
+			return d.eth.Payload
+		}
+	case layers.LayerTypeDot1Q:
+		if d.dot1q.Type == ethTypeQinQ9100 {
+			return d.dot1q.Payload
+		}
+	case layers.LayerTypeLinuxSLL:
+		if d.sll.EthernetType == ethTypeQinQ9100 {
+			return d.sll.Payload
+		}
 	}
 	return nil
 }

@@ -224,3 +224,24 @@ func TestAnnotationIPv6(t *testing.T) {
 		})
 	}
 }
+
+// TestAnalyzerFragmentErrors: IPv6 routers send a Time Exceeded for each
+// fragment of a probe; the one quoting a fragment past the first names no
+// probe, and is other traffic, not an error quoting too little (which
+// replay warns of as a small snaplen's).
+func TestAnalyzerFragmentErrors(t *testing.T) {
+	probe := udp6(t, src6, dst6, 2, 40000, 33434, "probe")
+	first, later := withExt(probe, 0, true), withExt(probe, 8, false)
+	a := analyze.New(analyze.Options{})
+	for i, b := range [][]byte{
+		first, later,
+		icmp6Error(t, hop6a, src6, 64, layers.ICMPv6TypeTimeExceeded, 0, first, 1),
+		icmp6Error(t, hop6a, src6, 64, layers.ICMPv6TypeTimeExceeded, 0, later, 1),
+	} {
+		a.Add(analyze.Packet{Time: t0.Add(time.Duration(i) * time.Millisecond), Link: layers.LinkTypeRaw, Data: b})
+	}
+	st := a.Stats()
+	if st.ShortQuotes != 0 || st.Replies != 1 || st.Probes != 1 {
+		t.Errorf("Stats() = %+v, want one probe, one reply, no short quote", st)
+	}
+}

@@ -64,7 +64,11 @@ type Info struct {
 // Quoted is the IP header and first transport bytes quoted in an ICMP or
 // ICMPv6 error.
 type Quoted struct {
-	OK       bool
+	OK bool
+	// Fragment says that the quote is of a fragment past the first (not
+	// OK): it names no probe. IPv6 routers send an error for each
+	// fragment of a probe.
+	Fragment bool
 	Src, Dst netip.Addr
 	TTL      uint8  // IPv4 TTL or IPv6 hop limit left in the quoted probe
 	IPID     uint16 // IPv4 only
@@ -436,7 +440,11 @@ func quoteOK(q IPv4Header) bool {
 
 func parseQuote(b []byte, out *Quoted) {
 	q := IPv4Header(b)
-	if !quoteOK(q) || q.FragOffset() != 0 {
+	if !quoteOK(q) {
+		return
+	}
+	if q.FragOffset() != 0 {
+		out.Fragment = true
 		return
 	}
 	out.OK = true
@@ -484,7 +492,11 @@ func quotedTransport(t []byte, icmp layers.IPProtocol, out *Quoted) {
 // of the transport header.
 func parseQuote6(b []byte, out *Quoted) {
 	var w ip6Walk
-	if w.walk(b) != nil || w.short || w.nonFirst {
+	if w.walk(b) != nil || w.short {
+		return
+	}
+	if w.nonFirst {
+		out.Fragment = true
 		return
 	}
 	t := w.payload

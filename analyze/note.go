@@ -91,7 +91,9 @@ func (a *Analyzer) Prepare(n *Note, at time.Time, inf *Info, err error) {
 		return
 	}
 	if inf.IsError() && !inf.Quote.OK {
-		n.kind = noteShortQuote
+		if !inf.Quote.Fragment { // a later fragment's error: other
+			n.kind = noteShortQuote
+		}
 		return
 	}
 	isProbe := defaultIsProbe

@@ -702,3 +702,35 @@ func TestAnalyzerResent(t *testing.T) {
 		t.Errorf("Stats() = %+v, want 2 probes and 1 duplicate", s)
 	}
 }
+
+// TestEndTTLFragNeeded: a fragmentation needed ends a trace where nothing
+// answered from further on (traceroute -F: every later TTL drew it too),
+// not where the trace went on with smaller probes (tracepath, traceroute
+// --mtu), which reach the destination.
+func TestEndTTLFragNeeded(t *testing.T) {
+	reply := func(kind analyze.Kind, dest bool) *analyze.Reply {
+		return &analyze.Reply{Kind: kind, FromDest: dest}
+	}
+	probe := func(ttl int, r *analyze.Reply) *analyze.Probe { return &analyze.Probe{TTL: ttl, Reply: r} }
+	te, frag := analyze.TimeExceeded, analyze.FragNeeded
+	for _, tt := range []struct {
+		name   string
+		probes []*analyze.Probe
+		want   int
+	}{
+		{"traceroute -F", []*analyze.Probe{probe(1, reply(te, false)), probe(2, reply(te, false)),
+			probe(3, reply(frag, false)), probe(4, reply(frag, false)), probe(5, reply(frag, false))}, 3},
+		{"tracepath", []*analyze.Probe{probe(1, reply(te, false)), probe(2, reply(te, false)),
+			probe(3, reply(frag, false)), probe(3, reply(te, false)), probe(4, reply(te, false)),
+			probe(5, reply(analyze.PortUnreachable, true))}, 5},
+		{"on to silence", []*analyze.Probe{probe(1, reply(te, false)), probe(2, reply(frag, false)),
+			probe(3, reply(te, false)), probe(4, nil)}, 0},
+		{"host unreachable first", []*analyze.Probe{probe(1, reply(analyze.HostUnreachable, false)),
+			probe(2, reply(frag, false))}, 1},
+	} {
+		tr := &analyze.Trace{Probes: tt.probes}
+		if got := tr.EndTTL(); got != tt.want {
+			t.Errorf("%s: EndTTL() = %d, want %d", tt.name, got, tt.want)
+		}
+	}
+}

@@ -371,13 +371,32 @@ func (t *Trace) DestTTL() int {
 func (t *Trace) Reached() bool { return t.DestTTL() != 0 }
 
 // EndTTL is the lowest TTL with a reply that ends the trace (the destination
-// answered, or an unreachable came back), or 0 when none did.
+// answered, or an unreachable came back), or 0 when none did. A
+// fragmentation needed (IPv6: Packet Too Big) ends it only when nothing
+// answered from further on: tracepath and traceroute --mtu send smaller
+// probes on, which pass.
 func (t *Trace) EndTTL() int {
-	e := 0
+	e, frag, past := 0, 0, 0
 	for _, p := range t.Probes {
-		if p.Reply != nil && (p.Reply.FromDest || p.Reply.Kind.Terminal()) && (e == 0 || p.TTL < e) {
-			e = p.TTL
+		r := p.Reply
+		if r == nil {
+			continue
 		}
+		switch {
+		case r.Kind == FragNeeded && !r.FromDest:
+			if frag == 0 || p.TTL < frag {
+				frag = p.TTL
+			}
+			continue
+		case r.FromDest || r.Kind.Terminal():
+			if e == 0 || p.TTL < e {
+				e = p.TTL
+			}
+		}
+		past = max(past, p.TTL)
+	}
+	if frag != 0 && past <= frag && (e == 0 || frag < e) {
+		return frag
 	}
 	return e
 }

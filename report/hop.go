@@ -101,13 +101,15 @@ func tcpMark(r *analyze.Reply) string {
 }
 
 // annotation is traceroute's mark for r ("!H", "!N", ...), or "". An ICMPv6
-// reply has one only as a Destination Unreachable (type 1, RFC 4443) or a
+// reply has one only as a Destination Unreachable (type 1, RFC 4443), a
+// Packet Too Big (type 2: "!F", as Linux traceroute -6 marks it) or a
 // fragment reassembly timeout (type 3 code 1: "!<3-1>"), whose mark
 // (*analyze.Reply).Annotation gives; any other ICMPv6 type has none,
 // whatever its code (Time Exceeded is type 3, IPv4's Destination
 // Unreachable).
 func annotation(r *analyze.Reply) string {
-	if r.From.Is6() && r.Type != layers.ICMPv6TypeDestinationUnreachable && r.Kind != analyze.ReassemblyTimeout {
+	if r.From.Is6() && r.Type != layers.ICMPv6TypeDestinationUnreachable && r.Type != layers.ICMPv6TypePacketTooBig &&
+		r.Kind != analyze.ReassemblyTimeout {
 		return ""
 	}
 	return r.Annotation()

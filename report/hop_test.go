@@ -8,6 +8,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/gopacket/gopacket/layers"
+
 	"github.com/tracers/tracers/analyze"
 	"github.com/tracers/tracers/report"
 )
@@ -89,6 +91,10 @@ func TestHop(t *testing.T) {
 		{"router port unreachable", hop(9,
 			probe(9, 0, unreach("10.0.0.1", us(150), 63, 3, analyze.PortUnreachable, false)),
 		), report.Options{}, " 9  10.0.0.1  0.150 ms !\n"},
+		{"packet too big", hop(3,
+			probe(3, 0, &analyze.Reply{From: addr("fd77:2::2"), RTT: us(10), Kind: analyze.FragNeeded, Type: layers.ICMPv6TypePacketTooBig, TTL: 63}),
+			probe(3, 0, te("fd77:3::2", us(54), 62)),
+		), report.Options{}, " 3  fd77:2::2  0.010 ms !F fd77:3::2  0.054 ms\n"},
 		{"past destination", analyze.Hop{TTL: 12, PastDest: true, Probes: []*analyze.Probe{
 			probe(12, 0, echo("10.77.5.2", us(70), 61)),
 		}}, report.Options{}, "12  10.77.5.2  0.070 ms  (past destination)\n"},

@@ -300,6 +300,10 @@ type Hop struct {
 	Probes []*Probe
 	// PastDest marks TTLs above the one where the destination first answered.
 	PastDest bool
+	// PastEnd marks TTLs above EndTTL when the destination never answered:
+	// an unreachable had stopped the trace there (a tool that probes on,
+	// as mtr does, draws the same unreachable at every TTL past it).
+	PastEnd bool
 }
 
 // Responders lists the distinct addresses that answered at this hop, in
@@ -447,7 +451,10 @@ func (t *Trace) AppendHops(hops []Hop, all []*Probe) ([]Hop, []*Probe) {
 		all[end[p.TTL]] = p
 		end[p.TTL]++
 	}
-	dest := t.DestTTL()
+	dest, stop := t.DestTTL(), 0
+	if dest == 0 {
+		stop = t.EndTTL()
+	}
 	start := base
 	for ttl, e := range end {
 		if e == start {
@@ -455,7 +462,7 @@ func (t *Trace) AppendHops(hops []Hop, all []*Probe) ([]Hop, []*Probe) {
 		}
 		// A full slice expression: appending to one hop's probes must
 		// not overwrite the next hop's.
-		hops = append(hops, Hop{TTL: ttl, Probes: all[start:e:e], PastDest: dest != 0 && ttl > dest})
+		hops = append(hops, Hop{TTL: ttl, Probes: all[start:e:e], PastDest: dest != 0 && ttl > dest, PastEnd: stop != 0 && ttl > stop})
 		start = e
 	}
 	return hops, all

@@ -85,6 +85,9 @@ func appendHop(b []byte, h analyze.Hop, o Options) []byte {
 	if h.PastDest {
 		b = append(b, "  (past destination)"...)
 	}
+	if h.PastEnd {
+		b = append(b, "  (past the end)"...)
+	}
 	return append(b, '\n')
 }
 

@@ -62,6 +62,9 @@ func appendJSON(b []byte, tr *analyze.Trace, o Options, sc *scratch) []byte {
 		if h.PastDest {
 			b = append(b, ",\n          \"past_destination\": true"...)
 		}
+		if h.PastEnd {
+			b = append(b, ",\n          \"past_end\": true"...)
+		}
 		b = append(b, ",\n          \"probes\": ["...)
 		for k, p := range h.Probes {
 			if k > 0 {
@@ -179,7 +182,9 @@ func appendString(b []byte, s string, scratch *bytes.Buffer) []byte {
 // only when Options.Names gives one, "rewritten" (the names of
 // analyze.Rewritten: "src-port", "ip-id", ...) only when the quote in an
 // ICMP error shows fields of the probe changed on the way, a hop "past_destination": true only
-// when it is past the destination; "dest_ttl" is null when the destination
+// when it is past the destination, "past_end": true only when it is past
+// the TTL where an unreachable stopped a trace that never reached the
+// destination; "dest_ttl" is null when the destination
 // never answered. "gap_limit" is there only when Options.GapSilent is set:
 // a live run stopped after that many silent TTLs. Hops follow
 // Options.StopAtEnd.

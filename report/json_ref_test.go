@@ -29,6 +29,7 @@ type refTrace struct {
 type refHop struct {
 	TTL      int        `json:"ttl"`
 	PastDest bool       `json:"past_destination,omitempty"`
+	PastEnd  bool       `json:"past_end,omitempty"`
 	Probes   []refProbe `json:"probes"`
 }
 
@@ -59,7 +60,7 @@ func refOf(tr *analyze.Trace, o Options) refTrace {
 		jt.DestTTL = &d
 	}
 	for _, h := range o.hops(tr) {
-		jh := refHop{TTL: h.TTL, PastDest: h.PastDest, Probes: make([]refProbe, 0, len(h.Probes))}
+		jh := refHop{TTL: h.TTL, PastDest: h.PastDest, PastEnd: h.PastEnd, Probes: make([]refProbe, 0, len(h.Probes))}
 		for _, p := range h.Probes {
 			jp := refProbe{SentAt: p.Sent.UTC().Format(rfc3339Nano9)}
 			if r := p.Reply; r != nil {

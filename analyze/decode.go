@@ -280,6 +280,9 @@ func (d *Decoder) Decode(lt layers.LinkType, b []byte, inf *Info) error {
 				}
 			}
 		}
+		if !haveTransport && d.ip4.Protocol == layers.IPProtocolTCP && d.cutTCP(d.ip4.Payload, false, inf) {
+			haveTransport, err = true, nil
+		}
 		if err != nil || (!haveTransport && protoOf(d.ip4.Protocol) != 0) {
 			// The IPv4 header decoded but its transport header did not
 			// (a small snaplen): keep what the IP header says, but do not
@@ -289,6 +292,9 @@ func (d *Decoder) Decode(lt layers.LinkType, b []byte, inf *Info) error {
 	case ip6:
 		if d.ip6.nonFirst {
 			return errFragment
+		}
+		if !haveTransport && !d.ip6.short && d.ip6.proto == layers.IPProtocolTCP && d.cutTCP(d.ip6.payload, true, inf) {
+			haveTransport, err = true, nil
 		}
 		if err != nil || d.ip6.short || (!haveTransport && protoOf(d.ip6.proto) != 0) {
 			return errShortPayload
@@ -300,6 +306,25 @@ func (d *Decoder) Decode(lt layers.LinkType, b []byte, inf *Info) error {
 		return errNoIPv4
 	}
 	return nil
+}
+
+// cutTCP fills inf from the fixed 20 bytes of the TCP header at the start
+// of b, when a capture's snaplen cut the header in its options (a SYN
+// carries 20 bytes of them: tcpdump -s 64 keeps 10), so that gopacket
+// refused it: ports, sequence and acknowledgment numbers, flags and
+// checksum are all there. It reports whether b held them.
+func (d *Decoder) cutTCP(b []byte, ip6 bool, inf *Info) bool {
+	h := TCPHeader(b)
+	if len(h) < 20 || h[12]>>4 < 5 {
+		return false
+	}
+	f := h.Flags()
+	inf.SrcPort, inf.DstPort = h.SrcPort(), h.DstPort()
+	inf.TCPSeq, inf.TCPAck = h.Seq(), h.Ack()
+	inf.SYN, inf.ACK, inf.RST = f&0x02 != 0, f&0x10 != 0, f&0x04 != 0
+	inf.Checksum = binary.BigEndian.Uint16(h[16:18])
+	inf.Partial = d.partial(inf, ip6, -1)
+	return true
 }
 
 // ethTypeQinQ9100 is the EtherType of an outer VLAN tag on switches from

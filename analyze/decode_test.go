@@ -272,6 +272,51 @@ func TestDecodeTruncatedKeepsIP(t *testing.T) {
 	}
 }
 
+// TestDecodeTCPCutInOptions: a capture's snaplen (tcpdump -s 64) cuts a
+// SYN in its 20 bytes of options, which gopacket refuses; the fixed
+// header is whole, and Decode reads the probe from it, over IPv4 and
+// IPv6. Cut inside the fixed header, the packet is still short.
+func TestDecodeTCPCutInOptions(t *testing.T) {
+	opts := []layers.TCPOption{
+		{OptionType: layers.TCPOptionKindMSS, OptionLength: 4, OptionData: []byte{0x05, 0xb4}},
+		{OptionType: layers.TCPOptionKindSACKPermitted, OptionLength: 2},
+		{OptionType: layers.TCPOptionKindTimestamps, OptionLength: 10, OptionData: make([]byte, 8)},
+		{OptionType: layers.TCPOptionKindNop},
+		{OptionType: layers.TCPOptionKindWindowScale, OptionLength: 3, OptionData: []byte{7}},
+	}
+	syn := func(ip gopacket.NetworkLayer, ipl gopacket.SerializableLayer) []byte {
+		tcp := &layers.TCP{SrcPort: 40000, DstPort: 443, Seq: 7, SYN: true, Window: 64240, Options: opts}
+		if err := tcp.SetNetworkLayerForChecksum(ip); err != nil {
+			t.Fatal(err)
+		}
+		return serialize(t, ipl, tcp)
+	}
+	ip := ip4(srcAddr, dstAddr, 3, 0x77, layers.IPProtocolTCP)
+	ip6h := &layers.IPv6{Version: 6, HopLimit: 3, NextHeader: layers.IPProtocolTCP, SrcIP: src6.AsSlice(), DstIP: dst6.AsSlice()}
+	for _, tt := range []struct {
+		name string
+		pkt  []byte
+		hdr  int
+	}{
+		{"ipv4", syn(ip, ip), 20},
+		{"ipv6", syn(ip6h, ip6h), 40},
+	} {
+		pkt := tt.pkt
+		if len(pkt) != tt.hdr+40 {
+			t.Fatalf("%s: SYN of %d bytes, want its header and 40 of TCP", tt.name, len(pkt))
+		}
+		var got analyze.Info
+		err := analyze.NewDecoder().Decode(layers.LinkTypeRaw, pkt[:tt.hdr+30], &got)
+		if err != nil || got.SrcPort != 40000 || got.DstPort != 443 || got.TCPSeq != 7 || !got.SYN || got.ACK || got.RST {
+			t.Errorf("%s: Decode(SYN cut in its options) = %v, ports %d->%d seq %d syn %v ack %v rst %v; want nil, 40000->443 seq 7, a SYN",
+				tt.name, err, got.SrcPort, got.DstPort, got.TCPSeq, got.SYN, got.ACK, got.RST)
+		}
+		if err := analyze.NewDecoder().Decode(layers.LinkTypeRaw, pkt[:tt.hdr+16], &got); !errors.Is(err, analyze.ErrShortPayload) {
+			t.Errorf("%s: Decode(SYN cut in its fixed header) = %v, want %v", tt.name, err, analyze.ErrShortPayload)
+		}
+	}
+}
+
 func timeExceededFrame(tb testing.TB) []byte {
 	echo := echoRequest(tb, srcAddr, dstAddr, 3, echoIPID, echoID, echoSeq)
 	return linkNamed(tb, "ethernet").wrap(icmpError(tb, hop1, srcAddr, 254, 0x2002, layers.ICMPv4TypeTimeExceeded, 0, echo, 1))

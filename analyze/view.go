@@ -236,7 +236,7 @@ func (h UDPHeader) Length() uint16 { return binary.BigEndian.Uint16(h[4:6]) }
 func (h UDPHeader) Checksum() uint16 { return binary.BigEndian.Uint16(h[6:8]) }
 
 // TCPHeader is a view of a TCP header (RFC 9293 section 3.1): SrcPort
-// and DstPort need 4 bytes, Seq 8, Flags 14.
+// and DstPort need 4 bytes, Seq 8, Ack 12, Flags 14.
 type TCPHeader []byte
 
 // SrcPort is the source port.
@@ -247,6 +247,9 @@ func (h TCPHeader) DstPort() uint16 { return binary.BigEndian.Uint16(h[2:4]) }
 
 // Seq is the sequence number.
 func (h TCPHeader) Seq() uint32 { return binary.BigEndian.Uint32(h[4:8]) }
+
+// Ack is the acknowledgment number (12 bytes).
+func (h TCPHeader) Ack() uint32 { return binary.BigEndian.Uint32(h[8:12]) }
 
 // Flags is the flags byte: FIN 0x01 ... CWR 0x80.
 func (h TCPHeader) Flags() uint8 { return h[13] }

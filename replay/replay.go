@@ -106,6 +106,9 @@ func Run(ctx context.Context, o Options, out io.Writer) error {
 	<-rendered
 	if o.Format == "text" && n == 0 && readErr == nil {
 		fmt.Fprintf(out, "no traceroute found in %s (%d packets%s)\n", o.File, r.Count(), whyNone(an.Stats(), r))
+	} else if st := an.Stats(); o.Warn != nil && st.Malformed > 0 {
+		// Said in the line above when no trace was found.
+		fmt.Fprintf(o.Warn, "tracers: warning: %d packets are cut short or malformed (a capture cut at a small snaplen? tcpdump -s 0 keeps whole packets): a probe or reply among them is missing from its trace\n", st.Malformed)
 	}
 	if err := bw.Flush(); outErr == nil {
 		outErr = err

@@ -81,11 +81,23 @@ func TestSnaplenWarns(t *testing.T) {
 		t.Errorf("cut at 60 bytes: hop 1 %q, want it unanswered", out.String())
 	}
 	out.Reset()
-	if err := replay.Run(context.Background(), replay.Options{File: cut(t, src, 40), Format: "text"}, &out); err != nil {
+	warn.Reset()
+	if err := replay.Run(context.Background(), replay.Options{File: cut(t, src, 40), Format: "text", Warn: &warn}, &out); err != nil {
 		t.Fatal(err)
 	}
 	if !strings.Contains(out.String(), "no traceroute found") || !strings.Contains(out.String(), "cut short or malformed") {
 		t.Errorf("cut at 40 bytes: %q, want no traceroute found, packets cut short", out.String())
+	}
+	if strings.Contains(warn.String(), "cut short") {
+		t.Errorf("cut at 40 bytes: warned %q besides the line that says so", warn.String())
+	}
+	// JSON has no such line: the warning says it.
+	warn.Reset()
+	if err := replay.Run(context.Background(), replay.Options{File: cut(t, src, 40), Format: "json", Warn: &warn}, io.Discard); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(warn.String(), "warning: 56 packets are cut short or malformed") {
+		t.Errorf("cut at 40 bytes, json: warned %q, want its 56 packets cut short", warn.String())
 	}
 }
 

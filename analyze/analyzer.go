@@ -796,9 +796,10 @@ func (a *Analyzer) addProbe(n *Note, now int64, ev *Event) {
 			tr = nil
 		}
 	}
-	if tr != nil && len(tr.Probes) >= a.opt.MaxProbes {
+	if tr != nil && (len(tr.Probes) >= a.opt.MaxProbes || restarts(tr, n)) {
 		// Cut: tr stays open, out of active, until the idle sweep finds
-		// it past Window and hands it over.
+		// it past Window and hands it over; a late reply to one of its
+		// probes still finds it.
 		a.active.del(tk, tr)
 		tr = nil
 	}
@@ -955,6 +956,20 @@ func continues(tr *Trace, n *Note) bool {
 		return n.k.a == last.SrcPort && n.k.b == last.DstPort && n.k.c-last.TCPSeq < 1<<24
 	}
 	return false
+}
+
+// restarts reports whether probe n starts a new run of the tool that
+// made tr, within Gap: tr has ended (its destination answered, or an
+// unreachable stopped it), and n goes back to tr's first TTL with an
+// identity that does not continue tr's (a new run of traceroute -U or
+// -T draws new source ports, of plain traceroute goes back to port
+// 33434, of tracers takes other ports). A tool probing on after the end
+// continues its identity (mtr's rounds), sends other TTLs (a
+// traceroute's window; nmap, which probes down from the destination's
+// distance and then again where a reply was missing); two runs at once,
+// neither ended yet, stay one trace.
+func restarts(tr *Trace, n *Note) bool {
+	return tr.ended && int(n.ttl) == tr.firstTTL && !continues(tr, n)
 }
 
 // ordinaryTTL is the lowest TTL dropOrdinary considers: a host's default

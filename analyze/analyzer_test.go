@@ -734,3 +734,79 @@ func TestEndTTLFragNeeded(t *testing.T) {
 		}
 	}
 }
+
+// TestAnalyzerBackToBack: traceroute run twice to one destination, the
+// second run a few milliseconds after the first (well within Gap), is two
+// traces, as the tool printed two; a late reply to the first run, after
+// the second started, still counts. mtr's rounds, which go back to TTL 1
+// after the destination answered but go on numbering their probes, stay
+// one trace, as do two runs at once.
+func TestAnalyzerBackToBack(t *testing.T) {
+	// run is traceroute's UDP run: TTL 1-3, one probe each, ports from
+	// 33434, the destination at TTL 3; start its first probe's time.
+	run := func(c *capture, start time.Duration, sport uint16, lateAt time.Duration) {
+		for ttl := 1; ttl <= 3; ttl++ {
+			at := start + time.Duration(ttl)*100*time.Microsecond
+			p := udpProbe(t, srcAddr, dstAddr, uint8(ttl), uint16(ttl)+sport, sport+uint16(ttl), 33433+uint16(ttl))
+			c.add(at, p)
+			from, typ, code := hop1, uint8(layers.ICMPv4TypeTimeExceeded), uint8(0)
+			switch ttl {
+			case 2:
+				from = hop2
+			case 3:
+				from, typ, code = dstAddr, layers.ICMPv4TypeDestinationUnreachable, 3
+			}
+			rtt := time.Millisecond
+			if ttl == 1 && lateAt != 0 {
+				rtt = lateAt // after the next run's first probes
+			}
+			c.add(at+rtt, icmpError(t, from, srcAddr, 64, 0x100+uint16(ttl), typ, code, p, 1))
+		}
+	}
+	count := func(c capture) (traces, answered int, st analyze.Stats) {
+		a := analyze.New(analyze.Options{})
+		c.feed(a)
+		for _, tr := range a.Traces() {
+			traces++
+			for _, p := range tr.Probes {
+				if p.Reply != nil {
+					answered++
+				}
+			}
+		}
+		return traces, answered, a.Stats()
+	}
+
+	var twice capture
+	run(&twice, 0, 40000, 6*time.Millisecond)
+	run(&twice, 5*time.Millisecond, 41000, 0)
+	if n, answered, st := count(twice); n != 2 || answered != 6 || st.LateReplies+st.Unmatched != 0 {
+		t.Errorf("two runs back to back: %d traces, %d probes answered, stats %+v; want 2 traces, all 6 answered", n, answered, st)
+	}
+
+	var together capture
+	run(&together, 0, 40000, 0)
+	run(&together, 50*time.Microsecond, 41000, 0)
+	if n, answered, _ := count(together); n != 1 || answered != 6 {
+		t.Errorf("two runs at once: %d traces, %d answered; want 1 trace, all 6 answered", n, answered)
+	}
+
+	// mtr: ICMP rounds of TTL 1-2, the destination at 2, seq counting on.
+	var mtr capture
+	for round := range 3 {
+		for ttl := 1; ttl <= 2; ttl++ {
+			seq := uint16(round*2 + ttl)
+			at := time.Duration(round)*100*time.Millisecond + time.Duration(ttl)*time.Millisecond
+			p := echoRequest(t, srcAddr, dstAddr, uint8(ttl), seq, 0x4242, seq)
+			mtr.add(at, p)
+			if ttl == 1 {
+				mtr.add(at+time.Millisecond/2, icmpError(t, hop1, srcAddr, 64, 0x200+seq, layers.ICMPv4TypeTimeExceeded, 0, p, 1))
+			} else {
+				mtr.add(at+time.Millisecond/2, echoReply(t, dstAddr, srcAddr, 64, 0x300+seq, 0x4242, seq))
+			}
+		}
+	}
+	if n, answered, _ := count(mtr); n != 1 || answered != 6 {
+		t.Errorf("mtr, three rounds: %d traces, %d answered; want 1 trace, all 6 answered", n, answered)
+	}
+}

@@ -83,7 +83,7 @@ func TestEngine(t *testing.T) {
 			setup: func(s *tracetest.Network) { s.Routers[1].Silent = true },
 			want:  "1 10.77.1.2 R R R\n2 * * *\n3 10.77.3.2 R R R\n4 10.77.4.2 R R R\n5 10.77.5.2 R R R\n",
 			// neighbours answer in 100-300µs, the destination in 500µs:
-			// the silent hop costs MinWait (10ms), not -w, nor the 500ms
+			// the silent hop costs MinWait (10ms), not -w, nor the 1s
 			// tail wait
 			reached: true, maxSent: tracerouteProbes(5, 3), took: [2]time.Duration{10 * time.Millisecond, 11 * time.Millisecond},
 		},
@@ -168,7 +168,7 @@ func TestEngine(t *testing.T) {
 			opt:   Options{MaxHops: 6},
 			want:  "1 10.77.1.2 R R R\n2 10.77.2.2 R R R\n3 * * *\n4 * * *\n5 * * *\n6 * * *\n",
 			// beyond the last answering hop a probe gets TailWait, not -w
-			maxSent: 18, took: [2]time.Duration{500 * time.Millisecond, 501 * time.Millisecond},
+			maxSent: 18, took: [2]time.Duration{DefaultTailWait, DefaultTailWait + time.Millisecond},
 		},
 		{
 			name: "nothing answers", routers: 3,
@@ -464,14 +464,14 @@ func TestEngineGapLimit(t *testing.T) {
 				"9 * * *\n",
 			// the first burst (TTLs 1-9) left before anything answered;
 			// traceroute -I sends 90 here, to -m 30
-			gapSilent: 5, gapAfter: 2, sent: 27, took: 500 * time.Millisecond,
+			gapSilent: 5, gapAfter: 2, sent: 27, took: DefaultTailWait,
 		},
 		{
 			name: "gap of 2", routers: 2, setup: dstSilent, opt: Options{GapLimit: 2},
 			// TTLs 5-9 left in the first burst: shown, as in a replay
 			want: "1 10.77.1.2 R R R\n2 10.77.2.2 R R R\n3 * * *\n4 * * *\n5 * * *\n6 * * *\n7 * * *\n8 * * *\n" +
 				"9 * * *\n",
-			gapSilent: 2, gapAfter: 2, sent: 27, took: 500 * time.Millisecond,
+			gapSilent: 2, gapAfter: 2, sent: 27, took: DefaultTailWait,
 		},
 		{
 			// no limit: every TTL up to -m, the horizon moving on as
@@ -479,7 +479,7 @@ func TestEngineGapLimit(t *testing.T) {
 			name: "no limit", routers: 2, setup: dstSilent, opt: Options{GapLimit: -1, MaxHops: 12},
 			want: "1 10.77.1.2 R R R\n2 10.77.2.2 R R R\n3 * * *\n4 * * *\n5 * * *\n6 * * *\n7 * * *\n8 * * *\n" +
 				"9 * * *\n10 * * *\n11 * * *\n12 * * *\n",
-			sent: 36, took: time.Second,
+			sent: 36, took: 2 * DefaultTailWait,
 		},
 		{
 			name: "nothing answers", routers: 8, setup: func(s *tracetest.Network) { silent(1, 2, 3, 4, 5, 6, 7, 8)(s); s.DstSilent = true },
@@ -734,13 +734,13 @@ func TestEngineWindow(t *testing.T) {
 	if def.Sent != 120 || wide.Sent != 120 {
 		t.Errorf("sent %d (default window) and %d (120), want every TTL's 3 probes: 120", def.Sent, wide.Sent)
 	}
-	// Default: TTLs 10-40 leave at most 5 TTLs per tail wait (500ms):
-	// the horizon 4 TTLs past the last silent one.
-	if defTook < 3*time.Second {
-		t.Errorf("default window took %s, want at least 3s (31 TTLs, 5 a tail wait)", defTook)
+	// Default: TTLs 10-40 leave at most 5 TTLs per tail wait: the
+	// horizon 4 TTLs past the last silent one.
+	if defTook < 6*DefaultTailWait {
+		t.Errorf("default window took %s, want at least 6 tail waits (31 TTLs, 5 a tail wait)", defTook)
 	}
 	// 120: the first burst's tail wait, then the rest at once and one more.
-	if wideTook > 1001*time.Millisecond {
-		t.Errorf("window of 120 took %s, want at most 2 tail waits (1s)", wideTook)
+	if wideTook > 2*DefaultTailWait+time.Millisecond {
+		t.Errorf("window of 120 took %s, want at most 2 tail waits", wideTook)
 	}
 }

@@ -242,7 +242,7 @@ func TestEngine6(t *testing.T) {
 			setup:   func(s *tracetest.Network) { s.DstSilent = true },
 			opt:     Options{MaxHops: 6},
 			want:    "1 fd77:1::2 R R R\n2 fd77:2::2 R R R\n3 fd77:3::2 R R R\n4 fd77:4::2 R R R\n5 * * *\n6 * * *\n",
-			maxTime: 600 * time.Millisecond,
+			maxTime: DefaultTailWait + 100*time.Millisecond,
 		},
 	}
 	for _, tc := range tests {

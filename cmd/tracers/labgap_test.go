@@ -25,7 +25,7 @@ func TestLabGapLimit(t *testing.T) {
 	if want := "tracers: stopped after 3 silent hops past hop 2"; !strings.HasPrefix(got.stderr, want) {
 		t.Errorf("stderr %q, want it to start with %q", got.stderr, want)
 	}
-	// The silent TTLs are given 500ms (TailWait) together; -w is 5s.
+	// The silent TTLs are given 1s (TailWait) together; -w is 5s.
 	if took > 3*time.Second {
 		t.Errorf("took %s, want well under -w", took)
 	}
@@ -46,7 +46,9 @@ func TestLabGapLimit(t *testing.T) {
 		t.Errorf("gap_limit %+v, want after_ttl 2, silent_ttls 3", g)
 	}
 
-	none := l.inSrc(t, bin, "run", "-n", "--gap-limit", "0", "-m", "12", "-w", "1", dst)
+	// Every TTL up to -m, each silent one given 0.2 s, done before router
+	// 2's ARP for the address gives up (3 s) and it answers !H.
+	none := l.inSrc(t, bin, "run", "-n", "--gap-limit", "0", "-m", "12", "-w", "1", "--tail-wait", "0.2", dst)
 	if h := hops(none.stdout); none.code != 0 || len(h) != 12 || strings.Contains(none.stderr, "stopped") {
 		t.Errorf("--gap-limit 0: exit %d, %d hops, stderr %q; want 12 hops and no note", none.code, len(h), none.stderr)
 	}

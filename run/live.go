@@ -244,7 +244,12 @@ func Live(ctx context.Context, o Options, out io.Writer) error {
 	}
 	o.Stderr = stderr
 	res, runErr, outErr := traceTo(ctx, w, o, nm, out)
-	if res != nil && res.GapSilent > 0 {
+	switch {
+	case res == nil || res.GapSilent == 0:
+	case res.GapAfter == 0:
+		fmt.Fprintf(stderr, "tracers: stopped after %d silent hops, none answering (--gap-limit %d; --gap-limit 0 probes on to --max-hops)\n",
+			res.GapSilent, res.GapSilent)
+	default:
 		fmt.Fprintf(stderr, "tracers: stopped after %d silent hops past hop %d (--gap-limit %d; --gap-limit 0 probes on to --max-hops)\n",
 			res.GapSilent, res.GapAfter, res.GapSilent)
 	}

@@ -104,7 +104,19 @@ func traceTo(ctx context.Context, w trace.Wire, o Options, nm namer, out io.Writ
 	if res != nil && o.Format == "json" {
 		outErr = report.JSON(out, []*analyze.Trace{res.Trace}, ro)
 	}
-	if res != nil && res.Missed > 0 && o.Stderr != nil {
+	switch {
+	case res == nil || res.Missed == 0 || o.Stderr == nil:
+	case res.Missed == res.Sent:
+		// Not one on the wire: the kernel held them back, waiting for
+		// the next hop's link address, and dropped them when it never
+		// came (traceroute reads that as its own !H).
+		next := "the gateway"
+		if o.OnLink {
+			next = o.Dst.String() + ", on this link,"
+		}
+		fmt.Fprintf(o.Stderr, "tracers: none of the %d probes sent reached the wire: the kernel holds back packets to a next hop "+
+			"that does not answer ARP or neighbour discovery; is %s up? (host unreachable)\n", res.Sent, next)
+	default:
 		fmt.Fprintf(o.Stderr, "tracers: warning: the capture missed %d of the %d probes sent; "+
 			"they are left out of the trace, as a replay of the capture would leave them out\n", res.Missed, res.Sent)
 	}

@@ -228,3 +228,20 @@ func TestHeaderSize(t *testing.T) {
 		})
 	}
 }
+
+// TestRunNothingOnTheWire: when not one probe reaches the wire (the
+// kernel held them back for a next hop that never answered ARP), run
+// says so and names the next hop, rather than blaming the capture.
+func TestRunNothingOnTheWire(t *testing.T) {
+	s := tracetest.New(2)
+	for _, r := range s.Routers {
+		r.Silent = true
+	}
+	s.DstSilent = true
+	s.MissProbe = func(int) bool { return true }
+	_, _, warn := simRunErr(t, s, "text", trace.Options{MaxHops: 6, Wait: time.Second})
+	if !strings.Contains(warn, "none of the 18 probes sent reached the wire") || !strings.Contains(warn, "is the gateway up?") ||
+		strings.Contains(warn, "capture missed") {
+		t.Errorf("run said on stderr %q, want none of its probes on the wire, the gateway named", warn)
+	}
+}

@@ -269,10 +269,12 @@ func Live(ctx context.Context, o Options, out io.Writer) error {
 	return errors.Join(runErr, writeErr, outErr)
 }
 
-// Interruptible is ctx, done when the process is interrupted (Ctrl-C) or
-// asked to terminate (SIGTERM), until stop is called.
+// Interruptible is ctx, done when the process is interrupted (Ctrl-C),
+// asked to terminate (SIGTERM) or loses its terminal (SIGHUP: an ssh
+// session gone), until stop is called: each ends a run with what it found
+// and a complete capture file.
 func Interruptible(ctx context.Context) (_ context.Context, stop context.CancelFunc) {
-	return signal.NotifyContext(ctx, os.Interrupt, syscall.SIGTERM)
+	return signal.NotifyContext(ctx, os.Interrupt, syscall.SIGTERM, syscall.SIGHUP)
 }
 
 // newProber completes o.Method for the run of process pid (echo

@@ -403,48 +403,55 @@ func TestLabFullDisk(t *testing.T) {
 	}
 }
 
+// TestLabInterrupt: Ctrl-C (SIGINT), SIGTERM and a lost terminal (SIGHUP)
+// end a run with what it found printed, a non-zero exit that says
+// interrupted, and a whole capture file.
 func TestLabInterrupt(t *testing.T) {
 	bin := needLab(t, "tshark", "iptables")
 	// The destination's router drops everything: the trace would take
-	// many seconds at 20 probes/s with no gap limit; Ctrl-C comes first.
+	// many seconds at 20 probes/s with no gap limit; the signal comes first.
 	l := labUp(t, "trt8", 3, "--silent", "3")
-	file := filepath.Join(t.TempDir(), "int.pcap")
-	cmd := exec.Command("ip", "netns", "exec", l.prefix+"-src", bin, "run", "-n", "--rate", "20", "--gap-limit", "0", "-w", "5", "--write", file, "10.77.9.9")
-	var out, errb bytes.Buffer
-	cmd.Stdout, cmd.Stderr = &out, &errb
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	// Interrupt once the trace is under way: the capture file exists
-	// (it is created after the capture opened) and a moment has passed
-	// for the first hops. A fixed sleep was too short on a loaded machine.
-	for deadline := time.Now().Add(20 * time.Second); time.Now().Before(deadline); time.Sleep(20 * time.Millisecond) {
-		if _, err := os.Stat(file); err == nil {
-			break
-		}
-	}
-	time.Sleep(500 * time.Millisecond)
-	// ip netns exec execs the binary, so the pid is tracers'.
-	if err := cmd.Process.Signal(syscall.SIGINT); err != nil {
-		t.Fatal(err)
-	}
-	done := make(chan error, 1)
-	go func() { done <- cmd.Wait() }()
-	select {
-	case <-done:
-	case <-time.After(10 * time.Second):
-		cmd.Process.Kill()
-		t.Fatal("tracers did not stop on SIGINT")
-	}
-	if cmd.ProcessState.ExitCode() == 0 || !strings.Contains(errb.String(), "interrupted") {
-		t.Errorf("exit %d, stderr %q; want non-zero and 'interrupted'", cmd.ProcessState.ExitCode(), errb.String())
-	}
-	if h := hops(out.String()); len(h) == 0 || h[0] != "1 10.77.1.2" {
-		t.Errorf("what was found before Ctrl-C is not printed:\n%s", out.String())
-	}
-	ts := run(t, exec.Command("tshark", "-r", file, "-T", "fields", "-e", "frame.number"))
-	if ts.code != 0 || !onlyRootWarning(ts.stderr) || len(strings.Fields(ts.stdout)) < 2 {
-		t.Errorf("capture after Ctrl-C: tshark exit %d, %d packets, stderr %q", ts.code, len(strings.Fields(ts.stdout)), ts.stderr)
+	for _, sig := range []syscall.Signal{syscall.SIGINT, syscall.SIGTERM, syscall.SIGHUP} {
+		t.Run(sig.String(), func(t *testing.T) {
+			file := filepath.Join(t.TempDir(), "int.pcap")
+			cmd := exec.Command("ip", "netns", "exec", l.prefix+"-src", bin, "run", "-n", "--rate", "20", "--gap-limit", "0", "-w", "5", "--write", file, "10.77.9.9")
+			var out, errb bytes.Buffer
+			cmd.Stdout, cmd.Stderr = &out, &errb
+			if err := cmd.Start(); err != nil {
+				t.Fatal(err)
+			}
+			// Signal once the trace is under way: the capture file exists
+			// (it is created after the capture opened) and a moment has passed
+			// for the first hops. A fixed sleep was too short on a loaded machine.
+			for deadline := time.Now().Add(20 * time.Second); time.Now().Before(deadline); time.Sleep(20 * time.Millisecond) {
+				if _, err := os.Stat(file); err == nil {
+					break
+				}
+			}
+			time.Sleep(500 * time.Millisecond)
+			// ip netns exec execs the binary, so the pid is tracers'.
+			if err := cmd.Process.Signal(sig); err != nil {
+				t.Fatal(err)
+			}
+			done := make(chan error, 1)
+			go func() { done <- cmd.Wait() }()
+			select {
+			case <-done:
+			case <-time.After(10 * time.Second):
+				cmd.Process.Kill()
+				t.Fatalf("tracers did not stop on %v", sig)
+			}
+			if cmd.ProcessState.ExitCode() <= 0 || !strings.Contains(errb.String(), "interrupted") {
+				t.Errorf("exit %d, stderr %q; want non-zero and 'interrupted'", cmd.ProcessState.ExitCode(), errb.String())
+			}
+			if h := hops(out.String()); len(h) == 0 || h[0] != "1 10.77.1.2" {
+				t.Errorf("what was found before %v is not printed:\n%s", sig, out.String())
+			}
+			ts := run(t, exec.Command("tshark", "-r", file, "-T", "fields", "-e", "frame.number"))
+			if ts.code != 0 || !onlyRootWarning(ts.stderr) || len(strings.Fields(ts.stdout)) < 2 {
+				t.Errorf("capture after %v: tshark exit %d, %d packets, stderr %q", sig, ts.code, len(strings.Fields(ts.stdout)), ts.stderr)
+			}
+		})
 	}
 }
 

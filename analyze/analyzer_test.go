@@ -545,8 +545,10 @@ func TestAnalyzerLateReplyAfterGap(t *testing.T) {
 	if evs[3].Trace == ping {
 		t.Errorf("late Time Exceeded credited to the ping started after Gap")
 	}
-	if trs := a.Traces(); len(trs) != 0 {
-		t.Errorf("Traces() = %d traces (dst %v), want none: the ping is no traceroute", len(trs), trs[0].Dst)
+	// The probe sent with TTL 1 is a traceroute's, answered late; the
+	// ping at TTL 64 is no traceroute.
+	if trs := a.Traces(); len(trs) != 1 || len(trs[0].Probes) != 1 || trs[0].Probes[0] != evs[0].Probe {
+		t.Errorf("Traces() = %d traces, want one: the probe sent with TTL 1, not the ping", len(trs))
 	}
 }
 
@@ -808,5 +810,27 @@ func TestAnalyzerBackToBack(t *testing.T) {
 	}
 	if n, answered, _ := count(mtr); n != 1 || answered != 6 {
 		t.Errorf("mtr, three rounds: %d traces, %d answered; want 1 trace, all 6 answered", n, answered)
+	}
+}
+
+// TestAnalyzerOneTTL: a traceroute to a host on the link sends TTL 1
+// alone (tracers run does), answered by the destination: a trace, as run
+// printed it; a ping at a host's default TTL is none.
+func TestAnalyzerOneTTL(t *testing.T) {
+	for _, tt := range []struct {
+		ttl  uint8
+		want int
+	}{{1, 1}, {31, 1}, {64, 0}, {128, 0}} {
+		var c capture
+		for seq := uint16(1); seq <= 3; seq++ {
+			at := time.Duration(seq) * time.Millisecond
+			c.add(at, echoRequest(t, srcAddr, dstAddr, tt.ttl, seq, 0x4242, seq))
+			c.add(at+100*time.Microsecond, echoReply(t, dstAddr, srcAddr, 64, 0x100+seq, 0x4242, seq))
+		}
+		a := analyze.New(analyze.Options{})
+		c.feed(a)
+		if trs := a.Traces(); len(trs) != tt.want {
+			t.Errorf("three echo requests at TTL %d, answered: %d traces, want %d", tt.ttl, len(trs), tt.want)
+		}
 	}
 }

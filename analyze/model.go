@@ -356,9 +356,10 @@ func (t *Trace) First() time.Time { return t.first }
 func (t *Trace) Last() time.Time { return t.last }
 
 // IsTraceroute reports whether the probes look like a traceroute: some drew a
-// Time Exceeded or they were sent with more than one TTL. A ping at a
-// constant TTL is not one.
-func (t *Trace) IsTraceroute() bool { return t.hasTE || t.manyTTL }
+// Time Exceeded, they were sent with more than one TTL, or with one TTL
+// below a host's default (ordinaryTTL): a traceroute to a host on the
+// link sends TTL 1 alone. A ping at a host's default TTL is not one.
+func (t *Trace) IsTraceroute() bool { return t.hasTE || t.manyTTL || t.firstTTL < ordinaryTTL }
 
 // DestTTL is the lowest TTL at which the destination answered, or 0.
 func (t *Trace) DestTTL() int {

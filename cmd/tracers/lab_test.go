@@ -575,3 +575,19 @@ func TestLabRunIPv6(t *testing.T) {
 		}
 	})
 }
+
+// TestLabOnLinkReplay: a trace to a host on the source's link sends TTL 1
+// alone; a replay of its capture is still that trace, as run printed it.
+func TestLabOnLinkReplay(t *testing.T) {
+	bin := needLab(t)
+	l := labUp(t, "trt7o", 1)
+	file := filepath.Join(t.TempDir(), "onlink.pcap")
+	got := l.inSrc(t, bin, "run", "-n", "--write", file, "10.77.1.2")
+	if h := hops(got.stdout); got.code != 0 || len(h) != 1 || h[0] != "1 10.77.1.2" {
+		t.Fatalf("run: exit %d, hops %q, want 1 10.77.1.2\n%s", got.code, h, got.stderr)
+	}
+	rp := run(t, exec.Command(bin, "replay", file))
+	if a, b := hopLines(rp.stdout), hopLines(got.stdout); rp.code != 0 || len(a) != 1 || a[0] != b[0] {
+		t.Errorf("replay:\n%s%s\nwant the hop run printed:\n%s", rp.stdout, rp.stderr, got.stdout)
+	}
+}

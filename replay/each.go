@@ -19,14 +19,14 @@ func each(ctx context.Context, r *capture.Reader, fn func(*analyze.Packet) error
 	var p analyze.Packet
 	for i := 0; ; i++ {
 		if i&1023 == 0 && ctx.Err() != nil {
-			return &interrupted{packets: r.Count(), err: ctx.Err()}, nil
+			return &interrupted{packets: r.Count(), err: context.Cause(ctx)}, nil
 		}
 		if err := r.Read(&p); err != nil {
 			if errors.Is(err, io.EOF) {
 				return nil, nil
 			}
 			if ctx.Err() != nil { // a read of a pipe ended by Ctrl-C
-				return &interrupted{packets: r.Count(), err: ctx.Err()}, nil
+				return &interrupted{packets: r.Count(), err: context.Cause(ctx)}, nil
 			}
 			return err, nil
 		}
@@ -39,7 +39,7 @@ func each(ctx context.Context, r *capture.Reader, fn func(*analyze.Packet) error
 // interrupted says that a replay stopped early (Ctrl-C) and where.
 type interrupted struct {
 	packets int
-	err     error // the context's
+	err     error // the context's cause (a run.Signal after Ctrl-C)
 }
 
 func (e *interrupted) Error() string { return fmt.Sprintf("interrupted after %d packets", e.packets) }
@@ -58,7 +58,7 @@ func open(ctx context.Context, file, filter string) (*capture.Reader, *capture.F
 	r, err := capture.OpenFileContext(ctx, file)
 	if err != nil {
 		if ctx.Err() != nil {
-			return nil, nil, &interrupted{err: ctx.Err()}
+			return nil, nil, &interrupted{err: context.Cause(ctx)}
 		}
 		return nil, nil, err
 	}

@@ -264,7 +264,7 @@ func Live(ctx context.Context, o Options, out io.Writer) error {
 		}
 	}
 	if errors.Is(runErr, context.Canceled) {
-		runErr = errors.New("interrupted")
+		runErr = interrupted{context.Cause(ctx)}
 	}
 	return errors.Join(runErr, writeErr, outErr)
 }
@@ -272,10 +272,41 @@ func Live(ctx context.Context, o Options, out io.Writer) error {
 // Interruptible is ctx, done when the process is interrupted (Ctrl-C),
 // asked to terminate (SIGTERM) or loses its terminal (SIGHUP: an ssh
 // session gone), until stop is called: each ends a run with what it found
-// and a complete capture file.
+// and a complete capture file. context.Cause then gives the Signal.
 func Interruptible(ctx context.Context) (_ context.Context, stop context.CancelFunc) {
-	return signal.NotifyContext(ctx, os.Interrupt, syscall.SIGTERM, syscall.SIGHUP)
+	ctx, cancel := context.WithCancelCause(ctx)
+	ch := make(chan os.Signal, 1)
+	signal.Notify(ch, os.Interrupt, syscall.SIGTERM, syscall.SIGHUP)
+	go func() {
+		select {
+		case s := <-ch:
+			sig, _ := s.(syscall.Signal)
+			cancel(Signal{sig})
+		case <-ctx.Done():
+		}
+	}()
+	return ctx, func() {
+		signal.Stop(ch)
+		cancel(nil)
+	}
 }
+
+// Signal is the cause of a context Interruptible ended: the signal that
+// came. An error that wraps it exits as a shell reports a process the
+// signal ended: 128 + its number.
+type Signal struct{ syscall.Signal }
+
+func (s Signal) Error() string { return s.Signal.String() }
+
+// Is makes a Signal a context.Canceled too.
+func (s Signal) Is(target error) bool { return target == context.Canceled }
+
+// interrupted is a run ended by a signal (cause, a Signal) or a
+// cancelled context.
+type interrupted struct{ cause error }
+
+func (interrupted) Error() string   { return "interrupted" }
+func (e interrupted) Unwrap() error { return e.cause }
 
 // newProber completes o.Method for the run of process pid (echo
 // identifier o.ID, payload o.Payload, a source port from pid when the

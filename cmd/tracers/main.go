@@ -14,6 +14,7 @@ import (
 
 	"github.com/tracers/tracers/capture"
 	"github.com/tracers/tracers/internal/linger"
+	runs "github.com/tracers/tracers/run"
 	// Populates the heap before the packages that allocate at start-up
 	// touch it (TestPrefaultFirst checks the order), and keeps one malloc
 	// arena for libpcap's threads.
@@ -60,7 +61,10 @@ func (e usageError) Unwrap() error { return e.err }
 
 func exitCode(err error) int {
 	var u usageError
+	var sig runs.Signal
 	switch {
+	case errors.As(err, &sig):
+		return 128 + int(sig.Signal) // as a shell reports a process the signal ended
 	case errors.Is(err, capture.ErrPermission), errors.As(err, &u),
 		strings.HasPrefix(err.Error(), "unknown command "): // cobra's, for the root
 		return 2

@@ -55,6 +55,11 @@ func (n *Names) start(a netip.Addr) *lookup {
 // started: lookups run in parallel, so a line waits at most one bound.
 func (n *Names) Get(a netip.Addr) string {
 	l := n.start(a)
+	select {
+	case <-l.done: // done already: never lost to a deadline also past
+		return l.name
+	default:
+	}
 	t := time.NewTimer(time.Until(l.deadline))
 	defer t.Stop()
 	select {

@@ -49,7 +49,7 @@ Description: traceroute that shows its work
  tracers crafts every probe with gopacket, captures its own probes and the
  replies with libpcap, writes them to pcap/pcapng, and replays any
  traceroute capture (traceroute, mtr, tracepath, scamper, ...) into hops.
- The binary gets cap_net_raw,cap_net_admin on install, so every user can
+ The binary gets cap_net_raw on install, so every user can
  run tracers run without sudo.
 CONTROL
 
@@ -61,7 +61,7 @@ set -e
 if [ "$1" = configure ]; then
 	if ! command -v setcap >/dev/null 2>&1; then
 		echo "tracers: setcap not found (apt-get install libcap2-bin); 'tracers run' needs root" >&2
-	elif ! setcap cap_net_raw,cap_net_admin+ep /usr/bin/tracers; then
+	elif ! setcap cap_net_raw+ep /usr/bin/tracers; then
 		echo "tracers: setcap failed on /usr/bin/tracers; 'tracers run' needs root" >&2
 	fi
 fi

@@ -21,7 +21,7 @@ BIN="${BIN:-./tracers}"
 BUILD="${BUILD:-build}"
 ROOT="$DESTDIR$PREFIX"
 MANIFEST="${MANIFEST:-$ROOT/share/tracers/install-manifest}"
-CAPS="cap_net_raw,cap_net_admin+ep"
+CAPS="cap_net_raw+ep"
 
 die() { echo "install: $*" >&2; exit 1; }
 

@@ -49,9 +49,8 @@ func newCraft() *cobra.Command {
 	c := &cobra.Command{
 		Use:   "craft --dst ADDR [flags]",
 		Short: "Show, field by field, the probe tracers would send (sends nothing, needs no privileges)",
-		Long: `craft builds the ICMP Echo Request probe tracers run would send for one TTL (hop
-limit), exactly as the live engine builds it (gopacket layers), and shows it
-without sending it: a table of every header field with its offset, size, value
+		Long: `craft builds a probe for one TTL (hop limit) exactly as the live engine
+builds it (gopacket layers), and shows it without sending it: a table of every header field with its offset, size, value
 and meaning, a hex dump, and the checksums as gopacket wrote them and as
 tracers' own RFC 1071 code computes them.
 
@@ -62,7 +61,10 @@ length, next header; RFC 8200 section 8.1), shown too. IPv6 has no header
 checksum. -4 or -6 insists on a family.
 
 -P/--protocol picks the method, as tracers run does: icmp (the default),
-udp or tcp. -P icmp --paris holds the ICMP checksum constant for the run
+udp or tcp. craft's default is classic: its probe changes from one to the
+next, as a plain traceroute's. tracers run sends Paris probes unless given
+--classic, so craft --paris shows what tracers run sends, and craft alone
+what tracers run --classic sends. -P icmp --paris holds the ICMP checksum constant for the run
 through two payload bytes (scamper's icmp-paris). -P udp sends classic
 traceroute UDP (destination port 33434 + the probe number); with --paris both
 ports stay fixed and the probe's identity goes into the UDP checksum (and the

@@ -87,7 +87,8 @@ func manName(c *cobra.Command) string {
 }
 
 // exitStatus lists, as (status, meaning) pairs, how c exits. main maps a
-// usageError and capture.ErrPermission to 2, any other error to 1.
+// usageError and capture.ErrPermission to 2, an interruption to 128 + the
+// signal, any other error to 1.
 func exitStatus(c *cobra.Command) [][2]string {
 	usage := [2]string{"2", "a bad command line: an unknown flag, a bad flag value, a missing or extra argument."}
 	switch c.Name() {
@@ -95,13 +96,15 @@ func exitStatus(c *cobra.Command) [][2]string {
 		return [][2]string{
 			{"0", "the trace ran, whether or not the destination answered."},
 			{"1", "an error: HOST does not resolve, no route, sending or capturing failed, or the --write file cannot be written."},
-			{"2", "a bad command line, or missing privileges: tracers run needs root or the capabilities cap_net_raw and cap_net_admin (make install and the Debian package give them to the binary)."},
+			{"2", "a bad command line, or missing privileges: tracers run needs root or the capability cap_net_raw (make install and the Debian package give it to the binary)."},
+			{"130, 143, 129", "interrupted by SIGINT (Ctrl-C), SIGTERM or SIGHUP, as a shell reports a process the signal ended: what was found is printed and the --write file is complete."},
 		}
 	case "replay":
 		return [][2]string{
 			{"0", "the whole capture was read."},
-			{"1", "the capture cannot be opened, is damaged (the message names the packet and byte offset; the traces before the damage are printed), the --write file cannot be written, or the replay was interrupted."},
+			{"1", "the capture cannot be opened, is damaged (the message names the packet and byte offset; the traces before the damage are printed), or the --write file cannot be written."},
 			usage,
+			{"130, 143, 129", "interrupted by SIGINT (Ctrl-C), SIGTERM or SIGHUP: the traces read so far are printed."},
 		}
 	case "checksum":
 		return [][2]string{

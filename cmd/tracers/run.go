@@ -32,7 +32,7 @@ func newRun() *cobra.Command {
 			"and TCP, the checksum of ICMP) stays the same for the whole run, so that every probe takes\n" +
 			"one path and the hops printed are a path that exists. --classic varies them as traceroute\n" +
 			"does (UDP: destination port 33434 + probe number). TCP probes are Paris by construction.\n" +
-			"A host reached by TCP is marked [open] (it answered SYN-ACK) or [closed] (RST).",
+			"A host reached by TCP is marked [open] when it answered SYN-ACK, [closed] when it answered RST.",
 		Example: `  sudo tracers run -n 10.77.5.2
   sudo tracers run -6 -n fd77:5::2
   sudo tracers run -T -p 443 -n 10.77.5.2

@@ -93,6 +93,9 @@ func appendProbe(b []byte, p *analyze.Probe, o Options, sc *scratch) []byte {
 	if r == nil {
 		b = append(b, "null,"+in+"\"rtt_ms\": null,"+in+"\"reply\": null,"+
 			in+"\"icmp_type\": null,"+in+"\"icmp_code\": null,"+in+"\"reply_ttl\": null"...)
+		if p.Ambiguous {
+			b = append(b, ","+in+"\"ambiguous\": true"...)
+		}
 		return append(b, "\n            }"...)
 	}
 	b = append(b, '"')
@@ -129,6 +132,9 @@ func appendProbe(b []byte, p *analyze.Probe, o Options, sc *scratch) []byte {
 			b = append(b, '"')
 		}
 		b = append(b, in+"]"...)
+	}
+	if p.Ambiguous {
+		b = append(b, ","+in+"\"ambiguous\": true"...)
 	}
 	return append(b, "\n            }"...)
 }
@@ -181,7 +187,9 @@ func appendString(b []byte, s string, scratch *bytes.Buffer) []byte {
 // answers) and "reply_ttl" (the reply's IP TTL). A probe carries "name"
 // only when Options.Names gives one, "rewritten" (the names of
 // analyze.Rewritten: "src-port", "ip-id", ...) only when the quote in an
-// ICMP error shows fields of the probe changed on the way, a hop "past_destination": true only
+// ICMP error shows fields of the probe changed on the way, "ambiguous": true only
+// when it shares its identity, IP ID and checksum with the probe before
+// it (replies to either cannot be told apart), a hop "past_destination": true only
 // when it is past the destination, "past_end": true only when it is past
 // the TTL where an unreachable stopped a trace that never reached the
 // destination; "dest_ttl" is null when the destination

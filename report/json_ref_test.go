@@ -43,6 +43,7 @@ type refProbe struct {
 	ICMPCode  *int     `json:"icmp_code"`
 	ReplyTTL  *int     `json:"reply_ttl"`
 	Rewritten []string `json:"rewritten,omitempty"`
+	Ambiguous bool     `json:"ambiguous,omitempty"`
 }
 
 type refMS float64
@@ -74,6 +75,7 @@ func refOf(tr *analyze.Trace, o Options) refTrace {
 				jp.ReplyTTL = ptr(int(r.TTL))
 				jp.Rewritten = r.Rewritten.Names(nil)
 			}
+			jp.Ambiguous = p.Ambiguous
 			jh.Probes = append(jh.Probes, jp)
 		}
 		jt.Hops = append(jt.Hops, jh)
@@ -115,7 +117,7 @@ func randomTrace(rng *rand.Rand) *analyze.Trace {
 	tr := &analyze.Trace{Src: a(), Dst: a(), Proto: analyze.Proto(rng.IntN(5))}
 	t0 := time.Unix(rng.Int64N(4e9), rng.Int64N(1e9)).In(time.FixedZone("X", 3600*(rng.IntN(25)-12)))
 	for range rng.IntN(40) {
-		p := &analyze.Probe{TTL: 1 + rng.IntN(64), Sent: t0.Add(time.Duration(rng.Int64N(int64(time.Minute))))}
+		p := &analyze.Probe{TTL: 1 + rng.IntN(64), Sent: t0.Add(time.Duration(rng.Int64N(int64(time.Minute)))), Ambiguous: rng.IntN(8) == 0}
 		if rng.IntN(4) > 0 {
 			r := &analyze.Reply{
 				From: a(), Kind: analyze.Kind(rng.IntN(16)), Type: uint8(rng.IntN(256)), Code: uint8(rng.IntN(256)),

@@ -44,9 +44,9 @@ func resolve(ctx context.Context, r lookuper, host string, family int) (netip.Ad
 		a = a.Unmap()
 		switch {
 		case family == 4 && a.Is6():
-			return netip.Addr{}, fmt.Errorf("-4 given but %s is an IPv6 address", host)
+			return netip.Addr{}, badHost(fmt.Sprintf("-4 given but %s is an IPv6 address", host))
 		case family == 6 && a.Is4():
-			return netip.Addr{}, fmt.Errorf("-6 given but %s is an IPv4 address", host)
+			return netip.Addr{}, badHost(fmt.Sprintf("-6 given but %s is an IPv4 address", host))
 		}
 		return a, nil
 	}

@@ -6,11 +6,23 @@ import (
 	"net/netip"
 )
 
+// ErrBadHost is what errors.Is finds in the error for a HOST that names
+// no one host to trace (a broadcast, multicast or unspecified address, a
+// link-local address without its interface), or not one of the family
+// asked for (-4 with an IPv6 address): a bad command line.
+var ErrBadHost = errors.New("bad host")
+
+// badHost is an error about HOST itself (errors.Is: ErrBadHost).
+type badHost string
+
+func (e badHost) Error() string        { return string(e) }
+func (e badHost) Is(target error) bool { return target == ErrBadHost }
+
 // A trace follows the path to one host.
 var (
-	errBroadcast   = errors.New("is a broadcast address: give one host")
-	errMulticast   = errors.New("is a multicast address: give one host")
-	errUnspecified = errors.New("is no host address: give one host")
+	errBroadcast   error = badHost("is a broadcast address: give one host")
+	errMulticast   error = badHost("is a multicast address: give one host")
+	errUnspecified error = badHost("is no host address: give one host")
 )
 
 // broadcast4 is the IPv4 limited broadcast address (RFC 919).
@@ -33,7 +45,7 @@ func CheckTarget(dst netip.Addr) error {
 	case dst == broadcast4:
 		return fmt.Errorf("%s %w", dst, errBroadcast)
 	case dst.Is6() && dst.IsLinkLocalUnicast() && dst.Zone() == "":
-		return fmt.Errorf("%s is a link-local address: name its interface, as %s%%eth0", dst, dst)
+		return badHost(fmt.Sprintf("%s is a link-local address: name its interface, as %s%%eth0", dst, dst))
 	}
 	return nil
 }

@@ -96,7 +96,7 @@ func exitStatus(c *cobra.Command) [][2]string {
 		return [][2]string{
 			{"0", "the trace ran, whether or not the destination answered."},
 			{"1", "an error: HOST does not resolve, no route, sending or capturing failed, or the --write file cannot be written."},
-			{"2", "a bad command line, or missing privileges: tracers run needs root or the capability cap_net_raw (make install and the Debian package give it to the binary)."},
+			{"2", "a bad command line (HOST too: a broadcast, multicast or unspecified address, or one of the other family than -4 or -6 asks for), or missing privileges: tracers run needs root or the capability cap_net_raw (make install and the Debian package give it to the binary)."},
 			{"130, 143, 129", "interrupted by SIGINT (Ctrl-C), SIGTERM or SIGHUP, as a shell reports a process the signal ended: what was found is printed and the --write file is complete."},
 		}
 	case "replay":

@@ -365,11 +365,13 @@ func TestLabErrors(t *testing.T) {
 		{name: "missing interface", args: []string{bin, "run", "-n", "-i", "nosuch0", l.dst}, code: 1, want: "nosuch0"},
 		{name: "bad max hops", args: []string{bin, "run", "-n", "-m", "300", l.dst}, code: 2, want: "max hops"},
 		{name: "bad flag", args: []string{bin, "run", "--nope", l.dst}, code: 2, want: "unknown flag"},
-		{name: "broadcast", args: []string{bin, "run", "-n", "10.77.1.255"}, code: 1, want: "10.77.1.255 is a broadcast address"},
-		{name: "multicast", args: []string{bin, "run", "-n", "224.0.0.1"}, code: 1, want: "multicast"},
-		{name: "unspecified", args: []string{bin, "run", "-n", "0.0.0.0"}, code: 1, want: "0.0.0.0 is no host address"},
+		// A HOST that names no one host, or not of the family asked
+		// for, is a bad command line (exit 2), as traceroute's.
+		{name: "broadcast", args: []string{bin, "run", "-n", "10.77.1.255"}, code: 2, want: "10.77.1.255 is a broadcast address"},
+		{name: "multicast", args: []string{bin, "run", "-n", "224.0.0.1"}, code: 2, want: "multicast"},
+		{name: "unspecified", args: []string{bin, "run", "-n", "0.0.0.0"}, code: 2, want: "0.0.0.0 is no host address"},
 		{name: "foreign source", args: []string{bin, "run", "-n", "-s", "10.99.0.1", l.dst}, code: 1, want: "source 10.99.0.1 is not an address of this host"},
-		{name: "ipv4 address with -6", args: []string{bin, "run", "-n", "-6", l.dst}, code: 1, want: "is an IPv4 address"},
+		{name: "ipv4 address with -6", args: []string{bin, "run", "-n", "-6", l.dst}, code: 2, want: "is an IPv4 address"},
 		{name: "-4 and -6", args: []string{bin, "run", "-n", "-4", "-6", l.dst}, code: 2, want: "-4 and -6"},
 		{name: "zero in flight", args: []string{bin, "run", "-n", "-N", "0", l.dst}, code: 2, want: "-N"},
 		{name: "too many in flight", args: []string{bin, "run", "-n", "-N", "300", l.dst}, code: 2, want: "in flight"},

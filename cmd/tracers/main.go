@@ -65,7 +65,7 @@ func exitCode(err error) int {
 	switch {
 	case errors.As(err, &sig):
 		return 128 + int(sig.Signal) // as a shell reports a process the signal ended
-	case errors.Is(err, capture.ErrPermission), errors.As(err, &u),
+	case errors.Is(err, capture.ErrPermission), errors.Is(err, capture.ErrBadHost), errors.As(err, &u),
 		strings.HasPrefix(err.Error(), "unknown command "): // cobra's, for the root
 		return 2
 	}

@@ -86,6 +86,8 @@ func TestIgnoredFlagIsUsage(t *testing.T) {
 		{[]string{"replay", "--packets", "--format", "json", file}, "--packets does not go with --format json"},
 		{[]string{"replay", "--packets", "--stats", file}, "--packets lists packets"},
 		{[]string{"replay", "--format", "fields", "-e", "ip.src", "--write", "/nonexistent/x.pcap", file}, "--write keeps"},
+		{[]string{"replay", "--format", "fields", file}, "needs at least one field"},
+		{[]string{"replay", "--format", "fields", "-e", "ip.src", "-e", "nosuch.field", file}, `unknown field "nosuch.field"`},
 		{[]string{"run", "--explain", "--format", "json", "10.77.5.2"}, "--explain does not go with --format json"},
 		{[]string{"run", " ", "-n"}, "empty HOST"},
 		{[]string{"checksum", "--field-offset", "-1", "08", "00", "00", "00"}, "--field-offset -1"},

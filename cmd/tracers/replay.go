@@ -2,6 +2,7 @@ package main
 
 import (
 	"fmt"
+	"io"
 	"os"
 	"runtime/debug"
 	"slices"
@@ -11,6 +12,7 @@ import (
 
 	"github.com/tracers/tracers/internal/hugepage"
 	"github.com/tracers/tracers/replay"
+	"github.com/tracers/tracers/report"
 	runs "github.com/tracers/tracers/run" // named apart from the lab tests' run helper
 )
 
@@ -99,6 +101,11 @@ func newReplay() *cobra.Command {
 				format := "text"
 				if o.Format == "fields" {
 					format = "fields"
+					// No field, or one tracers does not print, is a bad
+					// command line, found before the file is read.
+					if _, err := report.NewFieldWriter(io.Discard, fields); err != nil {
+						return usageError{err}
+					}
 				}
 				po := replay.PacketOptions{File: o.File, Filter: o.Filter, Format: format, Fields: fields, Warn: cmd.ErrOrStderr()}
 				ctx, stop := runs.Interruptible(cmd.Context())

@@ -115,6 +115,11 @@ func (v transportView) check() Check {
 		InPacket: in, Computed: ^fold(sum(sum(ps, v.msg[:off]), v.msg[off+2:])),
 		Valid: ^fold(sum(ps, v.msg)) == 0,
 	}
+	if v.proto == layers.IPProtocolUDP && c.Computed == 0 {
+		// RFC 768: a computed 0 is sent as all ones, since 0 in a UDP
+		// header means no checksum (IPv4) or is illegal (IPv6).
+		c.Computed = 0xffff
+	}
 	switch {
 	case v.proto == layers.IPProtocolUDP && in == 0 && v.v6():
 		c.Valid, c.Note = false, "a UDP checksum of 0 is illegal over IPv6 (RFC 8200 section 8.1)"

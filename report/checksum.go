@@ -54,6 +54,14 @@ func Checksum(out io.Writer, d []byte, verify bool, off int) error {
 	h := analyze.IPv4Header(d) // if it is one: Version and HeaderLen read d[0] alone
 	ipv4 := h.Version() == 4
 	ihl := h.HeaderLen()
+	whole := ""
+	if ipv4 && ihl >= analyze.IPv4MinLen && len(d) > ihl && len(d) >= analyze.IPv4MinLen && int(h.TotalLen()) == len(d) && (off < 0 || off == 10) {
+		// A whole IPv4 packet whose header checksum is asked for: that
+		// covers the header alone (RFC 791), not what it carries.
+		whole = fmt.Sprintf("note: this is an IPv4 packet of %d bytes; its header checksum covers the first %d alone, which are summed here (the %d bytes after the header are %s; give them alone to sum them)\n",
+			len(d), ihl, len(d)-ihl, h.Protocol())
+		d = d[:ihl]
+	}
 	auto := false
 	if off < 0 {
 		off = 2
@@ -77,7 +85,9 @@ func Checksum(out io.Writer, d []byte, verify bool, off int) error {
 		b.WriteString(", the last padded with a zero byte")
 	}
 	b.WriteString("\n")
-	if ipv4 && ihl >= 20 && len(d) > ihl {
+	if whole != "" {
+		b.WriteString(whole)
+	} else if ipv4 && ihl >= 20 && len(d) > ihl {
 		fmt.Fprintf(&b, "note: this looks like an IPv4 packet; its header checksum covers only the first %d bytes\n", ihl)
 	}
 	b.WriteString("\n")
@@ -104,6 +114,15 @@ func Checksum(out io.Writer, d []byte, verify bool, off int) error {
 // checked without being asked ("an IPv4 header"). It returns an error wrapping
 // ErrChecksumInvalid when the field is wrong.
 func finishChecksum(out io.Writer, b *strings.Builder, s craft.Steps, d []byte, at, off int, verify, auto bool, where, kind string) error {
+	return finishChecksumUDP(out, b, s, d, at, off, verify, auto, where, kind, 0)
+}
+
+// finishChecksumUDP is finishChecksum for a field that may be a UDP
+// checksum: udp is 4 or 6 for UDP over IPv4 or IPv6, 0 for any other.
+// UDP sends a computed 0x0000 as 0xFFFF, since a zero field means no
+// checksum over IPv4 (RFC 768) and is illegal over IPv6 (RFC 8200 section
+// 8.1).
+func finishChecksumUDP(out io.Writer, b *strings.Builder, s craft.Steps, d []byte, at, off int, verify, auto bool, where, kind string, udp int) error {
 	if len(s.Folds) == 0 {
 		b.WriteString("end-around carry: none, the sum fits in 16 bits\n")
 	}
@@ -112,11 +131,19 @@ func finishChecksum(out io.Writer, b *strings.Builder, s craft.Steps, d []byte, 
 	}
 	fmt.Fprintf(b, "one's complement sum: 0x%04X\n", s.Sum)
 	fmt.Fprintf(b, "one's complement of it: ~0x%04X = 0x%04X\n\n", s.Sum, s.Result)
-	fmt.Fprintf(b, "checksum: 0x%04X\n", s.Result)
+	if udp != 0 && s.Result == 0 && at+2 <= len(d) && d[at] == 0 && d[at+1] == 0 {
+		// Computed with the field empty, to fill it in.
+		fmt.Fprintf(b, "checksum: 0xFFFF (UDP sends a computed 0x0000 as 0xFFFF, its other zero: 0x0000 in the field means no checksum, RFC 768)\n")
+	} else {
+		fmt.Fprintf(b, "checksum: 0x%04X\n", s.Result)
+	}
 
 	var err error
 	if verify {
 		want, _ := craft.FieldChecksum(d, at) // the caller checked at
+		if udp != 0 && want == 0 {
+			want = 0xffff
+		}
 		b.WriteString("\n")
 		switch {
 		case auto:
@@ -129,10 +156,16 @@ func finishChecksum(out io.Writer, b *strings.Builder, s craft.Steps, d []byte, 
 		if where != "" {
 			place = fmt.Sprintf("offset %d of the %s", off, where)
 		}
-		if s.Valid() {
+		switch {
+		case udp == 4 && field == 0:
+			fmt.Fprintf(b, "  checksum field at %s: 0x0000: no checksum was sent (RFC 768), none to verify; it would be 0x%04X\n", place, want)
+		case udp == 6 && field == 0:
+			fmt.Fprintf(b, "  checksum field at %s: 0x0000, illegal in UDP over IPv6 (RFC 8200 section 8.1): invalid; expected 0x%04X\n", place, want)
+			err = fmt.Errorf("%w: field at %s is 0x0000, illegal over IPv6, expected 0x%04X", ErrChecksumInvalid, place, want)
+		case s.Valid():
 			fmt.Fprintf(b, "  the one's complement sum is 0xFFFF (checksum 0x0000): valid\n")
 			fmt.Fprintf(b, "  checksum field at %s: 0x%04X\n", place, field)
-		} else {
+		default:
 			fmt.Fprintf(b, "  the one's complement sum is 0x%04X, not 0xFFFF: invalid\n", s.Sum)
 			fmt.Fprintf(b, "  checksum field at %s holds 0x%04X; expected 0x%04X\n", place, field, want)
 			err = fmt.Errorf("%w: field at %s is 0x%04X, expected 0x%04X", ErrChecksumInvalid, place, field, want)
@@ -187,6 +220,9 @@ func ipv4Upper(d []byte) (ph [craft.PseudoHeader4Len]byte, msg []byte, ok bool) 
 	h := analyze.IPv4Header(d)
 	if len(d) < analyze.IPv4MinLen || h.Version() != 4 || int(h.TotalLen()) != len(d) {
 		return ph, nil, false
+	}
+	if h.FragOffset() != 0 || h.Flags()&1 != 0 {
+		return ph, nil, false // a fragment: the datagram is whole only once reassembled
 	}
 	ihl, p := h.HeaderLen(), h.Protocol()
 	off, known := upperChecksumOffset(p)
@@ -264,7 +300,8 @@ func checksumPseudo(out io.Writer, ph []byte, msg []byte, verify bool, off int, 
 		if off, known = upperChecksumOffset(next); !known {
 			off = 2
 		}
-		auto = !verify && pkt != nil && off+2 <= len(msg) && (msg[off] != 0 || msg[off+1] != 0)
+		// A zero field is checked too where it is illegal: UDP over IPv6.
+		auto = !verify && pkt != nil && off+2 <= len(msg) && (msg[off] != 0 || msg[off+1] != 0 || v6 && next == layers.IPProtocolUDP)
 	}
 	verify = verify || auto
 	d := append(append([]byte(nil), ph...), msg...)
@@ -318,5 +355,12 @@ func checksumPseudo(out io.Writer, ph []byte, msg []byte, verify bool, off int, 
 	if !v6 {
 		kind = "an IPv4 packet"
 	}
-	return finishChecksum(out, &b, s, d, len(ph)+off, off, verify, auto, "message", kind)
+	udp := 0
+	if next == layers.IPProtocolUDP && off == 6 {
+		udp = 4
+		if v6 {
+			udp = 6
+		}
+	}
+	return finishChecksumUDP(out, &b, s, d, len(ph)+off, off, verify, auto, "message", kind, udp)
 }

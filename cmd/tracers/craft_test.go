@@ -631,7 +631,8 @@ func TestChecksumNoAutoVerify(t *testing.T) {
 		}
 	}
 	got, err := runCLI(t, "", "checksum", "45 00 00 1c 00 00 40 00 40 01 00 00 c0 a8 00 01 c0 a8 00 c7 08 00 e5 ca 12 34 00 01")
-	if err != nil || !strings.Contains(got, "note: this looks like an IPv4 packet; its header checksum covers only the first 20 bytes\n") {
+	if err != nil || !strings.Contains(got, "note: this is an IPv4 packet of 28 bytes; its header checksum covers the first 20 alone, which are summed here") ||
+		!strings.Contains(got, "RFC 1071 checksum of 20 bytes") {
 		t.Errorf("checksum of a whole IPv4 packet = %v, output:\n%s\nwant the header note", err, got)
 	}
 	if got, _ := runCLI(t, "", "checksum", "00 01 f2 03 f4 f5 f6 f7"); !strings.Contains(got, "one's complement sum: 0xDDF2\n") || !strings.Contains(got, "checksum: 0x220D\n") {
@@ -749,8 +750,23 @@ func TestChecksumPseudo(t *testing.T) {
 		// UDP from port 33434 to 33435, 8 bytes, no data: the sum 0x0050
 		// and the field 0xFFAF were computed independently (Python).
 		{name: "udp field offset by next header", args: []string{"--src", "fd77:1::1", "--dst", "fd77:5::2", "--next-header", "17", "--verify", "82 9a 82 9b 00 08 00 00"},
-			wantErr: "checksum invalid: field at offset 6 of the message is 0x0000, expected 0xFFAF",
-			want:    "verify:\n  the one's complement sum is 0x0050, not 0xFFFF: invalid\n  checksum field at offset 6 of the message holds 0x0000; expected 0xFFAF\n"},
+			wantErr: "checksum invalid: field at offset 6 of the message is 0x0000, illegal over IPv6, expected 0xFFAF",
+			want:    "verify:\n  checksum field at offset 6 of the message: 0x0000, illegal in UDP over IPv6 (RFC 8200 section 8.1): invalid; expected 0xFFAF\n"},
+		// UDP over IPv4 whose sum comes to 0: sent as 0xFFFF (RFC 768), and
+		// a zero field is no checksum at all (tshark: "Not present").
+		{name: "udp over ipv4, no checksum", args: []string{"--verify", "4500001e00010000401160320a4d01010a4d05029c40829a000a0000c662"},
+			want: "verify:\n  checksum field at offset 6 of the message: 0x0000: no checksum was sent (RFC 768), none to verify; it would be 0xFFFF\n"},
+		{name: "udp over ipv4, its other zero", args: []string{"--verify", "4500001e00010000401160320a4d01010a4d05029c40829a000affffc662"},
+			want: "verify:\n  the one's complement sum is 0xFFFF (checksum 0x0000): valid\n  checksum field at offset 6 of the message: 0xFFFF\n"},
+		// A whole IPv4 packet carrying ICMP, its header checksum right and
+		// its ICMP checksum zeroed: the header checksum covers the header
+		// alone (tshark: 0x9a45 correct).
+		{name: "whole ipv4 icmp packet", args: []string{"--verify", "4500001c0300000003019a450a4d01010a4d05020800000012340300"},
+			want: "verify:\n  the one's complement sum is 0xFFFF (checksum 0x0000): valid\n  checksum field at offset 10: 0x9A45\n"},
+		// A fragment past the first carries no UDP header: its IPv4
+		// header is what there is to check (tshark: "Fragmented IP").
+		{name: "ipv4 fragment", args: []string{"--verify", "4500002400070002401166be0a0000010a000002404142434445464748494a4b4c4d4e4f"},
+			want: "verify:\n  the one's complement sum is 0xFFFF (checksum 0x0000): valid\n  checksum field at offset 10: 0x66BE\n"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -123,3 +123,18 @@ func TestCraftMethodUsageErrors(t *testing.T) {
 		})
 	}
 }
+
+// TestCraftUDPChecksumZero: a UDP probe whose sum comes to zero carries
+// 0xFFFF (RFC 768: 0x0000 means no checksum), and craft computes 0xFFFF
+// too, agreeing, not "the other zero" (source port 46766
+// and craft's default source, found by search; tshark: 0xffff correct).
+func TestCraftUDPChecksumZero(t *testing.T) {
+	got, err := runCLI(t, "", "craft", "--dst", "10.77.5.2", "-P", "udp", "--sport", "46766", "--format", "json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	i := strings.LastIndex(got, `"pseudo_header_bytes"`) // the UDP check, the last
+	if i < 0 || !strings.Contains(got[i:], `"in_packet": "0xffff",`) || !strings.Contains(got[i:], `"computed": "0xffff",`) || !strings.Contains(got[i:], `"agree": true`) {
+		t.Errorf("craft -P udp --sport 46766: the UDP check is not 0xffff in packet and computed, agreeing:\n%s", got)
+	}
+}

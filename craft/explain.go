@@ -304,6 +304,9 @@ func payloadMeaning(data []byte, echo bool, proto string) string {
 	switch {
 	case filler:
 		more := plural(len(data) > 8, "...", "")
+		if !echo {
+			return fmt.Sprintf("tracers' filler, byte i = 0x40 + i%%64 (%q%s)", data[:min(len(data), 8)], more)
+		}
 		return fmt.Sprintf("tracers' filler, byte i = 0x40 + i%%64 (%q%s), echoed back unchanged", data[:min(len(data), 8)], more)
 	case echo:
 		return "echo data, sent back unchanged in the reply"

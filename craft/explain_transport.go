@@ -166,7 +166,7 @@ func (v transportView) fields() []Field {
 		add(LayerUDP, base, 0, 16, "source port", dec(uint64(u.SrcPort())),
 			"the run's port, chosen per run so that two runs never take each other's replies; fixed-port UDP: the run's first port + the probe number")
 		add(LayerUDP, base+2, 0, 16, "destination port", dec(uint64(u.DstPort())),
-			"classic: 33434 + the probe number (a new flow per probe, as traceroute); Paris and fixed-port UDP: the same for the whole run")
+			"classic: the base port (-p, 33434 by default) + the probe number (a new flow per probe, as traceroute); Paris and fixed-port UDP: the same for the whole run")
 		add(LayerUDP, base+udpLength, 0, 16, "length", hex16(u.Length()), fmt.Sprintf("bytes of header (8) and data (%d)", len(msg)-udpHeaderLen))
 		add(LayerUDP, base+udpChecksum, 0, 16, "checksum", hex16only(c.InPacket),
 			checkMeaning(c, "UDP header and data")+"; Paris: the probe's identity (n+1), fixed-port UDP: the run's tag, set through the first two data bytes")

@@ -817,7 +817,7 @@ func (a *Analyzer) addProbe(n *Note, now int64, ev *Event) {
 		p.Ambiguous = true
 		tr.Ambiguous++
 	}
-	if p.TTL >= ordinaryTTL {
+	if p.TTL >= OrdinaryTTL {
 		tr.high = true
 	}
 	if len(tr.Probes) == 0 {
@@ -972,13 +972,16 @@ func restarts(tr *Trace, n *Note) bool {
 	return tr.ended && int(n.ttl) == tr.firstTTL && !continues(tr, n)
 }
 
-// ordinaryTTL is the lowest TTL dropOrdinary considers: a host's default
-// TTL (64, 128, 255) is above it, a traceroute's first TTLs below.
-const ordinaryTTL = 32
+// OrdinaryTTL is the lowest TTL of a host's ordinary traffic: a host's
+// default TTL (64, 128, 255) is at or above it, a traceroute's first TTLs
+// (Linux traceroute, mtr and tracers probe 30 hops from 1) below. Probes
+// all sent with one TTL at or above it are no traceroute (a ping), and
+// dropOrdinary drops such probes from a trace.
+const OrdinaryTTL = 32
 
 // dropOrdinary drops the probes of the finished trace tr that are
 // ordinary traffic rather than a traceroute's: those sent with a TTL of
-// at least ordinaryTTL that no probe was sent with one below (not the
+// at least OrdinaryTTL that no probe was sent with one below (not the
 // next step of the run), above every TTL that drew a Time Exceeded. DNS
 // queries, TLS to the destination, a name lookup's port unreachable:
 // whatever they drew is not a hop. A trace left with one TTL and no Time
@@ -998,7 +1001,7 @@ func (tr *Trace) dropOrdinary() {
 	// Drop each run of TTLs that starts there, with what follows it.
 	var drop [256]bool
 	dropped := false
-	for ttl := max(ordinaryTTL, maxTE+1); ttl < len(sent); ttl++ {
+	for ttl := max(OrdinaryTTL, maxTE+1); ttl < len(sent); ttl++ {
 		if sent[ttl] && (!sent[ttl-1] || drop[ttl-1]) {
 			drop[ttl], dropped = true, true
 		}

@@ -340,7 +340,7 @@ type Trace struct {
 	first, last time.Time
 	hasTE       bool
 	ended       bool // a reply from the destination, or a terminal one, came
-	high        bool // some probe's TTL is ordinaryTTL or more (see dropOrdinary)
+	high        bool // some probe's TTL is OrdinaryTTL or more (see dropOrdinary)
 	manyTTL     bool
 	firstTTL    int // of Probes[0], kept here: that probe is long out of the cache
 	firstFrame  int // of Probes[0], for the same reason
@@ -357,9 +357,9 @@ func (t *Trace) Last() time.Time { return t.last }
 
 // IsTraceroute reports whether the probes look like a traceroute: some drew a
 // Time Exceeded, they were sent with more than one TTL, or with one TTL
-// below a host's default (ordinaryTTL): a traceroute to a host on the
+// below a host's default (OrdinaryTTL): a traceroute to a host on the
 // link sends TTL 1 alone. A ping at a host's default TTL is not one.
-func (t *Trace) IsTraceroute() bool { return t.hasTE || t.manyTTL || t.firstTTL < ordinaryTTL }
+func (t *Trace) IsTraceroute() bool { return t.hasTE || t.manyTTL || t.firstTTL < OrdinaryTTL }
 
 // DestTTL is the lowest TTL at which the destination answered, or 0.
 func (t *Trace) DestTTL() int {

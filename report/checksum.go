@@ -55,7 +55,7 @@ func Checksum(out io.Writer, d []byte, verify bool, off int) error {
 	ipv4 := h.Version() == 4
 	ihl := h.HeaderLen()
 	whole := ""
-	if ipv4 && ihl >= analyze.IPv4MinLen && len(d) > ihl && len(d) >= analyze.IPv4MinLen && int(h.TotalLen()) == len(d) && (off < 0 || off == 10) {
+	if ipv4 && ihl >= analyze.IPv4MinLen && len(d) > ihl && int(h.TotalLen()) == len(d) && (off < 0 || off == 10) {
 		// A whole IPv4 packet whose header checksum is asked for: that
 		// covers the header alone (RFC 791), not what it carries.
 		whole = fmt.Sprintf("note: this is an IPv4 packet of %d bytes; its header checksum covers the first %d alone, which are summed here (the %d bytes after the header are %s; give them alone to sum them)\n",
@@ -104,25 +104,19 @@ func Checksum(out io.Writer, d []byte, verify bool, off int) error {
 	tw.Flush()
 	b.WriteString("\n")
 
-	return finishChecksum(out, &b, s, d, off, off, verify, auto, "", "an IPv4 header")
+	return finishChecksum(out, &b, s, d, off, off, verify, auto, "", "an IPv4 header", 0)
 }
 
 // finishChecksum writes the end-around carries, the sums and the checksum
 // of s, computed over d, then, when verify is set, the check of the field
 // at byte at of d, shown as offset off of the part of d named where ("" for
 // all of d), and hands b to out; kind names the data when auto says it was
-// checked without being asked ("an IPv4 header"). It returns an error wrapping
-// ErrChecksumInvalid when the field is wrong.
-func finishChecksum(out io.Writer, b *strings.Builder, s craft.Steps, d []byte, at, off int, verify, auto bool, where, kind string) error {
-	return finishChecksumUDP(out, b, s, d, at, off, verify, auto, where, kind, 0)
-}
-
-// finishChecksumUDP is finishChecksum for a field that may be a UDP
-// checksum: udp is 4 or 6 for UDP over IPv4 or IPv6, 0 for any other.
-// UDP sends a computed 0x0000 as 0xFFFF, since a zero field means no
-// checksum over IPv4 (RFC 768) and is illegal over IPv6 (RFC 8200 section
-// 8.1).
-func finishChecksumUDP(out io.Writer, b *strings.Builder, s craft.Steps, d []byte, at, off int, verify, auto bool, where, kind string, udp int) error {
+// checked without being asked ("an IPv4 header"). udp is 4 or 6 when the
+// field is a UDP checksum over IPv4 or IPv6, 0 for any other: UDP sends a
+// computed 0x0000 as 0xFFFF, since a zero field means no checksum over
+// IPv4 (RFC 768) and is illegal over IPv6 (RFC 8200 section 8.1). It
+// returns an error wrapping ErrChecksumInvalid when the field is wrong.
+func finishChecksum(out io.Writer, b *strings.Builder, s craft.Steps, d []byte, at, off int, verify, auto bool, where, kind string, udp int) error {
 	if len(s.Folds) == 0 {
 		b.WriteString("end-around carry: none, the sum fits in 16 bits\n")
 	}
@@ -362,5 +356,5 @@ func checksumPseudo(out io.Writer, ph []byte, msg []byte, verify bool, off int, 
 			udp = 6
 		}
 	}
-	return finishChecksumUDP(out, &b, s, d, len(ph)+off, off, verify, auto, "message", kind, udp)
+	return finishChecksum(out, &b, s, d, len(ph)+off, off, verify, auto, "message", kind, udp)
 }

@@ -82,12 +82,6 @@ func (c *addrCache) append(b []byte, a netip.Addr) []byte {
 	return b
 }
 
-// pingTTL is the least TTL at which a probe of a trace that has probed no
-// other TTL is called a ping rather than a probe: traceroute, mtr and
-// tracers probe 30 hops by default and start at 1, and pings leave with 64,
-// 128 or 255.
-const pingTTL = 32
-
 // attempts counts a trace's probes by TTL, TTLs in the order first
 // seen: a trace probes a few TTLs, a ping one (a trace that is no
 // traceroute never reaches Forget, so it must stay small).
@@ -554,7 +548,7 @@ func (pw *PacketWriter) appendEvent(b []byte, ev analyze.Event) []byte {
 	case analyze.EventProbe:
 		p := ev.Probe
 		n := pw.attempt(ev.Trace, p.TTL)
-		if p.TTL >= pingTTL && len(pw.last.c) == 1 {
+		if p.TTL >= analyze.OrdinaryTTL && len(pw.last.c) == 1 {
 			// A ping (or a DNS query, a TCP connection): the analyzer
 			// takes it as a probe, and only a second TTL would make it
 			// a trace.

@@ -50,9 +50,10 @@ func newCraft() *cobra.Command {
 		Use:   "craft --dst ADDR [flags]",
 		Short: "Show, field by field, the probe tracers would send (sends nothing, needs no privileges)",
 		Long: `craft builds a probe for one TTL (hop limit) exactly as the live engine
-builds it (gopacket layers), and shows it without sending it: a table of every header field with its offset, size, value
-and meaning, a hex dump, and the checksums as gopacket wrote them and as
-tracers' own RFC 1071 code computes them.
+builds it (gopacket layers), and shows it without sending it: a table of
+every header field with its offset, size, value and meaning, a hex dump,
+and the checksums as gopacket wrote them and as tracers' own RFC 1071
+code computes them.
 
 The family follows --dst: an IPv4 address gives IPv4 + ICMP Echo (IPv4
 identification = ICMP sequence); an IPv6 address gives IPv6 + ICMPv6 Echo
@@ -64,9 +65,10 @@ checksum. -4 or -6 insists on a family.
 udp or tcp. craft's default is classic: its probe changes from one to the
 next, as a plain traceroute's. tracers run sends Paris probes unless given
 --classic, so craft --paris shows what tracers run sends, and craft alone
-what tracers run --classic sends. -P icmp --paris holds the ICMP checksum constant for the run
-through two payload bytes (scamper's icmp-paris). -P udp sends classic
-traceroute UDP (destination port 33434 + the probe number); with --paris both
+what tracers run --classic sends. -P icmp --paris holds the ICMP checksum
+constant for the run through two payload bytes (scamper's icmp-paris). -P
+udp sends classic traceroute UDP (destination port -p, 33434 by default, +
+the probe number); with --paris both
 ports stay fixed and the probe's identity goes into the UDP checksum (and the
 IPv4 IP ID); with --fixed the destination port stays -p (default 53) and the
 source port counts the probes (traceroute -U). -P tcp sends a SYN to -p

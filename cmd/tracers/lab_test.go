@@ -218,19 +218,23 @@ func TestLabSameHopsAsTraceroute(t *testing.T) {
 	}
 }
 
+// wantHops fails t unless r, the run of what, exited 0 and printed the
+// hop lines want (as hops reads them).
+func wantHops(t *testing.T, what string, r result, want []string) {
+	t.Helper()
+	if h := hops(r.stdout); r.code != 0 || strings.Join(h, "\n") != strings.Join(want, "\n") {
+		t.Errorf("%s: exit %d, hops:\n%s\nwant:\n%s\nstderr: %s", what, r.code, strings.Join(h, "\n"), strings.Join(want, "\n"), r.stderr)
+	}
+}
+
 func TestLabSilentRouter(t *testing.T) {
 	bin := needLab(t, "iptables")
 	l := labUp(t, "trt2", 4, "--silent", "2")
-	got := l.inSrc(t, bin, "run", "-n", l.dst)
 	want := []string{"1 10.77.1.2", "2 * * *", "3 10.77.3.2", "4 10.77.4.2", "5 10.77.5.2"}
-	if h := hops(got.stdout); got.code != 0 || strings.Join(h, "\n") != strings.Join(want, "\n") {
-		t.Errorf("exit %d, hops:\n%s\nwant:\n%s\nstderr: %s", got.code, strings.Join(h, "\n"), strings.Join(want, "\n"), got.stderr)
-	}
+	wantHops(t, "run", l.inSrc(t, bin, "run", "-n", l.dst), want)
 	// --explain prints the same hops, each with what its packets show.
 	ex := l.inSrc(t, bin, "run", "-n", "--explain", l.dst)
-	if h := hops(ex.stdout); ex.code != 0 || strings.Join(h, "\n") != strings.Join(want, "\n") {
-		t.Errorf("--explain: exit %d, hops:\n%s", ex.code, ex.stdout)
-	}
+	wantHops(t, "run --explain", ex, want)
 	for _, w := range []string{
 		"10.77.1.2 sent ICMP Time Exceeded (type 11, code 0)",
 		"No reply to any of the 3 probes, yet later hops answer",

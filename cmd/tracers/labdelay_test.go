@@ -138,13 +138,7 @@ func TestLabDelayRefused(t *testing.T) {
 func TestLabSatelliteHop(t *testing.T) {
 	bin := needLab(t, "traceroute")
 	l := labUp(t, "trtsat", 4, "--delay", "1,1,300,1,1")
-	got := l.inSrc(t, bin, "run", "-n", l.dst)
 	want := []string{"1 10.77.1.2", "2 10.77.2.2", "3 10.77.3.2", "4 10.77.4.2", "5 10.77.5.2"}
-	if h := hops(got.stdout); got.code != 0 || strings.Join(h, "\n") != strings.Join(want, "\n") {
-		t.Errorf("run: exit %d, hops:\n%s\nwant:\n%s\n%s", got.code, strings.Join(h, "\n"), strings.Join(want, "\n"), got.stderr)
-	}
-	tr := l.inSrc(t, "traceroute", "-I", "-n", l.dst)
-	if h := hops(tr.stdout); strings.Join(h, "\n") != strings.Join(want, "\n") {
-		t.Errorf("traceroute -I: hops:\n%s\nwant:\n%s", strings.Join(h, "\n"), strings.Join(want, "\n"))
-	}
+	wantHops(t, "run", l.inSrc(t, bin, "run", "-n", l.dst), want)
+	wantHops(t, "traceroute -I", l.inSrc(t, "traceroute", "-I", "-n", l.dst), want)
 }
